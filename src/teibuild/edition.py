@@ -1,0 +1,69 @@
+"""The edition's settings (`edition.toml`), with defaults that let convert work without one."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import TeiBuildError
+
+
+@dataclass(frozen=True)
+class Edition:
+    slug: str = "paper"
+    title: str = "未命名报纸"
+    title_latn: str = ""
+    subtitle: str = ""
+    editor: str = "tei-build"
+    publisher: str = ""
+    place: str = ""
+    licence: str = "CC BY 4.0"
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    base_url: str = ""
+    version: str = "0.1.0"
+    opencc: str = "s2t"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def issue_prefix(self) -> str:
+        return self.slug
+
+
+def load_edition(path: str | Path | None) -> Edition:
+    """Read `[edition]` from a TOML file; None or a missing default file gives defaults."""
+    if path is None:
+        return Edition()
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TeiBuildError("edition file not found", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise TeiBuildError("edition file is not UTF-8 text", path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", str(exc))
+        raise TeiBuildError(f"malformed TOML: {msg}", path=str(path), line=line) from None
+    section = raw.get("edition")
+    if not isinstance(section, dict):
+        raise TeiBuildError("missing [edition] table (needs at least slug and title)",
+                            path=str(path))
+    known = {f.name for f in fields(Edition)} - {"extra"}
+    values = {k: v for k, v in section.items() if k in known}
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise TeiBuildError(f"[edition] {key} must be a string", path=str(path))
+    slug = values.get("slug", Edition.slug)
+    if not slug or not all(c.isascii() and (c.isalnum() or c == "-") for c in slug) \
+            or not slug[0].isalpha():
+        raise TeiBuildError(f"[edition] slug {slug!r} must be ASCII letters, digits and '-', "
+                            "starting with a letter", path=str(path))
+    extra = {k: v for k, v in raw.items() if k != "edition"}
+    return Edition(**values, extra=extra)
+
+
+def find_edition_file(start: str | Path = ".") -> Path | None:
+    """The `edition.toml` in the current folder, if there is one."""
+    candidate = Path(start) / "edition.toml"
+    return candidate if candidate.is_file() else None
