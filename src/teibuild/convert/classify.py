@@ -1,0 +1,73 @@
+"""Recognising the lines whose role does not depend on layout: masthead, notices,
+captions and bylines. Everything else is body text or a heading, decided by
+`layout` from the shape of the lines around it.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: 下转▶4版, 上接第1版, (转第3版), 接▶2版 — the printed pointer to a continuation.
+NOTICE = re.compile(
+    r"^[（(【\[]?\s*(?P<dir>下转|上接|转|接|续)\s*[▶►→▷>》]?\s*(?:第\s*)?"
+    r"(?P<page>[0-9０-９一二三四五六七八九十]+)\s*版\s*[）)】\]]?$")
+
+#: A line that is only a byline: ■本报记者综合报道, 本报记者 王某 摄, 文/记者 X
+BYLINE_LINE = re.compile(
+    r"^[■□◆●▲]?\s*(?:本报记者|本报通讯员|记者|通讯员|特约记者|本报评论员|文\s*[/／]|图\s*[/／])"
+    r"[^。！？]{0,24}$")
+
+#: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电
+RUN_IN_BYLINE = re.compile(
+    r"^(?:本报讯|本报[^\s，。（(]{1,8}电|(?:新华社|中新社)[^\s，。（(]{0,10}电)"
+    r"\s*(?:[（(][^（()）]{1,40}[）)])?")
+
+#: A photo caption is introduced by a solid square (or triangle) in the print.
+CAPTION = re.compile(r"^[■▲◆●□△]\s*\S")
+
+MASTHEAD_STRONG = [
+    re.compile(r"第\s*[0-9０-９]+\s*期"),
+    re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.{0,6}星期[一二三四五六日天]"),
+    re.compile(r"网址\s*[:：]"),
+    re.compile(r"准印证|刊号|邮发代号|国内统一连续出版物号|CN\s*\d{2}-\d{4}"),
+]
+MASTHEAD_WEAK = [
+    re.compile(r"^本期\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
+    re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$"),
+    re.compile(r"公众号|APP|微信|微博|客户端"),
+    re.compile(r"内部资料|免费交流"),
+]
+#: A slogan set with rules between the characters: 人 | 民 | 城 | 市
+MASTHEAD_SLOGAN = re.compile(r"^(?:\S{1,2}\s*\|\s*){3,}\S{1,2}$")
+
+
+def is_notice(text: str) -> re.Match | None:
+    return NOTICE.match(text.strip())
+
+
+def is_byline_line(text: str) -> bool:
+    stripped = text.strip()
+    return bool(BYLINE_LINE.match(stripped)) and len(stripped) <= 30
+
+
+def run_in_byline(text: str) -> str:
+    """The byline prefix of a report's first line ('' if there is none)."""
+    match = RUN_IN_BYLINE.match(text.strip())
+    return match.group(0).rstrip() if match else ""
+
+
+def is_caption_start(text: str) -> bool:
+    stripped = text.strip()
+    return bool(CAPTION.match(stripped)) and not is_byline_line(stripped)
+
+
+def masthead_strength(text: str) -> int:
+    """2 for a line only a masthead has, 1 for one a masthead often has, else 0."""
+    stripped = text.strip()
+    if any(p.search(stripped) for p in MASTHEAD_STRONG):
+        return 2
+    if len(stripped) <= 40 and any(p.search(stripped) for p in MASTHEAD_WEAK):
+        return 1
+    if MASTHEAD_SLOGAN.match(stripped.replace(" | ", "|").replace(" ", "|")):
+        return 1
+    return 0
