@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import TeiBuildError
+from .tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,7 @@ def load_edition(path: str | Path | None) -> Edition:
     if path is None:
         return Edition()
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TeiBuildError("edition file not found", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise TeiBuildError("edition file is not UTF-8 text", path=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        msg = getattr(exc, "msg", str(exc))
-        raise TeiBuildError(f"malformed TOML: {msg}", path=str(path), line=line) from None
+    raw = read_toml(path, "edition file")
     section = raw.get("edition")
     if not isinstance(section, dict):
         raise TeiBuildError("missing [edition] table (needs at least slug and title)",

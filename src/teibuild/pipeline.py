@@ -6,6 +6,7 @@ source or an edited TEI file stops the run with nothing half-done.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -78,9 +79,9 @@ def _tagger(out_dir: Path):
 
 
 def _progress(items, quiet: bool, label: str):
-    if quiet or len(items) < 2:
+    if quiet or len(items) < 2 or not sys.stderr.isatty():
         return _Plain(items)
-    return click.progressbar(items, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(items, label=label, file=sys.stderr)
 
 
 class _Plain:

@@ -14,8 +14,9 @@ NOTICE = re.compile(
 
 #: A line that is only a byline: ■本报记者综合报道, 本报记者 王某 摄, 文/记者 X
 BYLINE_LINE = re.compile(
-    r"^[■□◆●▲]?\s*(?:本报记者|本报通讯员|记者|通讯员|特约记者|本报评论员|文\s*[/／]|图\s*[/／])"
-    r"[^。！？]{0,24}$")
+    r"^(?P<mark>[■□◆●▲]\s*)?(?P<role>本报记者|本报通讯员|记者|通讯员|特约记者|本报评论员|"
+    r"文\s*[/／]|图\s*[/／])(?P<rest>[\s\u4e00-\u9fff/／、·]{0,20})$")
+BYLINE_END = re.compile(r"(?:报道|摄|整理|撰文|供稿|文)$")
 
 #: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电
 RUN_IN_BYLINE = re.compile(
@@ -46,8 +47,13 @@ def is_notice(text: str) -> re.Match | None:
 
 
 def is_byline_line(text: str) -> bool:
-    stripped = text.strip()
-    return bool(BYLINE_LINE.match(stripped)) and len(stripped) <= 30
+    """A byline standing alone: marked ■, or ending 报道/摄, or role and name apart."""
+    match = BYLINE_LINE.match(text.strip())
+    if not match:
+        return False
+    rest = match.group("rest")
+    return bool(match.group("mark") or BYLINE_END.search(rest) or "/" in match.group("role")
+                or "／" in match.group("role") or rest[:1].isspace())
 
 
 def run_in_byline(text: str) -> str:

@@ -13,8 +13,15 @@ from __future__ import annotations
 import statistics
 
 from . import classify
+from .lines import printed_width
 from .decode import SourceLine
-from .lines import Line, ends_sentence, ends_with_punctuation
+from .lines import Line, body_width, ends_sentence, ends_with_punctuation
+
+
+def line_width(text: str) -> float:
+    """A line's width, counting at most half a character of punctuation hanging
+    beyond the measure."""
+    return min(printed_width(text), body_width(text) + 0.5)
 from .model import Block, Segment
 
 WINDOW = 4
@@ -44,8 +51,9 @@ def local_measures(widths: list[float], wider: bool = False) -> list[float]:
     """
     measures = []
     for i, width in enumerate(widths):
-        sides = [_upper_median(widths[max(0, i - WINDOW): i + 1]),
-                 _upper_median(widths[i: i + WINDOW + 1])]
+        windows = [widths[max(0, i - WINDOW): i + 1], widths[i: i + WINDOW + 1]]
+        sides = [_upper_median(w) for w in windows if len(w) >= 3] or \
+            [_upper_median(widths[max(0, i - WINDOW): i + WINDOW + 1])]
         measures.append(max(sides) if wider else min(sides, key=lambda m: (abs(m - width), m)))
     return measures
 
@@ -68,8 +76,9 @@ def heading_width(width: float, measure: float) -> bool:
 
 
 def looks_indented_first(width: float, measure: float) -> bool:
-    """About two characters short of the measure: the first line of a new paragraph."""
-    return width <= measure - max(1.25, 0.06 * measure)
+    """About two characters short of the measure: the first line of a new paragraph
+    (a full line may fall one character short where the next would not fit)."""
+    return width <= measure - 1.5
 
 
 def segment_page(source_lines: list[SourceLine], overrides=None) -> list[Block]:
@@ -247,8 +256,13 @@ def _boundary_before(i, lines, widths, measures, starts) -> bool:
         return True
     if classify.run_in_byline(prev):
         return False        # the byline took room on that line; the report goes on
-    return widths[i - 1] <= short_for(measures[i - 1]) or \
-        heading_width(widths[i - 1], measures[i - 1])
+    if heading_width(widths[i - 1], measures[i - 1]) and (i < 2 or widths[i - 1] <= widths[i - 2]
+                                                           - max(3.5, 0.2 * widths[i - 2])):
+        return True
+    # a short line ends its paragraph: short for the measure, and shorter than the
+    # line before it (the measure estimate alone is unsure where the measure changes)
+    return widths[i - 1] <= short_for(measures[i - 1]) and (
+        i < 2 or starts[i - 1] or widths[i - 1] <= widths[i - 2] - 2.5)
 
 
 def _heading_block(lines: list[Line]) -> Block:
@@ -260,6 +274,7 @@ def _paragraphs(lines: list[Line], widths: list[float], measures: list[float],
                 fixes: _Fixes) -> list[Block]:
     """Rebuild paragraphs from wrapped lines; a run-in byline becomes its own block."""
     blocks: list[Block] = []
+    wide = local_measures(widths, wider=True)
     current: list[int] = []
 
     def flush():
@@ -276,13 +291,13 @@ def _paragraphs(lines: list[Line], widths: list[float], measures: list[float],
         if k + 1 < len(lines):
             forced = fixes.paragraph_break(lines[k + 1].number)
             if forced if forced is not None else paragraph_ends_after(k, lines, widths,
-                                                                       measures, current):
+                                                                       measures, current, wide):
                 flush()
     flush()
     return _split_run_in_bylines(blocks)
 
 
-def paragraph_ends_after(k, lines, widths, measures, current) -> bool:
+def paragraph_ends_after(k, lines, widths, measures, current, wide=None) -> bool:
     """Does the paragraph end with line k (given the lines of it so far)?"""
     first = len(current) == 1
     text = lines[k].text
@@ -292,7 +307,17 @@ def paragraph_ends_after(k, lines, widths, measures, current) -> bool:
         return True
     if first and lines[k].indented and not ends_with_punctuation(lines[k].text):
         return False
-    return ends_sentence(lines[k].text) and looks_indented_first(widths[k + 1], measures[k + 1])
+    if not ends_sentence(text):
+        return False
+    # a full line closing a sentence, then a line about two characters short of the
+    # full lines around it: judged against the measure and against the neighbours,
+    # since the estimate runs low where many lines are short
+    reference = [measures[k + 1], line_width(lines[k].text)]
+    if wide is not None and not measure_changed(measures[k + 1], wide[k + 1]):
+        reference.append(wide[k + 1])
+    if k + 2 < len(lines) and widths[k + 2] > short_for(measures[k + 2]):
+        reference.append(line_width(lines[k + 2].text))
+    return looks_indented_first(body_width(lines[k + 1].text), max(reference))
 
 
 def measure_changed(before: float, after: float) -> bool:

@@ -49,6 +49,11 @@ def printed_width(text: str) -> float:
     return width
 
 
+def body_width(text: str) -> float:
+    """Width without the closing punctuation that may hang beyond the measure."""
+    return printed_width(text.rstrip("".join(SENTENCE_FINAL | CLOSERS | CONTINUING)))
+
+
 def last_mark(text: str) -> str:
     """The last character that is not a closing quote or bracket."""
     stripped = text.rstrip()

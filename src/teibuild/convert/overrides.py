@@ -25,11 +25,11 @@ way every time.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TeiBuildError
+from ..tomlfile import read_toml
 from .model import Article, Block, Page
 
 ROLES = {"head", "p", "byline", "caption", "masthead", "notice"}
@@ -153,13 +153,7 @@ def overrides_path(source: Path) -> Path:
 def load_overrides(path: Path) -> Overrides:
     """Read and check an override file; every mistake is one line naming file and key."""
     name = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise TeiBuildError("override file is not UTF-8 text", path=name) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TeiBuildError(f"malformed TOML: {getattr(exc, 'msg', exc)}", path=name,
-                            line=getattr(exc, "lineno", None)) from None
+    raw = read_toml(path, "override file")
     known = {"issue", "lines", "paragraphs", "headings", "notices", "order"}
     for key in raw:
         if key not in known:

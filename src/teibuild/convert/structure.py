@@ -82,6 +82,8 @@ def heading_convention(blocks: list[Block]) -> str:
         nxt = _next_kind(blocks, i)
         if prev_kind == "p" and nxt not in CONTENT_KINDS and nxt != "head":
             after += 2          # forced: nothing after it to head
+        elif prev_kind in ("masthead", "caption", "notice") and nxt == "byline":
+            before += 1         # nothing before it to close
         elif prev_kind == "p" and nxt == "byline":
             before_text = _text_between(blocks, i, -1)
             after_text = _text_between(blocks, i, +1)
@@ -97,7 +99,7 @@ def heading_convention(blocks: list[Block]) -> str:
 def similarity(heading: str, text: str) -> float:
     """Share of the heading's character pairs that the report repeats."""
     pairs = {heading[k:k + 2] for k in range(len(heading) - 1)
-             if not ends_with_punctuation(heading[k:k + 2])}
+             if all("\u3400" <= c <= "\u9fff" for c in heading[k:k + 2])}
     if not pairs or not text:
         return 0.0
     return sum(1 for pair in pairs if pair in text) / len(pairs)
@@ -143,8 +145,9 @@ def _next_kind(blocks: list[Block], i: int) -> str:
 
 
 def _prev_kind(blocks: list[Block], i: int) -> str:
+    """Kind of the block before a heading group; a notice belongs to the report above."""
     k = i - 1
-    while k >= 0 and blocks[k].kind == "head":
+    while k >= 0 and blocks[k].kind in ("head", "notice"):
         k -= 1
     return blocks[k].kind if k >= 0 else "start"
 
@@ -192,12 +195,12 @@ def _attach_notices(page: Page, notices: list[tuple[int, Block]]) -> None:
     reports cut off without a notice of their own go on where this page's notice points."""
     articles = [item for item in page.items if isinstance(item, Article)]
     cut = [a for a in articles if a.cut_off]
+    unattached: list[tuple[int, Block]] = []
     for position, notice in notices:
         direction = notice.text.strip().lstrip("（(【[")[:1]
-        if direction not in ("下", "转"):
-            continue
         candidates = [a for a in cut if not a.notices] or cut
-        if not candidates:
+        if direction not in ("下", "转") or not candidates:
+            unattached.append((position, notice))     # kept where it was printed
             continue
         line = notice.first_line
         target = min(candidates, key=lambda a: min(abs(a.first_line - line),
@@ -206,6 +209,8 @@ def _attach_notices(page: Page, notices: list[tuple[int, Block]]) -> None:
         target.notices.append(notice)
         target.notice_cert = "high" if adjacent else "low"
         target.continued_on = notice.notice_page
+    for position, notice in reversed(unattached):
+        page.items.insert(position, notice)
     pages = {n.notice_page for _, n in notices if n.text.strip().lstrip("（(【[")[:1] in "下转"}
     for article in cut:
         if article.continued_on is None and len(pages) == 1:

@@ -111,6 +111,9 @@ class IssueWriter:
                     body.append(self.figure(item, figure_no))
                 elif item.kind == "masthead":
                     body.append(self.masthead(item))
+                elif item.kind == "notice":     # a notice no report here claims
+                    fw = sub(body, "fw", type="continuation")
+                    self.fill(fw, item)
         # continuations on pages not in the source: a page break and a gap, so links resolve
         for target_page in sorted(continuations, key=_page_key):
             if _page_key(target_page) in transcribed:

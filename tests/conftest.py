@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository layout, the sample seed, the TEI-all schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from teibuild import TEI_NS
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLE = ROOT / "seeds" / "hongkou-1845-p1.txt"
+NS = {"t": TEI_NS}
+
+
+def tei_all_path() -> Path:
+    for candidate in (ROOT / "schemas" / "tei_all.rng", ROOT / "schemas" / "tei" / "tei_all.rng",
+                      SHARED / "schemas" / "tei_all.rng"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("TEI-all schema (tei_all.rng) not found in schemas/ or ../shared/")
+
+
+@pytest.fixture(scope="session")
+def tei_all():
+    """The official TEI-all RELAX NG, loaded once per test session (it takes seconds)."""
+    from lxml import etree
+    return etree.RelaxNG(etree.parse(str(tei_all_path())))
+
+
+@pytest.fixture(scope="session")
+def sample_bytes() -> bytes:
+    return SAMPLE.read_bytes()

@@ -1,0 +1,180 @@
+"""One test per layout rule, each on a small hand-made page."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from teibuild.convert import Overrides, convert_bytes
+from teibuild.edition import Edition
+from tests.conftest import NS
+from tests.layoutgen import wrap
+
+EDITION = Edition(slug="test", title="测试报")
+MAST = "2022年3月25日 星期五\n第12期\n本期4版\n"
+
+
+def convert(text: str, overrides: Overrides | None = None):
+    return convert_bytes(text.encode("utf-8"), "page.txt", EDITION, overrides)
+
+
+def texts(tree, xpath: str) -> list[str]:
+    return ["".join(e.itertext()) for e in tree.xpath(xpath, namespaces=NS)]
+
+
+def test_paragraphs_rebuilt_from_wrapped_lines():
+    first = "本报讯 第一段的第一行短两个字，后面是满行的文字，一直写到段末。"
+    second = "第二段也从缩进的首行开始，第二行写得满满当当的，最后一行短。"
+    page = MAST + "\n".join(wrap(first, 14) + wrap(second, 14)) + "\n"
+    built = convert(page)
+    assert texts(built.tree, "//t:div[@type='article']/t:p") == [
+        "第一段的第一行短两个字，后面是满行的文字，一直写到段末。",
+        "第二段也从缩进的首行开始，第二行写得满满当当的，最后一行短。"]
+    p = built.tree.xpath("//t:div[@type='article']/t:p", namespaces=NS)[0]
+    assert len(p.findall("{*}lb")) == len(wrap(first, 14)) - 1   # every line break kept
+
+
+def test_no_whitespace_beside_lb():
+    built = convert(MAST + "本报讯 一行文字 \n  接着下一行。\n")
+    for lb in built.tree.iter("{*}lb"):
+        assert not (lb.tail or "")[:1].isspace()
+        prev = lb.getprevious()
+        before = (prev.tail if prev is not None else lb.getparent().text) or ""
+        assert not before[-1:].isspace()
+
+
+def test_extraction_space_removed_and_marked():
+    built = convert(MAST + "本报讯 3月 17日晚，会议召开。\n")
+    from teibuild.convert import insert_spaces
+    insert_spaces(built.spaces)
+    p = built.tree.xpath("//t:div[@type='article']/t:p", namespaces=NS)[0]
+    assert "".join(p.itertext()) == "3月17日晚，会议召开。"
+    space = p.find("{*}space")
+    assert space is not None and space.get("type") == "extraction"
+
+
+def test_heading_before_body():
+    page = (" 区里召开会议\n 确保工作落实到位\n本报讯（记者 李华）3月20日，区里召开会\n"
+            "议，研究部署相关工作。\n") + MAST
+    built = convert(page)
+    div = built.tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert texts(div, "t:head") == ["区里召开会议", "确保工作落实到位"]
+    assert [h.get("type") for h in div.findall("{*}head")] == ["kicker", "main"]
+    assert texts(div, "t:byline") == ["本报讯（记者 李华）"]
+
+
+def test_heading_after_body_attaches_to_report_above():
+    page = ("本报讯（记者 李华）3月20日，区里召开会\n议，研究部署防汛工作。\n"
+            "防汛工作部署到位\n" + MAST +
+            "本报讯（记者 王明）3月21日，区里举办招\n聘会，提供岗位三千个。\n招聘会提供三千岗位\n")
+    built = convert(page)
+    divs = built.tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert [texts(d, "t:head") for d in divs] == [["防汛工作部署到位"], ["招聘会提供三千岗位"]]
+    assert divs[0].find("{*}head").get("cert") is None           # forced: masthead follows
+
+
+def test_summary_box_becomes_argument():
+    page = (" 区里召开会议\n精心组织实施，快速细致进行\n非重点区域核酸检测\n"
+            "本报讯（记者 李华）3月17日晚，区里召开\n会议，研究部署相关工作。\n") + MAST
+    div = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert texts(div, "t:argument/t:p") == ["精心组织实施，快速细致进行非重点区域核酸检测"]
+
+
+def test_caption_is_a_figure():
+    page = MAST + "■自本市启动核酸筛查以来，区领导\n每天前往一线现场协调。\n"
+    built = convert(page)
+    assert texts(built.tree, "//t:figure/t:p") == [
+        "■自本市启动核酸筛查以来，区领导每天前往一线现场协调。"]
+
+
+def test_standalone_byline_starts_report():
+    page = MAST + " ■本报记者综合报道\n在疫情防控最吃劲的关键时段，全区党员\n主动请战。\n"
+    div = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert texts(div, "t:byline") == ["■本报记者综合报道"]
+    assert texts(div, "t:p") == ["在疫情防控最吃劲的关键时段，全区党员主动请战。"]
+
+
+def test_cut_off_report_links_to_untranscribed_page():
+    page = MAST + "本报讯 3月18日，区领导带队察看各个点\n位疫情防控与核酸筛查情况，\n下转▶4版\n"
+    tree = convert(page).tree
+    div = tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert div.get("part") == "I"
+    target = div.get("next")[1:]
+    cont = tree.xpath(f"//*[@xml:id='{target}']", namespaces=NS)[0]
+    assert cont.get("part") == "F" and cont.get("prev") == "#" + div.get(
+        "{http://www.w3.org/XML/1998/namespace}id")
+    assert cont.getprevious().tag.endswith("pb") and cont.getprevious().get("n") == "4"
+    assert cont.find("{*}gap").get("reason") == "untranscribed"
+    ref = div.find("{*}fw/{*}ref")
+    assert ref.text == "下转▶4版" and ref.get("target") == "#" + target
+
+
+def test_measure_change_inside_a_paragraph_gives_cb():
+    narrow = wrap("本报讯 这是一篇窄栏排的报道，前面几行都是十三个字宽的窄栏文字，这样的"
+                  "窄栏一共排了好几行，一行接着一行地排下去，共计有好", 13)
+    rest = narrow.pop()            # the narrow column ends with a full line
+    wide = wrap(rest + "几行然后栏宽变宽了，这里一行可以排下二十一个字的内容，继续写下去，"
+                "一直写啊写啊写到这一段的段落结束。", 21, indent=0)
+    page = MAST + "\n".join(narrow + wide) + "\n"
+    p = convert(page).tree.xpath("//t:div[@type='article']/t:p", namespaces=NS)[0]
+    cb = p.find("{*}cb")
+    assert cb is not None
+    assert cb.getnext().tag.endswith("lb") and cb.getnext().tail == wide[0]
+    assert "".join(p.itertext()).endswith("段落结束。")
+
+
+def test_masthead_goes_into_header_and_stays_in_text():
+    tree = convert(MAST + "本报讯 正文一段。\n").tree
+    assert tree.xpath("string(//t:sourceDesc//t:imprint/t:date/@when)", namespaces=NS) == \
+        "2022-03-25"
+    assert tree.xpath("string(//t:biblScope[@unit='issue']/@n)", namespaces=NS) == "12"
+    assert tree.xpath("string(//t:biblScope[@unit='page']/@to)", namespaces=NS) == "4"
+    assert texts(tree, "//t:div[@type='masthead']/t:fw")[1] == "第12期"
+    assert tree.getroot().get("{http://www.w3.org/XML/1998/namespace}id") == "test-12"
+
+
+def test_subheading_inside_report_opens_a_section():
+    page = MAST + ("本报讯 第一部分的内容写在这里，\n一直写到句号。\n党建引领助力\n"
+                   "第二部分的内容从这里开始写\n起，写到句号为止。\n")
+    div = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert texts(div, "t:div[@type='section']/t:head") == ["党建引领助力"]
+    assert len(div.xpath("t:p|t:div/t:p", namespaces=NS)) == 2
+
+
+def test_form_feed_starts_a_new_page():
+    page = MAST + "本报讯 第一版的文字。\n\f本报讯 第二版的文字。\n"
+    tree = convert(page).tree
+    assert [pb.get("n") for pb in tree.iter("{*}pb")] == ["1", "2"]
+
+
+def test_overrides_fix_roles_paragraphs_and_attachment():
+    first = wrap("本报讯（记者 李华）3月20日，区里召开会议，研究部署防汛工作。", 14)
+    second = wrap("会议要求，各部门加强值守，确保安全度汛。", 14)
+    lines = MAST.splitlines() + first + second + ["防汛工作部署到位"] + \
+        wrap("本报讯（记者 王明）3月21日，区里举办招聘会，提供岗位三千个。", 14)
+    page = "\n".join(lines) + "\n"
+    join_at = len(MAST.splitlines()) + len(first) + 1          # first line of `second`
+    head_at = join_at + len(second)
+    plain = convert(page).tree
+    assert len(plain.xpath("//t:div[@type='article'][1]/t:p", namespaces=NS)) == 2
+    fixes = Overrides(join_before={join_at}, headings={head_at: head_at + 1},
+                      roles={head_at - 1: "p"})
+    fixed = convert(page, fixes).tree
+    first_div, second_div = fixed.xpath("//t:div[@type='article']", namespaces=NS)
+    assert len(first_div.findall("{*}p")) == 1
+    assert texts(second_div, "t:head") == ["防汛工作部署到位"]
+    assert second_div.find("{*}head").get("cert") is None   # an editor's decision is certain
+
+
+def test_override_naming_no_such_line_is_an_error():
+    import pytest
+    from teibuild.errors import TeiBuildError
+    with pytest.raises(TeiBuildError, match="not a heading block"):
+        convert(MAST + "本报讯 正文一段。\n", Overrides(path="x.toml", headings={4: 4}))
+
+
+def test_serialisation_is_deterministic(sample_bytes):
+    from teibuild.serialize import to_bytes
+    a = convert_bytes(sample_bytes, "s.txt", EDITION)
+    b = convert_bytes(sample_bytes, "s.txt", EDITION)
+    assert to_bytes(a.tree) == to_bytes(b.tree)
+    assert etree.fromstring(to_bytes(a.tree)).tag.endswith("TEI")

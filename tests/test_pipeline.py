@@ -1,0 +1,88 @@
+"""`tei-build convert` end to end: files written, edits protected, errors as one line."""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from teibuild.cli import main
+from tests.conftest import ROOT, SAMPLE
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(map(str, args)), catch_exceptions=False)
+    return result.exit_code, result.output, result.stderr if hasattr(result, "stderr") else ""
+
+
+def test_convert_writes_tei_and_is_byte_identical_on_rerun(tmp_path):
+    out = tmp_path / "tei"
+    code, output, _ = run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml")
+    assert code == 0, output
+    first = (out / "hongkou-1845.xml").read_bytes()
+    assert first.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<?tei-build generated-sha256')
+    code, output, _ = run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml")
+    assert code == 0, output
+    assert (out / "hongkou-1845.xml").read_bytes() == first
+
+
+def test_edited_tei_is_not_overwritten_without_force(tmp_path):
+    out = tmp_path / "tei"
+    run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml")
+    target = out / "hongkou-1845.xml"
+    edited = target.read_bytes().replace("咬定总目标".encode(), "咬定总目标（编者改）".encode())
+    target.write_bytes(edited)
+    code, output, _ = run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml")
+    assert code == 1
+    assert "was edited after it was generated" in output and "--force" in output
+    assert "Traceback" not in output
+    assert target.read_bytes() == edited
+    code, output, _ = run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml",
+                          "--force")
+    assert code == 0 and target.read_bytes() != edited
+
+
+def test_bad_source_is_one_line_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    out = tmp_path / "tei"
+    code, output, _ = run("convert", SAMPLE, bad, "--out", out)
+    assert code == 1
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{bad}:1:" in lines[0] and "binary" in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_masthead_weekday_mismatch_is_reported_with_line(tmp_path):
+    source = tmp_path / "wrong.txt"
+    source.write_text("第3期\n2022年3月25日 星期一\n本报讯 正文。\n", encoding="utf-8")
+    code, output, _ = run("convert", source, "--out", tmp_path / "tei")
+    assert code == 1
+    assert f"{source}:2:" in output and "星期五" in output
+
+
+def test_override_file_beside_source_is_applied(tmp_path):
+    source = tmp_path / "hongkou-1845-p1.txt"
+    shutil.copy(SAMPLE, source)
+    (tmp_path / "hongkou-1845-p1.toml").write_text(
+        "[headings]\n258 = 166\n", encoding="utf-8")
+    out = tmp_path / "tei"
+    code, output, _ = run("convert", source, "--out", out, "--edition", ROOT / "edition.toml")
+    assert code == 0, output
+    xml = (out / "hongkou-1845.xml").read_text(encoding="utf-8")
+    a03 = xml[xml.index('xml:id="hongkou-1845-a03"'):xml.index('xml:id="hongkou-1845-a04"')]
+    assert "确保居民有需求我们有回应" in a03
+    assert "编者以 hongkou-1845-p1.toml 修正了自动判断" in xml
+
+
+def test_malformed_override_file_is_one_line(tmp_path):
+    source = tmp_path / "x.txt"
+    shutil.copy(SAMPLE, source)
+    (tmp_path / "x.toml").write_text("[lines]\n12 = \n", encoding="utf-8")
+    code, output, _ = run("convert", source, "--out", tmp_path / "tei")
+    assert code == 1 and f"{tmp_path / 'x.toml'}:2" in output and "malformed TOML" in output
+
+
+def test_help_works_for_convert():
+    code, output, _ = run("convert", "--help")
+    assert code == 0 and "--force" in output and "--edition" in output
