@@ -86,3 +86,17 @@ def test_malformed_override_file_is_one_line(tmp_path):
 def test_help_works_for_convert():
     code, output, _ = run("convert", "--help")
     assert code == 0 and "--force" in output and "--edition" in output
+
+
+def test_committed_tei_is_what_convert_writes(tmp_path):
+    """tei/ in the repository is exactly a fresh conversion of seeds/ (and so is
+    regenerated, and reviewed, whenever the converter or the tagger changes)."""
+    out = tmp_path / "tei"
+    sources = sorted((ROOT / "seeds").glob("*.txt"))
+    code, output, _ = run("convert", *sources, "--out", out, "--edition", ROOT / "edition.toml")
+    assert code == 0, output
+    written = sorted(p.name for p in out.glob("*.xml"))
+    committed = sorted(p.name for p in (ROOT / "tei").glob("*.xml"))
+    assert written == committed
+    for name in written:
+        assert (out / name).read_bytes() == (ROOT / "tei" / name).read_bytes(), name

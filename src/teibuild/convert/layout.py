@@ -96,9 +96,7 @@ def segment_page(source_lines: list[SourceLine], overrides=None) -> list[Block]:
     while i < len(lines):
         kind = kinds[i]
         if kind == "masthead":
-            j = i
-            while j < len(lines) and kinds[j] == "masthead":
-                j += 1
+            j = _run_end(kinds, i, lambda k: k == "masthead")
             blocks.append(_block("masthead", lines[i:j]))
             i = j
         elif kind == "notice":
@@ -156,9 +154,7 @@ def _strong_kinds(lines: list[Line]) -> list[str]:
     i = 0
     while i < len(lines):
         if strength[i]:
-            j = i
-            while j < len(lines) and strength[j]:
-                j += 1
+            j = _run_end(strength, i, bool)
             if max(strength[i:j]) == 2 and (j - i >= 2 or _feature_count(lines[i].text) >= 2):
                 for k in range(i, j):
                     kinds[k] = "masthead"
@@ -175,6 +171,14 @@ def _strong_kinds(lines: list[Line]) -> list[str]:
         elif classify.is_caption_start(line.text):
             kinds[k] = "caption"
     return kinds
+
+
+def _run_end(items: list, start: int, keep) -> int:
+    """The index just after the run of items from `start` that `keep` accepts."""
+    end = start
+    while end < len(items) and keep(items[end]):
+        end += 1
+    return end
 
 
 def _feature_count(text: str) -> int:
@@ -204,10 +208,8 @@ def _text_run(lines: list[Line], fixes: _Fixes) -> list[Block]:
     i = 0
     while i < len(lines):
         if heading[i]:
-            j = i
-            while j < len(lines) and heading[j]:
-                j += 1
-            blocks.append(_heading_block(lines[i:j]))
+            j = _run_end(heading, i, bool)
+            blocks.append(_block("head", lines[i:j]))
             i = j
             continue
         j = i
@@ -263,11 +265,6 @@ def _boundary_before(i, lines, widths, measures, starts) -> bool:
     # line before it (the measure estimate alone is unsure where the measure changes)
     return widths[i - 1] <= short_for(measures[i - 1]) and (
         i < 2 or starts[i - 1] or widths[i - 1] <= widths[i - 2] - 2.5)
-
-
-def _heading_block(lines: list[Line]) -> Block:
-    block = _block("head", lines)
-    return block
 
 
 def _paragraphs(lines: list[Line], widths: list[float], measures: list[float],

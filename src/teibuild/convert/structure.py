@@ -11,7 +11,7 @@ repeat; each attachment records how sure it is in @cert.
 
 from __future__ import annotations
 
-from .lines import ends_open, ends_with_punctuation
+from .lines import ends_with_punctuation
 from .model import Article, Block, Page
 
 CONTENT_KINDS = {"p", "byline"}
@@ -222,5 +222,3 @@ def _last_line(article: Article) -> int:
     lines = [s.line for b in article.body for s in b.segments]
     return max(lines) if lines else article.first_line
 
-
-__all__ = ["build_page", "heading_convention", "similarity", "ends_open"]
