@@ -1,0 +1,60 @@
+"""Validate files and folders: RELAX NG, then Schematron, then cross-document pointers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import TEI_NS
+from ..errors import TeiBuildError
+from . import messages, references, relaxng, schematron
+from .problem import Problem
+from .source import Source
+
+
+def expand(paths) -> list[Path]:
+    """Folders become their *.xml files (sorted); files are kept as given."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.xml")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise TeiBuildError("no such file or folder", path=str(path))
+    return files
+
+
+def validate_file(path: Path, registers_dir: Path | None = None,
+                  index: references.IdIndex | None = None) -> list[Problem]:
+    """All problems of one file, in file order; an empty list means valid."""
+    try:
+        source = Source.read(path)
+    except TeiBuildError as exc:
+        return [_unreadable(path, exc)]
+    problems = relaxng.check(source)
+    if source.tree.getroot().tag != f"{{{TEI_NS}}}TEI":
+        return problems  # not a TEI document at all: the rules below would only add noise
+    problems += schematron.check(source)
+    problems += references.check(source, registers_dir, index or references.IdIndex())
+    return sorted(set(problems), key=lambda p: (p.line, p.column, p.rule, p.message))
+
+
+def validate_paths(paths, registers_dir: Path | None = None) -> list[Problem]:
+    """Problems of every file under `paths` (folders expand to their *.xml files)."""
+    index = references.IdIndex()
+    problems: list[Problem] = []
+    for path in expand(paths):
+        problems.extend(validate_file(path, registers_dir, index))
+    return problems
+
+
+def _unreadable(path: Path, exc: TeiBuildError) -> Problem:
+    """The parser stops at a duplicate xml:id too; say that in the words of the rule."""
+    duplicate = re.search(r"ID (\S+) already defined", exc.message)
+    if duplicate:
+        return Problem(str(path), exc.line or 1, exc.column or 1,
+                       f"xml:id=\"{duplicate.group(1)}\" is used a second time here; identifiers "
+                       "must be unique in a file. Renumber one of them.", "id-duplicate")
+    return Problem(str(path), exc.line or 1, exc.column or 1,
+                   messages.translate_parser(exc.message), "well-formed")
