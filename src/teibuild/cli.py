@@ -68,15 +68,127 @@ def main():
 @click.option("--force", is_flag=True, help="Overwrite TEI files edited since they were generated.")
 @click.option("--encoding", default=None,
               help="Source encoding (utf-8, gb18030, big5); detected when omitted.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
-def convert(sources, out_dir, edition_file, force, encoding, quiet):
+def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
     """Convert extracted-text SOURCE files into one TEI P5 file per issue."""
+    from .lock import folder_lock
     from .pipeline import convert_sources
 
     edition = resolve_edition(edition_file)
-    written = convert_sources(list(sources), out_dir, edition, force=force, encoding=encoding,
-                              quiet=quiet)
+    with folder_lock(out_dir):
+        written = convert_sources(list(sources), out_dir, edition, force=force,
+                                  encoding=encoding, quiet=quiet, jobs=jobs)
     if not quiet:
         for path in written:
             click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--tei", "tei_dir", default="tei", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of TEI issues and registers.")
+@click.option("--out", "out_dir", default="editions", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the editions (html/ and txt/ are replaced).")
+@edition_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: up to 4, one per CPU).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@one_line_errors
+def build(tei_dir, out_dir, edition_file, jobs, quiet):
+    """Build the HTML and plain-text editions (zh-Hans and zh-Hant) from TEI."""
+    from .lock import folder_lock
+    from .render import build_site
+
+    edition = resolve_edition(edition_file)
+    progress = None if quiet else (
+        lambda done, total, what: click.echo(f"[{done}/{total}] {what}", err=True))
+    with folder_lock(tei_dir, shared=True), folder_lock(out_dir):
+        report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
+    if not quiet:
+        click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
+                   f"{report.register_entries} register entries: {report.html_pages} HTML pages, "
+                   f"{report.text_files} text files ({report.bytes / 1e6:.1f} MB) in {out_dir}")
+
+
+@main.command()
+@click.argument("target_id", metavar="ID")
+@click.option("--tei", "tei_dir", default="tei", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of TEI issues.")
+@click.option("--style", default="gb7714", show_default=True,
+              type=click.Choice(["gb7714", "chicago", "apa", "mla"]),
+              help="Citation style for text and html output.")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "html", "bibtex", "ris", "csl-json"]),
+              help="A formatted citation, or a record for reference managers.")
+@click.option("--medium", default="online", show_default=True,
+              type=click.Choice(["online", "print"]),
+              help="Cite this online edition (URL, access date) or the printed paper.")
+@edition_option
+@one_line_errors
+def cite(target_id, tei_dir, style, fmt, medium, edition_file):
+    """Print the citation of an issue, article or paragraph ID (e.g. hongkou-1845-a03-p02)."""
+    from .cite import cite as cite_target
+
+    edition = resolve_edition(edition_file)
+    click.echo(cite_target(target_id, tei_dir, edition, style=style, fmt=fmt, medium=medium),
+               nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json"]),
+              help="One line per problem (file:line:col: message), or JSON for CI annotations.")
+@click.option("--registers", "registers_dir", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of persons.xml, places.xml, orgs.xml (default: beside each file).")
+@click.option("--quiet", "-q", is_flag=True, help="No summary line.")
+@one_line_errors
+def validate(paths, fmt, registers_dir, quiet):
+    """Check TEI files (default: tei/) against the edition's RELAX NG and Schematron rules.
+
+    Exit status 0 if and only if every file is valid.
+    """
+    import json
+
+    from .validate import expand, validate_paths
+
+    files = expand(list(paths) or [Path("tei")])
+    if not files:
+        raise TeiBuildError("no .xml files to validate", path=" ".join(map(str, paths)) or "tei")
+    problems = validate_paths(files, registers_dir=registers_dir)
+    if fmt == "json":
+        click.echo(json.dumps({"files": [str(f) for f in files], "valid": not problems,
+                               "problems": [p.as_dict() for p in problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        if not quiet:
+            bad = len({p.path for p in problems})
+            click.echo(f"{len(files)} file(s) checked: " + (
+                f"{len(problems)} problem(s) in {bad} file(s)" if problems else "all valid"), err=True)
+    sys.exit(1 if problems else 0)
+
+
+@main.command()
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if the schemas differ from what the ODD compiles to.")
+@click.option("--odd", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ODD customisation (default: the packaged schemas/tei-newspaper.odd).")
+@one_line_errors
+def schema(check, odd):
+    """Compile the ODD customisation into RELAX NG (.rng) and Schematron (.sch) beside it."""
+    from .validate import schema_files
+
+    outputs = schema_files.compiled(odd)
+    if check:
+        stale = schema_files.stale(outputs)
+        for path in stale:
+            click.echo(f"{path}: out of date; run `tei-build schema` and commit the result", err=True)
+        sys.exit(1 if stale else 0)
+    for path in schema_files.write(outputs):
+        click.echo(f"wrote {path}")

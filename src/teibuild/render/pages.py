@@ -1,0 +1,122 @@
+"""Page chrome: the Jinja environment, relative links, and one page in both scripts.
+
+XSLT has already turned the TEI into HTML fragments; here they are placed
+into the shared layout. Every link is relative to the page that carries it,
+so the site works from file:// as well as from any web server path.
+"""
+
+from __future__ import annotations
+
+import html as htmlmod
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from lxml import etree
+
+from ..resources import templates_dir
+from .hant import HANS, HANT, html_to_hant
+
+SCRIPTS = (HANS, HANT)
+_PREFIX = {HANS: "", HANT: "zh-Hant/"}
+_LABEL = {HANS: "简体", HANT: "繁體"}
+_FOOTER = re.compile(r'<footer class="article-footer" data-article="([^"]*)"></footer>')
+
+
+@dataclass(frozen=True)
+class Here:
+    """Where a page lives in the site (inside one script's tree) and how to link from it."""
+    path: str
+    script: str = HANS
+
+    @property
+    def file(self) -> str:
+        return _PREFIX[self.script] + self.path
+
+    @property
+    def lang(self) -> str:
+        return self.script
+
+    @property
+    def other(self) -> str:
+        return HANT if self.script == HANS else HANS
+
+    @property
+    def other_label(self) -> str:
+        return _LABEL[self.other]
+
+    def _rel(self, target: str) -> str:
+        return _relpath(target, posixpath.dirname(self.file) or ".")
+
+    def link(self, target: str) -> str:
+        """A page of the same script, by its path from the script's root."""
+        return self._rel(_PREFIX[self.script] + target)
+
+    def shared(self, target: str) -> str:
+        """A file both scripts share (static/, tei/), by its path from the site root."""
+        return self._rel(target)
+
+    def text(self, target: str) -> str:
+        """A file of the plain-text edition, beside the HTML (editions/txt/…)."""
+        return self._rel(f"../txt/{self.script}/{target}")
+
+    @property
+    def root(self) -> str:
+        """Prefix from this page to its script's root: '' or '../' …"""
+        rel = self.link("index.html")
+        return rel[: -len("index.html")]
+
+    @property
+    def switch(self) -> str:
+        """The same page in the other script."""
+        return self._rel(_PREFIX[self.other] + self.path)
+
+
+@lru_cache(maxsize=4096)
+def _relpath(target: str, start: str) -> str:
+    return posixpath.relpath(target, start)
+
+
+@lru_cache(maxsize=None)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, auto_reload=False)
+    env.globals["tei_text"] = tei_text
+    return env
+
+
+def fragment(result: etree._XSLTResultTree) -> str:
+    """Serialise an XSLT result as HTML (the serializer escapes every TEI string)."""
+    root = result.getroot()
+    return "" if root is None else etree.tostring(root, method="html", encoding="unicode")
+
+
+def tei_text(text: str, here: Here, issue, **context) -> Markup:
+    """The XSLT fragment with each article's footer filled from partials/article_footer.html."""
+    footer = environment().get_template("partials/article_footer.html")
+
+    def fill(m: re.Match) -> str:
+        article = issue.article(htmlmod.unescape(m.group(1)))
+        if article is None:
+            return m.group(0)
+        inner = footer.render(here=here, issue=issue, article=article, **context)
+        return f'<footer class="article-footer">{inner.strip()}</footer>'
+
+    return Markup(_FOOTER.sub(fill, text))
+
+
+def render_page(template: str, path: str, edition, **context) -> dict[str, bytes]:
+    """One page in zh-Hans and in zh-Hant: {'html/<path>': bytes, 'html/zh-Hant/<path>': …}."""
+    tpl = environment().get_template(template)
+    out = {}
+    for script in SCRIPTS:
+        here = Here(path, script)
+        page = tpl.render(here=here, edition=edition, **context)
+        if script == HANT:
+            page = html_to_hant(page, edition.opencc)
+        out[f"html/{here.file}"] = page.encode("utf-8")
+    return out

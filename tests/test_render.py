@@ -1,0 +1,377 @@
+"""The HTML and plain-text editions: faithfulness, safety, registers, zh-Hant, determinism."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree, html as lhtml
+
+from teibuild import TEI_NS, XML_NS
+from teibuild.edition import Edition
+from teibuild.errors import TeiBuildError
+from teibuild.render import build_site
+from teibuild.render.hant import html_to_hant, text_to_hant
+from teibuild.render.pages import Here
+from teibuild.render.site import issue_from_tree, read_issue
+from teibuild.render.text import render_text
+from teibuild.xmlsafe import parse_file
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini-issue.xml"
+EDITION = Edition(slug="hongkou", title="虹口报", subtitle="虹口报数字编辑版",
+                  base_url="https://example.org/hongkou/", version="0.1.0")
+T = f"{{{TEI_NS}}}"
+
+PERSONS = """<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:id="persons"><teiHeader><fileDesc>
+<titleStmt><title>人物名录</title></titleStmt><publicationStmt><p/></publicationStmt>
+<sourceDesc><p/></sourceDesc></fileDesc></teiHeader><text><body><listPerson>
+<person xml:id="du-songquan" cert="medium">
+  <persName xml:lang="zh-Hans">杜松全</persName><persName xml:lang="zh-Hant">杜松全</persName>
+  <persName xml:lang="zh-Latn-pinyin">Du Songquan</persName>
+  <idno type="wikidata">Q123</idno><occupation>区委副书记</occupation>
+  <note type="mentions"><ref type="first" n="hongkou-1845" target="hongkou-1845.xml"><date when="2022-03-25">x</date></ref></note>
+</person>
+<person xml:id="nobody-in-text"><persName xml:lang="zh-Hans">无名氏</persName><idno type="wikidata"/></person>
+</listPerson></body></text></TEI>
+"""
+
+
+def issue_with_body(tmp_path: Path, body: str, name: str = "hongkou-1845.xml") -> Path:
+    """The fixture's header with another body: tests state only what they are about."""
+    tree = parse_file(FIXTURE)
+    old = tree.getroot().find(f"{T}text/{T}body")
+    new = etree.fromstring(f'<body xmlns="{TEI_NS}" xmlns:xml="{XML_NS}">{body}</body>')
+    old.getparent().replace(old, new)
+    tei = tmp_path / "tei"
+    tei.mkdir(exist_ok=True)
+    path = tei / name
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("site")
+    (root / "tei").mkdir()
+    shutil.copy(FIXTURE, root / "tei" / "hongkou-1845.xml")
+    (root / "tei" / "persons.xml").write_text(PERSONS, encoding="utf-8")
+    build_site(root / "tei", root / "out", EDITION, jobs=1)
+    return root / "out"
+
+
+def tei_paragraphs(path: Path) -> list[str]:
+    """Every p of the TEI body in document order, as its characters (lb adds none)."""
+    tree = parse_file(path)
+    out = []
+    for p in tree.getroot().iter(f"{T}p"):
+        if p.xpath("ancestor::tei:body", namespaces={"tei": TEI_NS}):
+            out.append(re.sub(r"[\n\r\t]", " ", "".join(p.itertext())).rstrip())
+    return out
+
+
+def txt_paragraphs(text: str) -> list[str]:
+    return [m.group(1) for m in re.finditer(r"^\[(?:\d+|摘要|图片说明)\] (.*)$", text, re.M)]
+
+
+# ----- plain text -----
+
+def test_text_has_every_paragraph_in_order_and_nothing_added(built):
+    text = (built / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert txt_paragraphs(text) == tei_paragraphs(FIXTURE)
+    assert "杜松全出席会议" in text  # markup crossing lb: no character inserted
+
+
+def test_text_is_nfc_lf_and_headed_by_its_citation(built):
+    raw = (built / "txt" / "zh-Hans" / "hongkou-1845" / "hongkou-1845-a01.txt").read_bytes()
+    text = raw.decode("utf-8")
+    assert b"\r" not in raw and text.endswith("\n") and not text.endswith("\n\n")
+    assert unicodedata.is_normalized("NFC", text)
+    header = text.split("————", 1)[0]
+    for expected in ("题名：确保不漏一户、不落一人", "作者：陆雪姣", "报纸：虹口报", "期号：第1845期",
+                     "日期：2022-03-25", "版次：第1版", "版本：虹口报数字编辑版 0.1.0",
+                     "网址：https://example.org/hongkou/issues/hongkou-1845.html#hongkou-1845-a01"):
+        assert expected in header
+    assert "[1] 3月17日晚，区疫情防控工作领导小组会议召开。" in text
+    assert "hongkou-1845-a02" not in text.split("————", 1)[1]  # only this article
+
+
+def test_text_marks_pages_continuations_and_gaps(built):
+    text = (built / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert text.index("[第1版]") < text.index("=== hongkou-1845-a01 ===") < text.index("[第4版]")
+    assert "下转▶4版 [→ hongkou-1845-a03，第4版]" in text
+    assert "[上接 hongkou-1845-a02，第1版]" in text
+    assert "〔未录入：1版〕" in text
+
+
+@settings(max_examples=30, deadline=None)
+@given(chars=st.text(alphabet="中文报道社区疫情防控工作会议召开，。、“”", min_size=2, max_size=40),
+       cuts=st.lists(st.integers(min_value=1, max_value=39), max_size=6))
+def test_line_breaks_never_add_characters(tmp_path_factory, chars, cuts):
+    cuts = sorted({c for c in cuts if c < len(chars)})
+    pieces, last = [], 0
+    for c in cuts:
+        pieces.append(chars[last:c])
+        last = c
+    pieces.append(chars[last:])
+    marked = "<lb/>".join(p.replace("&", "&amp;") for p in pieces)
+    path = issue_with_body(tmp_path_factory.mktemp("lb"),
+                           f'<div type="article" xml:id="hongkou-1845-a01"><head type="main">题</head>'
+                           f'<p xml:id="hongkou-1845-a01-p01">{marked}</p></div>')
+    tree = parse_file(path)
+    text = render_text(tree, issue_from_tree(tree, path), EDITION)
+    assert txt_paragraphs(text) == [chars.rstrip()]
+
+
+# ----- HTML -----
+
+def page(built: Path, rel: str) -> lhtml.HtmlElement:
+    return lhtml.fromstring((built / "html" / rel).read_bytes())
+
+
+def test_issue_page_keeps_every_paragraph_with_anchor_number_and_link(built):
+    doc = page(built, "issues/hongkou-1845.html")
+    tree = parse_file(FIXTURE)
+    ids = [p.get(f"{{{XML_NS}}}id") for p in tree.getroot().iter(f"{T}p")
+           if p.get(f"{{{XML_NS}}}id")]
+    html_ids = [p.get("id") for p in doc.xpath("//p[contains(@class,'para')]")]
+    assert html_ids == ids
+    p = doc.get_element_by_id("hongkou-1845-a01-p02")
+    assert p.xpath("string(span[@class='pnum'])") == "2"
+    assert p.xpath("a[@class='plink']/@href") == ["#hongkou-1845-a01-p02"]
+    text = "".join(t for t in p.xpath(".//text()[not(ancestor::span[@class='pnum']) and "
+                                      "not(ancestor::a[@class='plink'])]"))
+    assert text == "区委副书记杜松全出席会议。"
+    assert p.xpath(".//br[@class='lb']")  # the source line break, shown in diplomatic view
+
+
+def test_names_dates_and_continuations_link_where_they_should(built):
+    doc = page(built, "issues/hongkou-1845.html")
+    name = doc.xpath("//a[contains(@class,'persName') and contains(.,'杜松')]")[0]
+    assert name.get("href") == "../registers/persons/du-songquan.html"
+    assert (built / "html" / "registers" / "persons" / "du-songquan.html").is_file()
+    # nested names: no link inside a link, the inner one still reachable
+    org = doc.xpath("//a[contains(@class,'orgName')]")[0]
+    assert not org.xpath(".//a")
+    assert org.getnext().get("href") == "../registers/places/beiwaitan-jiedao.html"
+    date = doc.xpath("//time[@class='date']")[0]
+    assert date.get("datetime") == "2022-03-17" and date.get("title") == "2022-03-17"
+    assert doc.xpath("//a[contains(@class,'ref-continuation')]/@href") == ["#hongkou-1845-a03"]
+    assert doc.xpath("//p[contains(@class,'continued-from')]/a/@href") == ["#hongkou-1845-a02"]
+    assert doc.xpath("//span[contains(@class,'gap') and contains(@class,'editorial')]")
+
+
+def test_article_page_points_outside_targets_to_the_issue_page(built):
+    doc = page(built, "articles/hongkou-1845-a02.html")
+    assert doc.xpath("//a[contains(@class,'ref-continuation')]/@href") == [
+        "../issues/hongkou-1845.html#hongkou-1845-a03"]
+    assert doc.xpath("//a[@rel='next']/@href") == ["hongkou-1845-a03.html"]
+
+
+def test_register_page_lists_every_mention_linked_to_its_paragraph(built):
+    doc = page(built, "registers/persons/du-songquan.html")
+    assert doc.xpath("string(//h1)") == "杜松全"
+    assert "Du Songquan" in doc.text_content() and "区委副书记" in doc.text_content()
+    assert doc.xpath("//a[@href='https://www.wikidata.org/wiki/Q123']")
+    links = doc.xpath("//ol[@class='mentions']//a/@href")
+    assert links == ["../../issues/hongkou-1845.html#hongkou-1845-a01-p02"]
+    assert doc.xpath("string(//q//mark)") == "杜松全"
+    # an entry of the register never printed still has a page, saying so
+    lonely = page(built, "registers/persons/nobody-in-text.html")
+    assert "尚未出现" in lonely.text_content()
+    # a name in the text that the register lacks still resolves
+    assert (built / "html" / "registers" / "persons" / "qian-jing.html").is_file()
+
+
+def test_every_page_has_lang_switch_and_view_toggle_where_text_is(built):
+    for rel in ("index.html", "issues/index.html", "issues/hongkou-1845.html",
+                "registers/index.html", "about.html", "guidelines.html"):
+        hans, hant = page(built, rel), page(built, "zh-Hant/" + rel)
+        assert hans.get("lang") == "zh-Hans" and hant.get("lang") == "zh-Hant"
+        switch = hans.xpath("//a[@class='script-switch']")[0]
+        assert (built / "html" / Path(rel).parent / switch.get("href")).resolve() == \
+            (built / "html" / "zh-Hant" / rel).resolve()
+        assert switch.text == "繁體"
+        assert hant.xpath("//a[@class='script-switch']")[0].text == "简体"  # not converted
+    assert page(built, "issues/hongkou-1845.html").xpath("//button[@class='view-toggle']")
+
+
+def test_zh_hant_pages_convert_text_but_not_markup(built):
+    hant = (built / "html" / "zh-Hant" / "issues" / "hongkou-1845.html").read_text(encoding="utf-8")
+    assert "區委副書記" in hant and "区委副书记" not in hant
+    assert 'href="../registers/persons/du-songquan.html"' in hant
+    assert 'id="hongkou-1845-a01-p02"' in hant
+    hant_txt = (built / "txt" / "zh-Hant" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert "[2] 區委副書記杜松全出席會議。" in hant_txt
+
+
+def test_html_to_hant_touches_only_readable_text():
+    src = ('<a href="/区/" title="链接" data-x="区">区<b translate="no">简体<i>简</i></b>'
+           '区</a><!-- 区 -->')
+    out = html_to_hant(src)
+    assert out == ('<a href="/区/" title="鏈接" data-x="区">區<b translate="no">简体<i>简</i></b>'
+                   '區</a><!-- 区 -->')
+    assert text_to_hant("发展") == "發展"
+    # a phrase cut by a line break converts as a phrase, as in the text edition
+    assert html_to_hant('<p>头<br class="lb">发</p><p>发</p>') == '<p>頭<br class="lb">髮</p><p>發</p>'
+    # a name converts on its own: 区长胡广杰 is not 區長鬍廣傑 ("district head beard")
+    assert html_to_hant('<p>区长<a class="name persName" href="x">胡<br>广杰</a>头发</p>') == \
+        '<p>區長<a class="name persName" href="x">胡<br>廣傑</a>頭髮</p>'
+    assert text_to_hant("区长胡广杰，头发", names=("胡广杰",)) == "區長胡廣傑，頭髮"
+
+
+
+def test_tei_strings_are_escaped_and_unsafe_links_dropped(tmp_path):
+    path = issue_with_body(tmp_path, """
+      <div type="article" xml:id="hongkou-1845-a01">
+        <head type="main">&lt;script&gt;alert(1)&lt;/script&gt; &amp; 标题</head>
+        <p xml:id="hongkou-1845-a01-p01"><ref target="javascript:alert(1)">点我</ref>
+          <ref target="https://example.org/x">外链</ref>
+          <persName ref="persons.xml#../../etc">坏</persName>
+          <persName ref="http://evil.example/#x">也坏</persName></p>
+      </div>""")
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    raw = (tmp_path / "out" / "html" / "issues" / "hongkou-1845.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 标题" in raw
+    doc = lhtml.fromstring(raw)
+    hrefs = doc.xpath("//div[@class='tei-text']//a[not(ancestor::footer)]/@href")
+    assert hrefs == ["#hongkou-1845-a01-p01", "https://example.org/x"]
+    assert not list((tmp_path / "out" / "html" / "registers").rglob("*etc*"))
+
+
+def test_missing_registers_are_fine_and_names_still_resolve(tmp_path):
+    (tmp_path / "tei").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")
+    report = build_site(tmp_path / "tei", tmp_path / "out", EDITION, jobs=1)
+    assert report.issues == 1 and report.articles == 3 and report.register_entries == 5
+    assert report.text_files == 2 * (1 + 3)
+    entry = page(tmp_path / "out", "registers/orgs/beiwaitan-jiedao-shequ-weisheng-fuwu-zhongxin.html")
+    assert entry.xpath("string(//h1)") == "北外滩街道社区卫生服务中心"
+    assert entry.xpath("string(//q//mark)") == "北外滩街道社区卫生服务中心"
+
+
+def test_rebuild_is_byte_identical_and_removes_stale_files(tmp_path):
+    (tmp_path / "tei").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")
+    out = tmp_path / "out"
+    build_site(tmp_path / "tei", out, EDITION, jobs=1)
+    first = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    (out / "html" / "stale.html").write_text("old", encoding="utf-8")
+    build_site(tmp_path / "tei", out, EDITION, jobs=2)
+    second = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert first == second
+    assert not [p for p in out.iterdir() if p.name.startswith(".build-")]
+
+
+def test_bad_input_is_one_error_and_leaves_the_edition_alone(tmp_path):
+    (tmp_path / "tei").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")
+    out = tmp_path / "out"
+    build_site(tmp_path / "tei", out, EDITION, jobs=1)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    (tmp_path / "tei" / "hongkou-1846.xml").write_text("<TEI>\n<broken>", encoding="utf-8")
+    with pytest.raises(TeiBuildError) as err:
+        build_site(tmp_path / "tei", out, EDITION, jobs=2)
+    assert "hongkou-1846.xml" in str(err.value) and err.value.line
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
+def test_duplicate_issue_ids_are_refused(tmp_path):
+    path = issue_with_body(tmp_path, '<div type="article" xml:id="hongkou-1845-a01"><p>x</p></div>')
+    shutil.copy(path, path.with_name("copy.xml"))
+    with pytest.raises(TeiBuildError, match="also used by"):
+        build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+
+
+def test_issue_data_comes_from_the_header():
+    issue = read_issue(FIXTURE)
+    assert (issue.id, issue.date, issue.n, issue.paper) == ("hongkou-1845", "2022-03-25", "1845", "虹口报")
+    assert [a.id for a in issue.articles] == ["hongkou-1845-a01", "hongkou-1845-a02",
+                                              "hongkou-1845-a03"]
+    assert [a.page for a in issue.articles] == ["1", "1", "4"]
+    assert issue.articles[2].placeholder and issue.articles[2].prev == "hongkou-1845-a02"
+    byline = [m for m in issue.mentions if m.key == "lu-xuejiao"][0]
+    assert byline.anchor == "hongkou-1845-a01" and byline.name == "陆雪姣"
+
+
+def test_relative_links_from_each_tree():
+    here = Here("registers/persons/x.html", "zh-Hant")
+    assert here.link("index.html") == "../../index.html"
+    assert here.shared("static/edition.css") == "../../../static/edition.css"
+    assert here.switch == "../../../registers/persons/x.html"
+    assert here.root == "../../"
+    assert Here("index.html").root == ""
+
+
+def test_cli_build_reports_and_errors_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from teibuild.cli import main
+
+    (tmp_path / "tei").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["build", "--tei", str(tmp_path / "tei"), "--out",
+                              str(tmp_path / "out"), "--quiet"])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "out" / "html" / "index.html").is_file()
+    bad = runner.invoke(main, ["build", "--tei", str(tmp_path / "nowhere"), "--out",
+                               str(tmp_path / "out2")])
+    assert bad.exit_code == 1
+    assert bad.output.strip().count("\n") == 0 and "TEI folder not found" in bad.output
+
+
+
+def test_stylesheets_run_sandboxed():
+    from teibuild.render.transform import _ACCESS
+
+    probe = etree.XML(
+        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:template match="/"><r><xsl:copy-of select="document(\'/etc/hostname\')"/></r>'
+        '</xsl:template></xsl:stylesheet>')
+    xslt = etree.XSLT(probe, access_control=_ACCESS)
+    with pytest.raises(etree.XSLTApplyError):
+        xslt(etree.XML("<x/>"))
+
+
+def test_unknown_opencc_config_is_a_clear_error(tmp_path):
+    (tmp_path / "tei").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")
+    edition = Edition(slug="hongkou", title="虹口报", opencc="no-such-conversion")
+    with pytest.raises(TeiBuildError, match="OpenCC"):
+        build_site(tmp_path / "tei", tmp_path / "out", edition, jobs=1)
+    assert not (tmp_path / "out" / "html").exists()
+
+
+def test_issue_without_page_breaks_still_lists_its_articles(tmp_path):
+    path = issue_with_body(tmp_path, '<div type="article" xml:id="hongkou-1845-a01">'
+                                     '<p xml:id="hongkou-1845-a01-p01">没有标题的文章，开头几个字作为目录条目</p></div>')
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    doc = page(tmp_path / "out", "issues/hongkou-1845.html")
+    assert doc.xpath("//ol[@class='toc']/li/a/@href") == ["#hongkou-1845-a01"]
+    assert doc.xpath("string(//ol[@class='toc']/li/a)") == "没有标题的文章，开头几个字作为目…"
+
+
+def test_several_issues_link_to_each_other_and_share_registers(tmp_path):
+    tei = tmp_path / "tei"
+    tei.mkdir()
+    sample = FIXTURE.read_text(encoding="utf-8")
+    (tei / "hongkou-1845.xml").write_text(sample, encoding="utf-8")
+    later = sample.replace("hongkou-1845", "hongkou-1846").replace('n="1845"', 'n="1846"')
+    (tei / "a-later-issue.xml").write_text(later.replace("2022-03-25", "2022-04-01"),
+                                           encoding="utf-8")
+    report = build_site(tei, tmp_path / "out", EDITION, jobs=2)
+    assert report.issues == 2
+    first = page(tmp_path / "out", "issues/hongkou-1845.html")
+    assert first.xpath("//a[@rel='next']/@href") == ["hongkou-1846.html"]
+    assert page(tmp_path / "out", "issues/hongkou-1846.html").xpath("//a[@rel='prev']/@href") == [
+        "hongkou-1845.html"]
+    entry = page(tmp_path / "out", "registers/persons/du-songquan.html")
+    assert entry.xpath("//ol[@class='mentions']//a/@href") == [
+        "../../issues/hongkou-1845.html#hongkou-1845-a01-p02",
+        "../../issues/hongkou-1846.html#hongkou-1846-a01-p02"]
