@@ -1,0 +1,150 @@
+"""The `tag` stage: persons, places, organisations, titles and dates in an issue's TEI.
+
+    registers = Registers.load(tei_dir)
+    tag_issue(tree, registers)
+    registers.save(tei_dir)
+
+Markup is added in place to headings, bylines and paragraphs (including summary
+boxes and photo captions); it may cross <lb/> and nests where natural. Every
+name gets an @ref into the registers; names only the statistical model found
+carry @cert="medium" and @resp="#tagger" (declared in the header's appInfo).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lxml import etree
+
+from .. import TEI_NS, XML_NS, __version__
+from .registers import KINDS, Registers
+from .spans import Span, flatten, rewrap
+from .tagger import NAME_TAGS, decide, dictionary_hits, fixed_candidates
+
+__all__ = ["KINDS", "Registers", "tag_issue", "text_units"]
+
+NS = {"t": TEI_NS}
+UNITS = ("//t:text//t:p | //t:text//t:head | //t:text//t:byline")
+RESP = "#tagger"
+
+
+def issue_date(root) -> dt.date | None:
+    when = root.xpath("string(t:teiHeader//t:sourceDesc//t:imprint/t:date/@when)", namespaces=NS)
+    try:
+        return dt.date.fromisoformat(when) if len(when) == 10 else None
+    except ValueError:
+        return None
+
+
+def text_units(root) -> list[etree._Element]:
+    """Headings, bylines and paragraphs outside the masthead, outermost only."""
+    units = []
+    for el in root.xpath(UNITS, namespaces=NS):
+        if el.xpath("ancestor::t:fw or ancestor::t:div[@type='masthead'] or ancestor::t:teiHeader",
+                    namespaces=NS):
+            continue
+        if any(a in units for a in el.iterancestors()):
+            continue
+        units.append(el)
+    return units
+
+
+def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
+    """Tag one issue in place and record its mentions in `registers`; returns counts."""
+    from .model import default_model
+
+    model = model if model is not None else default_model()
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    issue = root.get(f"{{{XML_NS}}}id") or ""
+    date = issue_date(root)
+    when = date.isoformat() if date else ""
+    units = text_units(root)
+    flats = [flatten(u) for u in units]
+    model_spans = [model.entities(f.text) if model is not None else [] for f in flats]
+    curated = {name: (tag, "register") for name, (tag, _ident) in registers.curated().items()}
+
+    fixed = [fixed_candidates(f.text, date, spans) for f, spans in zip(flats, model_spans)]
+    register_hits = [dictionary_hits(f.text, curated, "register") for f in flats]
+
+    # Pass 1: names found by patterns and the model anywhere in the issue …
+    issue_names: dict[str, tuple[str, str]] = {}
+    for flat, regs, (pats, *rest) in zip(flats, register_hits, fixed):
+        blocked = [(s, e) for s, e, _ in flat.blocks]
+        for f in decide(flat.text, [regs, pats, *rest], blocked):
+            if f.tag in NAME_TAGS and f.source in ("pattern", "model"):
+                name = "".join(flat.text[f.start:f.end].split())
+                prev = issue_names.get(name)
+                if prev is None or (prev[1] == "model" and f.source == "pattern"):
+                    issue_names[name] = (f.tag, f.source)
+
+    # … pass 2: so that every other mention of them in the issue is found too
+    # (the model's guesses only after every surer source has had its say).
+    confident = {n: v for n, v in issue_names.items() if v[1] != "model"}
+    guessed = {n: v for n, v in issue_names.items() if v[1] == "model"}
+    counts = {tag: 0 for tag in (*NAME_TAGS, "roleName", "date")}
+    for unit, flat, regs, (pats, *rest) in zip(units, flats, register_hits, fixed):
+        blocked = [(s, e) for s, e, _ in flat.blocks]
+        sure = dictionary_hits(flat.text, confident, "issue")
+        unsure = dictionary_hits(flat.text, guessed, "issue")
+        short, guesses = rest
+        decided = decide(flat.text, [regs, pats, sure, short, unsure, guesses], blocked)
+        out = []
+        for f in decided:
+            attrs = dict(f.attrs)
+            if f.tag in NAME_TAGS:
+                name = flat.text[f.start:f.end]
+                reg = registers[f.tag]
+                ident = reg.add(name, certain=f.certain)
+                attrs["ref"] = f"{reg.kind.file}#{ident}"
+                for role in f.roles:
+                    if f.tag == "persName":
+                        reg.note_role(ident, role)
+                reg.note_mention(ident, issue, when)
+                if not f.certain:
+                    attrs["cert"] = "medium"
+                    attrs["resp"] = RESP
+            counts[f.tag] += 1
+            out.append(Span(f.start, f.end, f.tag, attrs))
+        _record_existing(flat, registers, issue, when)
+        if out:
+            rewrap(unit, flat, out)
+    if root.xpath("//*[@resp=$r]", namespaces=NS, r=RESP) and not root.xpath(
+            "//*[@xml:id='tagger']", namespaces=NS):
+        _declare_tagger(root)
+    return counts
+
+
+def _record_existing(flat, registers, issue, when):
+    """Names already marked up (by an editor or an earlier run) count as mentions."""
+    for _s, _e, el in flat.blocks:
+        for name_el in el.iter(*(f"{{{TEI_NS}}}{t}" for t in NAME_TAGS)):
+            ref = name_el.get("ref") or ""
+            file, _, ident = ref.partition("#")
+            tag = etree.QName(name_el).localname
+            reg = registers[tag]
+            if file == reg.kind.file and ident in reg.entries:
+                reg.note_mention(reg.resolve(ident), issue, when)
+
+
+def _declare_tagger(root) -> None:
+    """The target of @resp="#tagger": an application in the header's encodingDesc."""
+    enc = root.find(f"{{{TEI_NS}}}teiHeader/{{{TEI_NS}}}encodingDesc")
+    if enc is None:
+        return
+    T = f"{{{TEI_NS}}}"
+    app_info = etree.SubElement(enc, f"{T}appInfo")
+    app = etree.SubElement(app_info, f"{T}application", ident="tei-build-tag", version=__version__)
+    app.set(f"{{{XML_NS}}}id", "tagger")
+    label = etree.SubElement(app, f"{T}label")
+    label.text = "tei-build 名称标注：登记表、新闻用语规则与字符 CRF 模型"
+    p = etree.SubElement(app, f"{T}p")
+    p.text = ("仅由统计模型识别的名称标有 cert=\"medium\" 与 resp=\"#tagger\"；"
+              "模型的训练语料与评测分数见项目说明。")
+    # indent like the surrounding header
+    depth = sum(1 for _ in enc.iterancestors()) + 1
+    prev = app_info.getprevious()
+    if prev is not None:
+        app_info.tail = prev.tail
+        prev.tail = "\n" + "  " * depth
+    etree.indent(app_info, space="  ", level=depth)
+

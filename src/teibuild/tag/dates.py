@@ -1,0 +1,126 @@
+"""Dates in news text, resolved against the issue date.
+
+A Chinese report says 3月17日 without a year: it is the issue's year, unless
+that month-day lies after the issue date, in which case it is the year before.
+Relative words (日前, 连日来, 今天) only tell that the event was no later than
+the issue, so they get `notAfter`; durations (48小时, 短短两天) are not dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_CN = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+       "七": 7, "八": 8, "九": 9, "十": 10}
+_NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
+_S = r"[ \u3000]?"  # extraction sometimes leaves one space inside a date
+
+DATE_RE = re.compile(
+    rf"(?:(?P<y>{_YEAR}){_S}年{_S})?(?P<m>{_NUM}){_S}月(?:{_S}(?P<d>{_NUM}){_S}[日号])?"
+    rf"|(?P<yo>{_YEAR}){_S}年(?!代|度|级|前|后|来|间)"
+)
+# 3月17日至19日: the second day borrows the first date's month.
+RANGE_END_RE = re.compile(rf"[至到—\-－~～]{_S}(?P<d>{_NUM}){_S}[日号]")
+RELATIVE = ("连日来", "日前", "近日", "今天", "今日", "昨天", "昨日", "前天", "当天", "当日")
+RELATIVE_RE = re.compile("|".join(RELATIVE + ("今年", "去年", "明年")))
+# a relative word inside these is something else (今日头条 is a newspaper's name)
+_NOT_RELATIVE_AFTER = ("头条",)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    start: int
+    end: int
+    attrs: tuple[tuple[str, str], ...]
+
+
+def cn_number(text: str) -> int | None:
+    """Arabic or Chinese numerals up to 99, year digits read one by one (二〇二二)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN for c in text):
+        return None
+    if "十" not in text:
+        if len(text) == 4:  # a year written digit by digit
+            return int("".join(str(_CN[c]) for c in text))
+        return _CN[text] if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1:
+        return None
+    return (_CN[tens] if tens else 1) * 10 + (_CN[units] if units else 0)
+
+
+def _valid(y: int, m: int, d: int | None) -> bool:
+    try:
+        dt.date(y, m, d or 1)
+    except ValueError:
+        return False
+    return True
+
+
+def resolve(month: int, day: int | None, year: int | None, issue: dt.date | None) -> str | None:
+    """W3C date for a (possibly year-less) expression, or None if it cannot be resolved."""
+    if year is None:
+        if issue is None:
+            return None
+        year = issue.year
+        if (month, day or 1) > (issue.month, issue.day):
+            year -= 1
+    if not _valid(year, month, day):
+        return None
+    return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+
+
+def find_dates(text: str, issue: dt.date | None) -> list[DateSpan]:
+    """Absolute dates with @when, relative ones with what can honestly be said."""
+    out: list[DateSpan] = []
+    for m in DATE_RE.finditer(text):
+        if m.group("yo"):
+            year = cn_number(m.group("yo"))
+            if year and 1000 <= year <= 2999 and not _follows_digit(text, m.start()):
+                out.append(DateSpan(m.start(), m.end(), (("when", f"{year:04d}"),)))
+            continue
+        month = cn_number(m.group("m"))
+        day = cn_number(m.group("d")) if m.group("d") else None
+        year = cn_number(m.group("y")) if m.group("y") else None
+        if month is None or not 1 <= month <= 12 or _follows_digit(text, m.start()):
+            continue
+        if day is None and year is None:
+            continue  # a bare 3月 is too vague to resolve honestly
+        when = resolve(month, day, year, issue)
+        if when is None:
+            continue
+        out.append(DateSpan(m.start(), m.end(), (("when", when),)))
+        tail = RANGE_END_RE.match(text, m.end())
+        if tail and day is not None:
+            end_day = cn_number(tail.group("d"))
+            when2 = resolve(month, end_day, year, issue) if end_day else None
+            if when2:
+                out.append(DateSpan(tail.start() + 1 + (tail.group()[1] in " \u3000"),
+                                    tail.end(), (("when", when2),)))
+    taken = [(d.start, d.end) for d in out]
+    for m in RELATIVE_RE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        if text.startswith(_NOT_RELATIVE_AFTER, m.end()):
+            continue
+        word = m.group()
+        if issue is None:
+            continue
+        if word in ("今年", "去年", "明年"):
+            year = issue.year + {"今年": 0, "去年": -1, "明年": 1}[word]
+            out.append(DateSpan(m.start(), m.end(), (("when", f"{year:04d}"),)))
+        elif word in ("当天", "当日"):
+            continue  # the day of some event the text names elsewhere: nothing honest to add
+        else:
+            out.append(DateSpan(m.start(), m.end(), (("notAfter", issue.isoformat()),)))
+    return sorted(out, key=lambda d: d.start)
+
+
+def _follows_digit(text: str, start: int) -> bool:
+    """`12月` inside `2012月` or a code: not a date."""
+    return start > 0 and text[start - 1].isdigit()

@@ -1,0 +1,339 @@
+"""The registers of persons, places and organisations (tei/persons.xml …).
+
+The registers are edited by hand and grow with every issue, so they are
+updated in place, never regenerated: an entry's names, notes, authority ids
+and any other editor's change survive every run. The tagger only
+- adds entries it has not seen (with `resp="#tei-build"`),
+- adds roles (`occupation`) it sees with a person,
+- keeps the first and last mention (`note[@type='mentions']`) up to date.
+
+Entries without `resp="#tei-build"` count as curated: their names are looked
+up in every issue. A merge is written by keeping the surviving entry (with all
+names it should match) and leaving the merged one as a stub
+`<person xml:id="old-id" sameAs="#new-id"/>`, so that old references still
+resolve; new references follow `@sameAs` to the surviving entry.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from .. import TEI_NS, XML_NS
+from ..errors import TeiBuildError
+from ..fsutil import atomic_write
+from ..xmlsafe import parse_file
+from .ids import base_id, pinyin_label
+
+T = f"{{{TEI_NS}}}"
+XML_ID = f"{{{XML_NS}}}id"
+XML_LANG = f"{{{XML_NS}}}lang"
+TOOL = "#tei-build"
+PINYIN = "zh-Latn-pinyin"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str        # person
+    file: str        # persons.xml
+    entry: str       # person
+    name_tag: str    # persName
+    list_tag: str    # listPerson
+    title: str
+    authorities: tuple[str, ...]
+
+
+KINDS = {
+    k.name_tag: k for k in (
+        Kind("person", "persons.xml", "person", "persName", "listPerson", "人物名录", ("wikidata",)),
+        Kind("place", "places.xml", "place", "placeName", "listPlace", "地名名录",
+             ("wikidata", "geonames")),
+        Kind("org", "orgs.xml", "org", "orgName", "listOrg", "机构名录", ("wikidata",)),
+    )
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def _norm(text: str) -> str:
+    return "".join(text.split())
+
+
+class Register:
+    """One register file as an lxml tree plus an index from names to ids."""
+
+    def __init__(self, kind: Kind, tree: etree._ElementTree | None, path: Path | None = None):
+        self.kind = kind
+        self.path = path
+        self.original: bytes | None = None
+        if tree is None:
+            tree = _new_document(kind)
+        self.tree = tree
+        root = tree.getroot()
+        lists = root.findall(f".//{T}body//{T}{kind.list_tag}")
+        if not lists:
+            raise TeiBuildError(f"no <{kind.list_tag}> in the register body", path=str(path or kind.file))
+        self.list = lists[0]
+        self.entries: dict[str, etree._Element] = {}
+        for entry in root.iter(f"{T}{kind.entry}"):
+            ident = entry.get(XML_ID)
+            if ident:
+                if ident in self.entries:
+                    raise TeiBuildError(f"duplicate xml:id {ident!r}", path=str(path or kind.file),
+                                        line=entry.sourceline)
+                self.entries[ident] = entry
+        self.by_name: dict[str, str] = {}
+        for ident, entry in self.entries.items():
+            for name in self._names(entry):
+                self.by_name.setdefault(name, ident)
+
+    def _names(self, entry) -> list[str]:
+        out = []
+        for el in entry.findall(f"{T}{self.kind.name_tag}"):
+            if el.get(XML_LANG) != PINYIN:
+                name = _norm("".join(el.itertext()))
+                if name:
+                    out.append(name)
+        return out
+
+    def resolve(self, ident: str) -> str:
+        """Follow @sameAs from merged entries to the surviving one."""
+        seen = set()
+        while ident in self.entries and ident not in seen:
+            seen.add(ident)
+            target = self.entries[ident].get("sameAs")
+            if not target:
+                break
+            target = target.split("#")[-1]
+            if target not in self.entries:
+                break
+            ident = target
+        return ident
+
+    def curated(self) -> dict[str, str]:
+        """Names of entries an editor owns (no resp="#tei-build"), name → id."""
+        return {name: self.resolve(ident) for name, ident in self.by_name.items()
+                if self.entries[ident].get("resp") != TOOL}
+
+    def lookup(self, name: str) -> str | None:
+        ident = self.by_name.get(_norm(name))
+        return self.resolve(ident) if ident else None
+
+    def add(self, name: str, *, certain: bool) -> str:
+        """The id for `name`, creating a new entry (sorted by id) if needed."""
+        name = _norm(name)
+        found = self.lookup(name)
+        if found:
+            entry = self.entries[found]
+            if certain and entry.get("resp") == TOOL and entry.get("cert") == "medium":
+                del entry.attrib["cert"]
+            return found
+        base = base_id(name, self.kind.name)
+        ident, n = base, 1
+        while ident in self.entries:
+            n += 1
+            ident = f"{base}-{n}"
+        entry = self._new_entry(ident, name, certain)
+        _insert_sorted(self.list, entry, f"{T}{self.kind.entry}")
+        self.entries[ident] = entry
+        self.by_name[name] = ident
+        return ident
+
+    def _new_entry(self, ident, name, certain):
+        k = self.kind
+        entry = etree.Element(f"{T}{k.entry}")
+        entry.set(XML_ID, ident)
+        entry.set("resp", TOOL)
+        if not certain:
+            entry.set("cert", "medium")
+        for lang, text in (("zh-Hans", name), ("zh-Hant", _s2t().convert(name)),
+                           (PINYIN, pinyin_label(name, k.name))):
+            el = etree.SubElement(entry, f"{T}{k.name_tag}")
+            el.set(XML_LANG, lang)
+            el.text = text
+        for authority in k.authorities:
+            etree.SubElement(entry, f"{T}idno").set("type", authority)
+        return entry
+
+    def note_role(self, ident: str, role: str) -> None:
+        role = _norm(role)
+        entry = self.entries[ident]
+        roles = entry.findall(f"{T}occupation")
+        if any(_norm("".join(r.itertext())) == role for r in roles):
+            return
+        occ = etree.Element(f"{T}occupation")
+        occ.text = role
+        # sorted among the roles already there, so the order issues come in does not show
+        earlier = [r for r in roles if _norm("".join(r.itertext())) < role]
+        if earlier:
+            after = earlier[-1]
+        elif roles:
+            after = roles[0].getprevious()
+        else:
+            after = _last_of(entry, ("idno", self.kind.name_tag))
+        _insert_after(entry, after, occ)
+
+    def note_mention(self, ident: str, issue: str, date: str) -> None:
+        entry = self.entries[ident]
+        note = entry.find(f"{T}note[@type='mentions']")
+        if note is None:
+            note = etree.Element(f"{T}note")
+            note.set("type", "mentions")
+            _insert_after(entry, _last_of(entry, ("occupation", "idno", self.kind.name_tag)), note)
+        for which, better in (("first", lambda new, old: new < old), ("last", lambda new, old: new > old)):
+            ref = note.find(f"{T}ref[@type='{which}']")
+            new = (date, issue)
+            if ref is not None:
+                old = (_date_of(ref), ref.get("n") or "")
+                if not better(new, old):
+                    continue
+                note.remove(ref)
+            ref = etree.Element(f"{T}ref")
+            ref.set("type", which)
+            ref.set("n", issue)
+            ref.set("target", f"{issue}.xml")
+            d = etree.SubElement(ref, f"{T}date")
+            if date:
+                d.set("when", date)
+            d.text = f"{issue}（{date}）" if date else issue
+            note.insert(0 if which == "first" else len(note), ref)
+
+    def serialize(self) -> bytes:
+        return etree.tostring(self.tree, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def _date_of(ref) -> str:
+    d = ref.find(f"{T}date")
+    return (d.get("when") if d is not None else "") or ""
+
+
+def _last_of(entry, local_names):
+    last = None
+    for child in entry:
+        if isinstance(child.tag, str) and etree.QName(child).localname in local_names:
+            last = child
+    return last
+
+
+def _insert_after(parent, after, new):
+    """Insert `new` after `after` (or first), indenting it like its siblings and
+    leaving every other piece of whitespace (an editor's layout) untouched."""
+    depth = sum(1 for _ in parent.iterancestors())
+    child_ws = "\n" + "  " * (depth + 1)
+    if after is not None:
+        parent.insert(parent.index(after) + 1, new)
+        new.tail, after.tail = after.tail, child_ws
+    else:
+        new.tail = child_ws if len(parent) else "\n" + "  " * depth
+        parent.insert(0, new)
+        parent.text = child_ws
+
+
+def _reindent(entry):
+    """Indent a newly made entry (never one an editor may have laid out)."""
+    depth = sum(1 for _ in entry.iterancestors())
+    etree.indent(entry, space="  ", level=depth)
+
+
+def _insert_sorted(parent, entry, tag):
+    siblings = [c for c in parent if c.tag == tag]
+    ident = entry.get(XML_ID)
+    before = next((s for s in siblings if (s.get(XML_ID) or "") > ident), None)
+    depth = sum(1 for _ in parent.iterancestors())
+    child_ws = "\n" + "  " * (depth + 1)
+    if before is not None:
+        parent.insert(parent.index(before), entry)
+        entry.tail = child_ws
+    else:
+        if len(parent):
+            last = parent[-1]
+            entry.tail = last.tail
+            last.tail = child_ws
+        else:
+            parent.text = child_ws
+            entry.tail = "\n" + "  " * depth
+        parent.append(entry)
+    _reindent(entry)
+
+
+def _new_document(kind: Kind) -> etree._ElementTree:
+    E = lambda tag, *children, **attrs: _el(tag, children, attrs)  # noqa: E731
+    root = E("TEI", E("teiHeader", E("fileDesc",
+        E("titleStmt", E("title", kind.title),
+          E("respStmt", E("resp", "由 tei-build 自动添加的条目（resp=\"#tei-build\"）"),
+            E("name", "tei-build"), **{XML_ID: "tei-build"})),
+        E("publicationStmt", E("p", "本名录随各期 TEI 文件一起发布。")),
+        E("sourceDesc", E("p", "条目由 tei-build 从各期报纸中标注的名称生成，并由编者校订。")))),
+        E("text", E("body", E(kind.list_tag))), **{XML_LANG: "zh-Hans"})
+    etree.indent(root, space="  ")
+    return root.getroottree()
+
+
+def _el(tag, children, attrs):
+    el = etree.Element(f"{T}{tag}", nsmap={None: TEI_NS} if tag == "TEI" else None)
+    for key, value in attrs.items():
+        el.set(key, value)
+    for child in children:
+        if isinstance(child, str):
+            el.text = child
+        else:
+            el.append(child)
+    return el
+
+
+class Registers:
+    """The three registers of an edition, loaded from and saved to a TEI folder."""
+
+    def __init__(self, registers: dict[str, Register]):
+        self.by_tag = registers
+
+    @classmethod
+    def load(cls, tei_dir) -> "Registers":
+        tei_dir = Path(tei_dir)
+        out = {}
+        for tag, kind in KINDS.items():
+            path = tei_dir / kind.file
+            if path.exists():
+                data = path.read_bytes()
+                reg = Register(kind, parse_file(path), path)
+                reg.original = data
+            else:
+                reg = Register(kind, None)
+            out[tag] = reg
+        return cls(out)
+
+    def __getitem__(self, name_tag: str) -> Register:
+        return self.by_tag[name_tag]
+
+    def curated(self) -> dict[str, tuple[str, str]]:
+        """name → (element name, id) for every curated entry of the three registers."""
+        out = {}
+        for tag in sorted(self.by_tag):
+            for name, ident in self.by_tag[tag].curated().items():
+                out.setdefault(name, (tag, ident))
+        return out
+
+    def save(self, tei_dir) -> list[Path]:
+        """Write the registers that have entries or existed; returns the paths written."""
+        tei_dir = Path(tei_dir)
+        written = []
+        for tag in sorted(self.by_tag):
+            reg = self.by_tag[tag]
+            if reg.original is None and not reg.entries:
+                continue
+            data = reg.serialize()
+            path = tei_dir / reg.kind.file
+            if path.exists() and path.read_bytes() == data:
+                continue
+            atomic_write(path, data)
+            reg.original = data
+            written.append(path)
+        return written

@@ -1,0 +1,145 @@
+"""Deciding the names and dates of one text, from all sources in their order.
+
+Candidates come from (1) curated register names, (2) news-language patterns
+and date rules, (3) names already found elsewhere in the same issue, (4)
+short forms of party and state bodies, (5) the statistical model. They are taken
+in that order; a later candidate that would cut across an earlier one is
+dropped, and one inside another is kept only where nesting is natural (a street
+inside an organisation's name, an organisation inside a title).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+
+from . import patterns
+from .dates import find_dates
+from .lexicon import AFTER_NAME_WORDS, BOUNDARY_WORDS
+from .patterns import ROLE_RE, TRAILING_RE
+
+NAME_TAGS = ("persName", "placeName", "orgName")
+_WORDS = BOUNDARY_WORDS | AFTER_NAME_WORDS
+MODEL_TAG = {"PER": "persName", "LOC": "placeName", "ORG": "orgName"}
+# (inner, outer) pairs that may nest
+NESTING = {("placeName", "orgName"), ("orgName", "roleName"), ("placeName", "roleName")}
+
+
+@dataclass
+class Found:
+    start: int
+    end: int
+    tag: str
+    source: str  # register, pattern, issue, model
+    attrs: dict[str, str] = field(default_factory=dict)
+    roles: tuple[str, ...] = ()
+
+    @property
+    def certain(self) -> bool:
+        return self.source != "model"
+
+
+def dictionary_hits(text: str, names: dict[str, tuple[str, str]], source: str) -> list[Found]:
+    """Longest-first matches of known names; names maps text → (tag, source of the name)."""
+    if not names:
+        return []
+    pattern = _name_pattern(tuple(sorted(names)))
+    return [Found(m.start(), m.end(), names[m.group()][0],
+                  names[m.group()][1] if source == "issue" else source)
+            for m in pattern.finditer(text)]
+
+
+@functools.lru_cache(maxsize=8)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
+    longest_first = sorted((n for n in names if len(n) >= 2), key=lambda n: (-len(n), n))
+    return re.compile("|".join(map(re.escape, longest_first)) or "(?!)")
+
+
+def model_hits(text: str, spans) -> list[Found]:
+    out = []
+    for start, end, kind in spans:
+        piece = text[start:end]
+        tag = MODEL_TAG[kind]
+        if not any(patterns.is_han(c) for c in piece) or (end - start < 2 and tag != "placeName"):
+            continue  # single characters only as places: 中美, 中日
+        if text[end - 1:end + 1] in _WORDS or (start and text[start - 1:start + 1] in _WORDS):
+            continue  # the guess cuts a common word in two: 市委部|署, 郭芳带|队
+        if tag == "persName" and (ROLE_RE.search(piece) or not all(c.isalpha() or c in "·•" for c in piece)):
+            continue  # a title is never a person
+        out.append(Found(start, end, tag, "model"))
+    return out
+
+
+def candidates(text: str, issue_date: dt.date | None, model_spans, curated, issue_names) -> list[list[Found]]:
+    """All candidates, grouped by priority (first group wins)."""
+    fixed = fixed_candidates(text, issue_date, model_spans)
+    return [dictionary_hits(text, curated, "register"), fixed[0],
+            dictionary_hits(text, issue_names, "issue"), *fixed[1:]]
+
+
+def fixed_candidates(text: str, issue_date: dt.date | None, model_spans) -> list[list[Found]]:
+    """Patterns and dates, model, short forms: the candidates no dictionary changes."""
+    model_ends = {s: e for s, e, k in model_spans if k == "PER"}
+    orgs = patterns.find_orgs(text, model_spans)
+    places = patterns.find_places(text, model_spans)
+    roles = patterns.find_roles(text, orgs)
+    persons, used_roles = patterns.find_titled_persons(text, roles, model_ends)
+    before_titles = patterns.names_before_titles(
+        text, {e: s for s, e, k in model_spans if k == "PER"})
+    known = [(h.start, h.end) for h in places + orgs]
+    lists = patterns.find_place_lists(text, known)
+    pattern_hits = [*persons, *used_roles, *before_titles, *places, *orgs, *lists]
+    found_patterns = [Found(h.start, h.end, h.kind, "pattern", roles=h.roles) for h in pattern_hits]
+    found_patterns += [Found(d.start, d.end, "date", "pattern", dict(d.attrs))
+                       for d in find_dates(text, issue_date)]
+    guesses = model_hits(text, model_spans)
+    # 市委 is certain, but 虹口区委 (the model's) is the better reading of 虹口区委
+    short = [Found(h.start, h.end, h.kind, "short form") for h in patterns.find_org_words(text)
+             if not any(g.start <= h.start and h.end <= g.end and (g.start, g.end) != (h.start, h.end)
+                        for g in guesses if g.tag == "orgName")]
+    return [found_patterns, short, guesses]
+
+
+def decide(text: str, groups: list[list[Found]], blocked=()) -> list[Found]:
+    """Accept candidates group by group; drop crossings and unnatural nesting."""
+    accepted: list[Found] = []
+    for group in groups:
+        for cand in sorted(group, key=lambda f: (-(f.end - f.start), f.start, f.tag)):
+            if any(not (cand.end <= s or cand.start >= e) for s, e in blocked):
+                continue
+            if cand.source == "model":  # a guess never nests in or around anything
+                if all(cand.end <= o.start or o.end <= cand.start for o in accepted):
+                    accepted.append(cand)
+            elif all(_compatible(cand, other) for other in accepted):
+                accepted.append(cand)
+    # a title written after an accepted name (习近平总书记)
+    for person in [f for f in accepted if f.tag == "persName"]:
+        m = TRAILING_RE.match(text, person.end)
+        if m and m.group() != "同志":
+            role = Found(person.end, m.end(), "roleName", "pattern")
+            if all(_compatible(role, other) for other in accepted) and \
+                    not any(s < role.end and role.start < e for s, e in blocked):
+                accepted.append(role)
+                if not person.roles:
+                    person.roles = (m.group(),)
+    # titles right before a name found by other means (区委书记 + a curated name)
+    roles_by_end = {f.end: f for f in accepted if f.tag == "roleName"}
+    for person in accepted:
+        if person.tag == "persName" and not person.roles and person.start in roles_by_end:
+            r = roles_by_end[person.start]
+            person.roles = (text[r.start:r.end],)
+    return sorted(accepted, key=lambda f: (f.start, -f.end))
+
+
+def _compatible(a: Found, b: Found) -> bool:
+    if a.end <= b.start or b.end <= a.start:
+        return True
+    if (a.start, a.end) == (b.start, b.end):
+        return False
+    if b.start <= a.start and a.end <= b.end:
+        return (a.tag, b.tag) in NESTING
+    if a.start <= b.start and b.end <= a.end:
+        return (b.tag, a.tag) in NESTING
+    return False

@@ -1,0 +1,34 @@
+import re
+
+import pytest
+
+from teibuild.tag.ids import base_id, pinyin_label, reading
+
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+@pytest.mark.parametrize("name, kind, ident", [
+    ("郭芳", "person", "guo-fang"),
+    ("杜松全", "person", "du-songquan"),
+    ("单雄信", "person", "shan-xiongxin"),
+    ("曾国藩", "person", "zeng-guofan"),
+    ("仇英", "person", "qiu-ying"),
+    ("欧阳修", "person", "ouyang-xiu"),
+    ("闵行区", "place", "minhang-qu"),
+    ("长宁路", "place", "changning-lu"),
+    ("北外滩街道", "place", "beiwaitan-jiedao"),
+    ("北外滩街道社区卫生服务中心", "org", "beiwaitan-jiedao-shequ-weisheng-fuwu-zhongxin"),
+])
+def test_ids_use_fixed_readings_and_split_generic_words(name, kind, ident):
+    assert base_id(name, kind) == ident
+
+
+def test_readings_are_fixed_only_where_they_should_be():
+    assert reading("单位") == ["dān", "wèi"]          # not a surname here
+    assert pinyin_label("单雄信", "person") == "Shàn Xióngxìn"
+    assert pinyin_label("长宁路", "place") == "Chángníng Lù"
+
+
+@pytest.mark.parametrize("name", ["3号线", "ＡＢＣ公司", "·", "2022"])
+def test_ids_are_always_ncnames(name):
+    assert NCNAME.match(base_id(name, "org"))

@@ -1,0 +1,59 @@
+import datetime as dt
+
+from teibuild.tag.corpora import labels_for, sentences
+from teibuild.tag.model import MODEL_PATH, default_model, features, spans_from_labels
+from teibuild.tag.tagger import candidates, decide
+
+
+def test_features_cover_every_character_and_see_across_line_ends():
+    text = "杜松全 出席"
+    feats = features(text)
+    assert len(feats) == len(text)
+    assert "c=_" in feats[3] and "b+1=全_" in feats[2]
+    assert features("") == []
+
+
+def test_labels_and_spans_round_trip():
+    example = ("区委书记郭芳来到北外滩街道", [(4, 6, "PER"), (8, 13, "LOC")])
+    labels = labels_for(example)
+    assert labels[4:6] == ["B-PER", "I-PER"]
+    assert spans_from_labels(labels) == example[1]
+    assert spans_from_labels(["I-PER", "I-PER", "O", "B-LOC", "I-ORG"]) == [
+        (0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]
+
+
+def test_long_documents_split_only_between_entities():
+    text = "甲" * 150 + "。王小明在北京。" + "乙" * 100 + "。"
+    parts = sentences((text, [(151, 154, "PER"), (155, 157, "LOC")]), limit=200)
+    assert "".join(t for t, _ in parts) == text
+    assert [(t[s:e], k) for t, spans in parts for s, e, k in spans] == [("王小明", "PER"), ("北京", "LOC")]
+
+
+def test_the_shipped_model_is_small_and_finds_names():
+    assert MODEL_PATH.stat().st_size <= 20 * 1024 * 1024
+    model = default_model()
+    text = "谢子长同志为人民利益万死不辞，对革命事业无限忠诚。"   # held out from training
+    assert (0, 3, "PER") in model.entities(text)
+
+
+def test_model_only_names_are_marked_uncertain():
+    model = default_model()
+    text = "中华人民共和国香港特别行政区第一任行政长官董建华"   # held out
+    found = decide(text, candidates(text, dt.date(1998, 11, 20), model.entities(text), {}, {}))
+    person = [f for f in found if f.tag == "persName"]
+    assert [(text[f.start:f.end], f.certain) for f in person] == [("董建华", False)]
+
+
+def test_corpora_are_read_into_one_shape(tmp_path):
+    from teibuild.tag.corpora import read_bio, read_jsonl
+
+    (tmp_path / "a.jsonl").write_text(
+        '{"text": "记者 施宇翔在杭州", "entity_list": ['
+        '{"entity_type": "person_name", "entity": " 施宇翔", "entity_index": {"begin": 2, "end": 6}},'
+        '{"entity_type": "location", "entity": "杭州", "entity_index": {"begin": 7, "end": 9}},'
+        '{"entity_type": "time", "entity": "今天", "entity_index": {"begin": 0, "end": 1}}]}\n',
+        encoding="utf-8")
+    assert read_jsonl(tmp_path / "a.jsonl") == [("记者 施宇翔在杭州", [(3, 6, "PER"), (7, 9, "LOC")])]
+    (tmp_path / "b.bio").write_text("江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n\n北 B-LOC\n京 I-LOC\n",
+                                    encoding="utf-8")
+    assert read_bio(tmp_path / "b.bio") == [("江泽民在", [(0, 3, "PER")]), ("北京", [(0, 2, "LOC")])]

@@ -1,0 +1,154 @@
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from teibuild import TEI_NS, XML_NS
+from teibuild.errors import TeiBuildError
+from teibuild.tag import Registers
+from teibuild.xmlsafe import parse_file
+
+T = f"{{{TEI_NS}}}"
+ID = f"{{{XML_NS}}}id"
+
+
+def entry(tei_dir: Path, file: str, ident: str):
+    root = parse_file(tei_dir / file).getroot()
+    return root.xpath("//*[@xml:id=$i]", i=ident)[0]
+
+
+def test_absent_registers_are_empty_and_nothing_is_written(tmp_path):
+    regs = Registers.load(tmp_path)
+    assert regs.save(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_entries_carry_names_ids_and_authority_slots(tmp_path):
+    regs = Registers.load(tmp_path)
+    reg = regs["persName"]
+    ident = reg.add("单雄信", certain=True)
+    reg.note_role(ident, "区委书记")
+    reg.note_mention(ident, "hongkou-1845", "2022-03-25")
+    reg.note_mention(ident, "hongkou-1801", "2021-05-14")
+    reg.note_mention(ident, "hongkou-1850", "2022-04-29")
+    regs.save(tmp_path)
+    person = entry(tmp_path, "persons.xml", "shan-xiongxin")
+    names = {n.get(f"{{{XML_NS}}}lang"): n.text for n in person.findall(f"{T}persName")}
+    assert names == {"zh-Hans": "单雄信", "zh-Hant": "單雄信", "zh-Latn-pinyin": "Shàn Xióngxìn"}
+    assert [i.get("type") for i in person.findall(f"{T}idno")] == ["wikidata"]
+    assert person.findtext(f"{T}occupation") == "区委书记"
+    refs = {r.get("type"): (r.get("n"), r.find(f"{T}date").get("when"))
+            for r in person.iter(f"{T}ref")}
+    assert refs == {"first": ("hongkou-1801", "2021-05-14"), "last": ("hongkou-1850", "2022-04-29")}
+
+
+def test_id_collisions_get_a_suffix_and_every_name_its_own_entry(tmp_path):
+    reg = Registers.load(tmp_path)["persName"]
+    a = reg.add("王伟", certain=True)
+    b = reg.add("王维", certain=True)
+    assert (a, b) == ("wang-wei", "wang-wei-2")
+    assert reg.add("王伟", certain=True) == "wang-wei"
+
+
+def _fill(tei_dir, mentions):
+    regs = Registers.load(tei_dir)
+    for tag, name, issue, date, *roles in mentions:
+        reg = regs[tag]
+        ident = reg.add(name, certain=True)
+        reg.note_mention(ident, issue, date)
+        for role in roles:
+            reg.note_role(ident, role)
+    regs.save(tei_dir)
+    return {p.name: p.read_bytes() for p in sorted(tei_dir.iterdir())}
+
+
+MENTIONS = [
+    ("persName", "郭芳", "hongkou-1845", "2022-03-25", "区委书记"),
+    ("placeName", "北外滩街道", "hongkou-1845", "2022-03-25"),
+    ("persName", "胡广杰", "hongkou-1846", "2022-04-01"),
+    ("persName", "郭芳", "hongkou-1846", "2022-04-01", "区疫情防控工作领导小组组长", "区委书记"),
+    ("persName", "郭芳", "hongkou-1847", "2022-04-08", "主任"),
+    ("orgName", "区委组织部", "hongkou-1846", "2022-04-01"),
+    ("placeName", "嘉兴路街道", "hongkou-1844", "2022-03-18"),
+]
+
+
+def test_output_does_not_depend_on_the_order_issues_come_in(tmp_path):
+    one = _fill(tmp_path / "a", MENTIONS)
+    two = _fill(tmp_path / "b", list(reversed(MENTIONS)))
+    assert one == two
+    again = _fill(tmp_path / "a", MENTIONS)
+    assert again == one
+
+
+def test_editor_changes_survive_and_curated_names_are_used(tmp_path):
+    _fill(tmp_path, MENTIONS)
+    path = tmp_path / "persons.xml"
+    tree = parse_file(path)
+    root = tree.getroot()
+    guo = root.xpath("//*[@xml:id='guo-fang']")[0]
+    del guo.attrib["resp"]                       # curated by an editor
+    guo.find(f"{T}idno").text = "Q000000"
+    note = etree.SubElement(guo, f"{T}note")
+    note.text = "编者注：2021 年起任区委书记。"
+    hu = root.xpath("//*[@xml:id='hu-guangjie']")[0]
+    hu.find(f"{T}persName").text = "胡广杰（更正）"    # a corrected name
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    edited = path.read_bytes()
+
+    regs = Registers.load(tmp_path)
+    assert regs.curated() == {"郭芳": ("persName", "guo-fang")}
+    reg = regs["persName"]
+    reg.note_mention(reg.add("郭芳", certain=True), "hongkou-1850", "2022-04-29")
+    regs.save(tmp_path)
+    guo = entry(tmp_path, "persons.xml", "guo-fang")
+    assert guo.find(f"{T}idno").text == "Q000000"
+    assert guo.findall(f"{T}note")[-1].text == "编者注：2021 年起任区委书记。"
+    assert entry(tmp_path, "persons.xml", "hu-guangjie").findtext(f"{T}persName") == "胡广杰（更正）"
+    # nothing but that mention note changed
+    assert _without_mentions(edited, "guo-fang") == _without_mentions(path.read_bytes(), "guo-fang")
+
+
+def _without_mentions(data: bytes, ident: str) -> bytes:
+    root = etree.fromstring(data)
+    for note in root.xpath("//*[@xml:id=$i]/*[@type='mentions']", i=ident):
+        note.getparent().remove(note)
+    return etree.tostring(root)
+
+
+def test_a_merged_entry_points_new_references_to_the_surviving_one(tmp_path):
+    _fill(tmp_path, [("persName", "杜松", "hongkou-1845", "2022-03-25"),
+                     ("persName", "杜松全", "hongkou-1845", "2022-03-25")])
+    path = tmp_path / "persons.xml"
+    tree = parse_file(path)
+    stub = tree.getroot().xpath("//*[@xml:id='du-song']")[0]
+    for child in list(stub):
+        stub.remove(child)
+    stub.set("sameAs", "#du-songquan")
+    keep = tree.getroot().xpath("//*[@xml:id='du-songquan']")[0]
+    etree.SubElement(keep, f"{T}persName").text = "杜松"  # the merged entry's name now lives here
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+
+    regs = Registers.load(tmp_path)
+    assert regs["persName"].add("杜松", certain=True) == "du-songquan"
+    assert regs["persName"].resolve("du-song") == "du-songquan"
+    regs.save(tmp_path)
+    assert entry(tmp_path, "persons.xml", "du-song").get("sameAs") == "#du-songquan"
+
+
+def test_model_only_entries_are_marked_until_confirmed(tmp_path):
+    reg = Registers.load(tmp_path)["persName"]
+    ident = reg.add("李明", certain=False)
+    assert reg.entries[ident].get("cert") == "medium"
+    reg.add("李明", certain=True)
+    assert reg.entries[ident].get("cert") is None
+
+
+def test_broken_register_is_one_clear_error(tmp_path):
+    (tmp_path / "places.xml").write_text("<TEI>\n<unclosed>", encoding="utf-8")
+    with pytest.raises(TeiBuildError) as err:
+        Registers.load(tmp_path)
+    assert "places.xml:2" in str(err.value)
+    (tmp_path / "places.xml").write_text(f'<TEI xmlns="{TEI_NS}"><text><body/></text></TEI>')
+    with pytest.raises(TeiBuildError, match="listPlace"):
+        Registers.load(tmp_path)
