@@ -1,0 +1,110 @@
+"""Hanyu pinyin for Chicago-style citations of Chinese sources.
+
+Chicago (CMOS 11.82-11.84) gives Chinese titles and names in pinyin without
+tone marks, syllables of one word joined, words separated, sentence-style
+capitals, followed by the characters. Words come from jieba's segmenter,
+readings from pypinyin; names read surnames with their surname readings.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable
+
+from pypinyin import Style, lazy_pinyin
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Full-width punctuation as it is written in romanised text.
+_PUNCT = str.maketrans({"、": ",", "，": ",", "。": ".", "：": ":", "；": ";", "！": "!",
+                        "？": "?", "（": "(", "）": ")", "《": "", "》": "", "〈": "", "〉": "", "·": " ",
+                        "—": "-", "　": " "})
+_NO_SPACE_BEFORE = set(",.:;!?)”’")
+_NO_SPACE_AFTER = set("(“‘")
+# Two-character surnames and surnames read differently from the common word.
+_COMPOUND_SURNAMES = {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容",
+                      "夏侯", "长孙", "司徒", "令狐", "宇文", "独孤", "端木", "轩辕", "南宫",
+                      "西门", "呼延", "万俟", "申屠", "闻人", "澹台", "太史", "钟离"}
+_SURNAME_READINGS = {"单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "仇": "qiu",
+                     "朴": "piao", "查": "zha", "盖": "ge", "乐": "yue", "覃": "qin",
+                     "缪": "miao", "翟": "zhai", "召": "shao", "种": "chong", "秘": "bi",
+                     "尉迟": "yuchi", "万俟": "moqi", "员": "yun", "繁": "po", "柏": "bai",
+                     "华": "hua", "折": "she", "隗": "wei", "长孙": "zhangsun"}
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _word(word: str) -> str:
+    """One word's syllables run together; an apostrophe before a, o, e inside it (Xi'an)."""
+    syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=True)
+    out = syllables[0] if syllables else ""
+    for syllable in syllables[1:]:
+        out += ("'" if syllable[:1] in ("a", "o", "e") else "") + syllable
+    return out
+
+
+def _pieces(text: str) -> list[str]:
+    """Romanised words of plain text (no names): one per segmented word or punctuation."""
+    pieces = []
+    for token in _segmenter().lcut(text, HMM=False):
+        token = token.translate(_PUNCT)
+        if token.strip():
+            pieces.append(_word(token) if has_han(token) else token.strip())
+    return pieces
+
+
+def romanize(text: str, names: Iterable[tuple[str, str]] = ()) -> str:
+    """Pinyin of a title, sentence-style: `确保不漏一户、不落一人` → `Quebao bu lou yihu, bu luo yi ren`.
+
+    `names` are (kind, text) pairs of the proper names marked in the title
+    (persName, placeName, orgName): they are capitalised, persons surname first.
+    """
+    if not has_han(text):
+        return text
+    known = {name: kind for kind, name in names if name and has_han(name)}
+    chunks = re.split(f"({'|'.join(map(re.escape, sorted(known, key=len, reverse=True)))})",
+                      text) if known else [text]
+    pieces: list[str] = []
+    for chunk in chunks:
+        if chunk in known:
+            pieces.append(romanize_name(chunk) if known[chunk] == "persName"
+                          else " ".join(w.capitalize() for w in _pieces(chunk)))
+        elif chunk:
+            pieces.extend(_pieces(chunk))
+    words: list[str] = []
+    for piece in pieces:
+        if words and (piece[:1] in _NO_SPACE_BEFORE or words[-1][-1:] in _NO_SPACE_AFTER):
+            words[-1] += piece
+        else:
+            words.append(piece)
+    result = " ".join(words)
+    first = next((i for i, char in enumerate(result) if char.isalpha()), 0)
+    return result[:first] + result[first:first + 1].upper() + result[first + 1:]
+
+
+def romanize_name(name: str) -> str:
+    """A Chinese personal name, surname first: `陆雪姣` → `Lu Xuejiao`, `欧阳修` → `Ouyang Xiu`."""
+    if not has_han(name) or len(name) < 2:
+        return romanize(name)
+    size = 2 if name[:2] in _COMPOUND_SURNAMES and len(name) > 2 else 1
+    surname, given = name[:size], name[size:]
+    family = _SURNAME_READINGS.get(surname) or _word(surname)
+    return f"{family.capitalize()} {_word(given).capitalize()}"
+
+
+def romanize_place(name: str) -> str:
+    """A place name as one capitalised word: `上海` → `Shanghai`."""
+    return _word(name).capitalize() if has_han(name) else name

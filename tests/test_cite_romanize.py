@@ -1,0 +1,36 @@
+"""Pinyin for Chicago citations: words joined, sentence case, surname readings."""
+
+from __future__ import annotations
+
+import pytest
+
+from teibuild.cite.romanize import has_han, romanize, romanize_name, romanize_place
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("确保不漏一户、不落一人", "Quebao bu lou yihu, bu luo yi ren"),
+    ("始终绷紧疫情防控这根弦", "Shizhong bengjin yiqing fangkong zhegen xian"),
+    ("“十四五”规划（草案）发布", "“Shisiwu” guihua (cao'an) fabu"),
+    ("Hongkou bao", "Hongkou bao"),
+])
+def test_titles(text, expected):
+    assert romanize(text) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("陆雪姣", "Lu Xuejiao"), ("钱晶", "Qian Jing"), ("欧阳修", "Ouyang Xiu"),
+    ("单田芳", "Shan Tianfang"), ("曾国藩", "Zeng Guofan"),
+])
+def test_names_surname_first(name, expected):
+    assert romanize_name(name) == expected
+
+
+def test_places_and_detection():
+    assert romanize_place("上海") == "Shanghai"
+    assert has_han("虹口 bao") and not has_han("Hongkou")
+
+
+def test_marked_names_are_capitalised_persons_surname_first():
+    names = [("persName", "郭芳"), ("placeName", "欧阳路街道")]
+    assert romanize("郭芳走访欧阳路街道", names) == "Guo Fang zoufang Ouyang Lu Jiedao"
+    assert "Ouyang Lu Jiedao" not in romanize("郭芳走访欧阳路街道")
