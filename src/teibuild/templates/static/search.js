@@ -1,16 +1,18 @@
 /* tei-build edition: the search page, on Pagefind's JavaScript API (../pagefind/pagefind.js).
 
-   How Chinese is matched: the index holds every Han character as a word of its
-   own (teibuild.search.index.index_text), and a query term is searched as an
-   exact phrase of its characters, so 核酸 finds exactly the paragraphs that
-   contain 核酸, whatever a word segmenter would have made of them. Queries are
-   folded to simplified characters first (search-data.json, from OpenCC), so
-   檢測 finds 检测. Results are paragraphs; each links to its anchor. */
+   How Chinese is matched: the index holds overlapping pairs of Han characters,
+   spelt in letters (teibuild.search.index.index_text); a query term is cut and
+   spelt the same way and searched as a phrase, so 核酸 finds exactly the
+   paragraphs that contain 核酸, whatever a word segmenter would make of them.
+   Queries are folded to simplified characters first (search-data.json, from
+   OpenCC), so 檢測 finds 检测. Results are paragraphs; each links to its anchor. */
 (function () {
   "use strict";
   var root = document.getElementById("search");
   if (!root) { return; }
-  var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\ud840-\ud87f][\udc00-\udfff]/g;
+  var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+  var RUNS = new RegExp("[" + HAN + "]+|[^" + HAN + "\\s]+", "gu");
+  var HAN_START = new RegExp("^[" + HAN + "]", "u");
   var KINDS = ["person", "place", "org"];
   var PAGE = 20;
   var hant = root.getAttribute("data-script") === "zh-Hant";
@@ -47,16 +49,35 @@
   function terms(query) {
     return query.trim().split(/\s+/).filter(Boolean);
   }
-  function spaced(term) {
-    return term.replace(HAN, " $& ").trim().split(/\s+/).join(" ");
+  /* A term as the index's words (teibuild.search.index.index_text): Han runs as overlapping pairs,
+     each character spelt as four letters (base 26 of its code point). */
+  function code(ch) {
+    var n = ch.codePointAt(0), out = "";
+    for (var k = 3; k >= 0; k--) { out += String.fromCharCode(97 + Math.floor(n / Math.pow(26, k)) % 26); }
+    return out;
+  }
+  function indexWords(term) {
+    var out = [], runs = term.match(RUNS) || [];
+    runs.forEach(function (run, n) {
+      if (!HAN_START.test(run)) { out.push(run); return; }
+      var codes = Array.from(run).map(code), last = n === runs.length - 1;
+      for (var i = 0; i + 1 < codes.length; i++) { out.push(codes[i] + codes[i + 1]); }
+      // a run that the query itself ends also ends in the text: its last character is a word;
+      // a term's last character alone is the prefix of the pair it begins (matched as a prefix,
+      // so left out of a phrase and checked against the text instead: see showMore)
+      if (!last || (codes.length === 1 && out.length === 0)) { out.push(codes[codes.length - 1]); }
+    });
+    return out;
   }
   /* One phrase per Pagefind query: the longest term; the others as plain words, checked later. */
-  function pagefindQuery(words) {
-    if (!words.length) { return null; }
-    var longest = words.slice().sort(function (a, b) { return b.length - a.length; })[0];
-    var phrase = spaced(longest);
-    var rest = words.filter(function (w) { return w !== longest; }).map(spaced);
-    return [phrase.indexOf(" ") >= 0 ? '"' + phrase + '"' : phrase].concat(rest).join(" ");
+  function pagefindQuery(terms_) {
+    if (!terms_.length) { return null; }
+    var longest = terms_.slice().sort(function (a, b) { return b.length - a.length; })[0];
+    var phrase = indexWords(longest);
+    var rest = terms_.filter(function (w) { return w !== longest; }).map(function (w) {
+      return indexWords(w).join(" ");
+    });
+    return [phrase.length > 1 ? '"' + phrase.join(" ") + '"' : phrase.join(" ")].concat(rest).join(" ");
   }
   function containsAll(text, words) {
     var lower = text.toLowerCase();
@@ -185,7 +206,7 @@
       var loaded = await Promise.all(batch.map(function (r) { return r.data(); }));
       loaded.forEach(function (d) {
         var text = (d.meta && d.meta.text) || "";
-        if (words.length > 1 && !variants.some(function (v) { return containsAll(text, v); })) { return; }
+        if (!variants.some(function (v) { return containsAll(text, v); })) { return; }
         list.appendChild(item(d, variants));
         shown.push(d);
         added += 1;
@@ -285,8 +306,11 @@
     var words = terms(fold(query));
     await showMore(words, outcome.words);
     if (mine !== generation) { return; }
-    status.textContent = pending.length ? label("count", { n: String(pending.length) })
-                                        : label("none", { q: query.trim() });
+    // every result is checked against its text as it is shown: until all are, the count is Pagefind's
+    var exact = current >= pending.length;
+    var n = exact ? shown.length : pending.length;
+    status.textContent = n ? label(exact ? "count" : "count-about", { n: String(n) })
+                           : label("none", { q: query.trim() });
     root.setAttribute("data-state", "done");
   }
 

@@ -1,0 +1,183 @@
+"""What a search result is: one paragraph (or one article's headings) of the built edition.
+
+Records are read from the built HTML issue pages, not from the TEI, so that a
+result shows exactly the text a reader finds on the page it links to. Every
+paragraph already carries its TEI xml:id as its HTML id, so a result links to
+`issues/<issue>.html#<paragraph id>` and a citation made from it is stable.
+The zh-Hant page of the same issue gives each record its traditional text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from lxml import html as lhtml
+
+from ..errors import TeiBuildError
+
+HANT_PREFIX = "zh-Hant/"
+_ISSUE_PAGE = re.compile(r"html/issues/([^/]+)\.html\Z")
+_REGISTER_HREF = re.compile(r"(?:\.\./)*registers/(persons|places|orgs)/([^/#]+)\.html\Z")
+_NAME_KIND = {"persons": "person", "places": "place", "orgs": "org"}
+# page chrome inside the text: paragraph number, copy-link pilcrow, small "人/地" sub-links
+_SKIP_CLASSES = {"pnum", "plink", "subname"}
+_BLOCKS = {"div", "header", "h1", "h2", "h3", "p", "li", "aside", "figcaption"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One searchable unit, with everything a result shows and every facet it belongs to."""
+    url: str            # from the html/ root: issues/<issue>.html#<anchor>
+    anchor: str
+    issue: str          # issue id, e.g. hongkou-1845
+    issue_label: str    # 虹口报 第1845期
+    date: str           # ISO date of the issue
+    page: str           # 第1版
+    title: str          # the article's title (or its opening words)
+    text: str           # zh-Hans, as printed, line breaks removed
+    text_hant: str      # the same from the zh-Hant page
+    title_hant: str
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # person/place/org → names
+
+
+def site_records(files: Mapping[str, bytes]) -> list[Record]:
+    """Every record of the built site `{path: bytes}` (paths as `html/…`), in a stable order."""
+    registers = _register_names(files)
+    records: list[Record] = []
+    for path in sorted(files):
+        m = _ISSUE_PAGE.match(path)
+        if not m or m.group(1) == "index":
+            continue
+        hant_path = f"html/{HANT_PREFIX}issues/{m.group(1)}.html"
+        hant = _parse(files[hant_path], hant_path) if hant_path in files else None
+        records.extend(issue_records(_parse(files[path], path), hant, m.group(1), registers,
+                                     path))
+    return sorted(records, key=lambda r: (r.date, r.issue, r.url))
+
+
+def issue_records(page, hant_page, issue_id: str, registers: Mapping[tuple[str, str], str],
+                  where: str = "") -> list[Record]:
+    """The records of one issue page (and its zh-Hant twin, element for element)."""
+    heads = page.xpath('//header[@class="issue-head"]/h1')
+    dates = page.xpath('//header[@class="issue-head"]//time/@datetime')
+    if not heads:
+        raise TeiBuildError("issue page has no heading to index", path=where)
+    base = dict(issue=issue_id, issue_label=_text(heads[0]), date=(dates or [""])[0])
+    hant_by_id = {e.get("id"): e for e in hant_page.iter() if e.get("id")} \
+        if hant_page is not None else {}
+    labels, hant_labels = _toc_labels(page), _toc_labels(hant_page)
+    records = []
+    for unit, anchor, article, page_label in _units(page):
+        text = _text(unit)
+        if not text:
+            continue
+        twin = hant_by_id.get(unit.get("id")) if unit.get("id") else None
+        if twin is None and article is not None and anchor == article.get("id"):
+            twin = _article_head(hant_by_id.get(anchor))
+        title_key = article.get("id") if article is not None else anchor
+        records.append(Record(
+            url=f"issues/{issue_id}.html#{anchor}", anchor=anchor, page=page_label,
+            title=labels.get(title_key) or _caption_title(unit, "zh-Hans"),
+            title_hant=hant_labels.get(title_key) or _caption_title(unit, "zh-Hant"),
+            text=text, text_hant=_text(twin) if twin is not None else "",
+            names=_names(unit, registers), **base))
+    return records
+
+
+def _toc_labels(page) -> dict[str, str]:
+    """article id → what the issue's table of contents calls it (its title, or opening words)."""
+    if page is None:
+        return {}
+    return {a.get("href")[1:]: _text(a) for a in page.xpath('//ol[@class="toc"]//a[@href]')}
+
+
+def _units(page) -> Iterator[tuple]:
+    """(element, anchor, article, page label) for each article heading block and paragraph."""
+    page_label = ""
+    body = page.xpath('//div[@class="tei-text"]')
+    if not body:
+        return
+    for el in body[0].iter():
+        classes = set((el.get("class") or "").split())
+        if "pb" in classes:
+            page_label = _text(el)
+        elif el.tag == "article" and el.get("id"):
+            head = _article_head(el)
+            if head is not None:
+                yield head, el.get("id"), el, page_label
+        elif el.tag == "p" and "para" in classes and el.get("id"):
+            article = next((a for a in el.iterancestors("article")), None)
+            yield el, el.get("id"), article, page_label
+
+
+def _article_head(article):
+    """The article's headings and byline as one element (a detached copy), or None."""
+    if article is None:
+        return None
+    parts = [e for e in article if e.tag == "header" or
+             (e.tag in ("h2", "h3", "p") and set((e.get("class") or "").split()) & {"head", "byline"})]
+    if not parts:
+        return None
+    holder = lhtml.Element("div")
+    for part in parts:
+        copy = lhtml.fromstring(lhtml.tostring(part, encoding="unicode"))
+        copy.tail = None
+        holder.append(copy)
+    return holder
+
+
+def _caption_title(unit, script: str) -> str:
+    in_figure = next(unit.iterancestors("figure"), None) is not None
+    return {"zh-Hans": "图片说明", "zh-Hant": "圖片說明"}[script] if in_figure else ""
+
+
+def _text(el) -> str:
+    """Reading text: no chrome, nothing where the source broke a line, blocks kept apart."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        out.append(node.text or "")
+        for child in node:
+            if not set((child.get("class") or "").split()) & _SKIP_CLASSES:
+                walk(child)
+                if child.tag in _BLOCKS:
+                    out.append(" ")
+            out.append(child.tail or "")
+
+    walk(el)
+    return " ".join("".join(out).split())
+
+
+def _names(unit, registers: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[str]] = {}
+    for a in unit.iter("a"):
+        if "name" not in (a.get("class") or "").split():
+            continue
+        m = _REGISTER_HREF.match(a.get("href") or "")
+        if not m:
+            continue
+        kind = _NAME_KIND[m.group(1)]
+        name = registers.get((m.group(1), m.group(2))) or _text(a)
+        found.setdefault(kind, set()).add(name)
+    return {kind: tuple(sorted(names)) for kind, names in sorted(found.items())}
+
+
+def _register_names(files: Mapping[str, bytes]) -> dict[tuple[str, str], str]:
+    """(kind, key) → the name a register page is headed with (the entry's zh-Hans name)."""
+    names = {}
+    for path in sorted(files):
+        m = re.match(r"html/registers/(persons|places|orgs)/([^/]+)\.html\Z", path)
+        if m:
+            h1 = _parse(files[path], path).xpath("//main//h1")
+            if h1:
+                names[(m.group(1), m.group(2))] = _text(h1[0])
+    return names
+
+
+def _parse(data: bytes, where: str):
+    try:
+        return lhtml.document_fromstring(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TeiBuildError(f"cannot read built page: {exc}", path=where) from None

@@ -1,0 +1,76 @@
+"""Simplified and traditional characters in search: one index, queries folded to simplified.
+
+The edition's text is simplified (the TEI's own script); the zh-Hant pages are
+OpenCC's conversion of it. Rather than index the text twice, the search page
+folds every query to simplified, character by character, through a table
+taken from OpenCC's t2s conversion (and from the edition's own zh-Hant text,
+see fold_table), then searches the one index. Folding
+traditional → simplified is almost always unambiguous (發 and 髮 both fold to
+发), while the opposite direction is not (发 may be 發 or 髮), so a query in
+either script finds the same paragraphs. Each record also carries its zh-Hant
+text for display on the zh-Hant pages (see records.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ..render.hant import converter
+
+# CJK Unified Ideographs, Extension A and the compatibility block: every character OpenCC folds
+_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+@lru_cache(maxsize=1)
+def opencc_fold_table() -> dict[str, str]:
+    """{traditional or variant character: simplified character}, from OpenCC t2s."""
+    chars = "".join(chr(c) for lo, hi in _RANGES for c in range(lo, hi + 1))
+    folded = converter("t2s").convert(chars)
+    if len(folded) != len(chars):  # OpenCC maps single characters to single characters
+        raise RuntimeError("OpenCC t2s changed the length of a character list")
+    return {a: b for a, b in zip(chars, folded) if a != b}
+
+
+def fold_table(pairs: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """OpenCC's table, corrected by how this edition's zh-Hant text renders its own text.
+
+    `pairs` are (simplified, traditional) texts of the same length. Where the
+    zh-Hant pages print a character that OpenCC alone would not fold back (反覆
+    for 反复: 覆 is also a simplified character), the edition's own use wins,
+    so that text copied from a zh-Hant page finds its paragraph. The query as
+    typed is searched as well (search.js), so 覆盖 still finds 覆盖.
+    """
+    table = dict(opencc_fold_table())
+    seen: dict[str, Counter] = {}
+    for hans, hant in pairs:
+        if len(hans) != len(hant):
+            continue
+        for s, t in zip(hans, hant):
+            if s != t:
+                seen.setdefault(t, Counter())[s] += 1
+    for t, counts in sorted(seen.items()):
+        table[t] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return table
+
+
+def fold(text: str, table: dict[str, str] | None = None) -> str:
+    """A query in simplified characters, as search.js folds it in the browser."""
+    table = opencc_fold_table() if table is None else table
+    return "".join(table.get(c, c) for c in text)
+
+
+def labels_hant(values, config: str = "s2t") -> dict[str, str]:
+    """Facet labels (names, which are simplified) as the zh-Hant pages show them."""
+    convert = converter(config).convert
+    return {v: convert(v) for v in sorted(set(values)) if convert(v) != v}
+
+
+def search_data(filter_values: dict[str, list[str]], issues: dict[str, dict],
+                pairs: Iterable[tuple[str, str]] = (), config: str = "s2t") -> bytes:
+    """`search-data.json`: the fold table, zh-Hant labels and the issues the facets list."""
+    labels = [v for kind in ("person", "place", "org") for v in filter_values.get(kind, [])]
+    data = {"fold": fold_table(pairs), "hant": labels_hant(labels, config), "issues": issues}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

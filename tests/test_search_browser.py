@@ -1,0 +1,176 @@
+"""Searching the built sample edition in a real browser (headless Chromium, from a web server).
+
+The expected paragraphs come from the TEI itself: every identified paragraph,
+and every article's headings, whose text contains the query. Chromium is
+Debian's (/usr/bin/chromium), driven through Playwright; no browser is ever
+downloaded. In CI (CI=true) a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from teibuild import TEI_NS, XML_NS
+from teibuild.edition import load_edition
+from teibuild.render import build_site
+from teibuild.xmlsafe import parse_file
+
+# the same Chromium, the same rules (skip locally without it, fail in CI), the same browser
+from test_browser import browser  # noqa: F401  (a fixture)
+from test_search import REPO, SAMPLE, sample_tei
+
+T = f"{{{TEI_NS}}}"
+
+
+def tei_units(path: Path = SAMPLE) -> dict[str, str]:
+    """anchor → text of what a search result can be: identified paragraphs, article headings."""
+    root = parse_file(path).getroot()
+    units = {}
+    for p in root.iter(f"{T}p"):
+        if p.get(f"{{{XML_NS}}}id"):
+            units[p.get(f"{{{XML_NS}}}id")] = "".join(p.itertext())
+    for div in root.iter(f"{T}div"):
+        if div.get("type") == "article":
+            heads = [e for e in div if e.tag in (f"{T}head", f"{T}byline")]
+            units[div.get(f"{{{XML_NS}}}id")] = " ".join("".join(e.itertext()) for e in heads)
+    return {k: "".join(v.split()) for k, v in units.items()}
+
+
+def containing(term: str) -> set[str]:
+    return {anchor for anchor, text in tei_units().items() if term in text}
+
+
+def mentioning(ref: str) -> set[str]:
+    """Paragraphs (and article headings) whose markup names the register entry `ref`."""
+    root = parse_file(SAMPLE).getroot()
+    found = set()
+    for el in root.iter(f"{T}persName", f"{T}placeName", f"{T}orgName"):
+        if el.get("ref") != ref:
+            continue
+        p = next((a for a in el.iterancestors(f"{T}p") if a.get(f"{{{XML_NS}}}id")), None)
+        if p is not None:
+            found.add(p.get(f"{{{XML_NS}}}id"))
+        elif next(el.iterancestors(f"{T}head", f"{T}byline"), None) is not None:
+            found.add(next(el.iterancestors(f"{T}div")).get(f"{{{XML_NS}}}id"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The sample edition, built by the same call as `tei-build build`, on a local web server."""
+    root = tmp_path_factory.mktemp("search-site")
+    sample_tei(root / "tei")
+    build_site(root / "tei", root / "editions", load_edition(REPO / "edition.toml"), jobs=1)
+    assert (root / "editions" / "html" / "pagefind" / "pagefind.js").is_file()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root / "editions" / "html")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def page(browser, base):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.problems = []
+    tab.on("console", lambda msg: msg.type == "error" and tab.problems.append(msg.text))
+    tab.on("pageerror", lambda exc: tab.problems.append(str(exc)))
+    tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url}"))
+    tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
+    tab.on("request", lambda r: not r.url.startswith(base) and tab.problems.append(f"external: {r.url}"))
+    yield tab
+    assert tab.problems == []
+    context.close()
+
+
+def search(page, base: str, query: str = "", where: str = "search.html", **filters) -> list[str]:
+    """Open the search page for `query`, show every result, return their paragraph anchors."""
+    params = [("q", query)] + sorted(filters.items())
+    url = base + where + "?" + "&".join(f"{k}={quote(v)}" for k, v in params if v)
+    page.goto(url)
+    page.wait_for_selector('#search[data-state="done"]', timeout=20000)
+    while page.is_visible(".search-more"):
+        count = page.locator(".search-result").count()
+        page.click(".search-more")
+        page.wait_for_function(f"document.querySelectorAll('.search-result').length > {count}")
+    return page.eval_on_selector_all(".search-result", "els => els.map(e => e.dataset.anchor)")
+
+
+@pytest.mark.parametrize("query", ["郭芳", "北外滩街道", "核酸", "检测", "区委"])
+def test_a_query_finds_exactly_the_paragraphs_that_contain_it(page, base, query):
+    expected = containing(query)
+    assert expected, f"the sample no longer contains {query}"
+    found = search(page, base, query)
+    assert sorted(found) == sorted(expected)
+    assert page.inner_text(".search-status") == f"共 {len(expected)} 段"
+    marks = set(page.eval_on_selector_all(".result-excerpt mark", "els => els.map(e => e.textContent)"))
+    assert marks == {query}
+
+
+@pytest.mark.parametrize("hant, hans", [("檢測", "检测"), ("區委", "区委")])
+def test_traditional_queries_find_the_simplified_text_on_both_pages(page, base, hant, hans):
+    expected = sorted(containing(hans))
+    assert sorted(search(page, base, hant)) == expected
+    assert sorted(search(page, base, hant, where="zh-Hant/search.html")) == expected
+    assert sorted(search(page, base, hans, where="zh-Hant/search.html")) == expected
+    # the zh-Hant page shows its results in traditional characters, the match marked
+    marks = set(page.eval_on_selector_all(".result-excerpt mark", "els => els.map(e => e.textContent)"))
+    assert marks == {hant}
+    hrefs = page.eval_on_selector_all(".result-title a", "els => els.map(e => e.href)")
+    assert all(h.startswith(base + "zh-Hant/issues/") for h in hrefs)
+
+
+def test_a_result_shows_issue_date_title_and_links_to_its_paragraph(page, base):
+    search(page, base, "北外滩街道")
+    first = page.locator(".search-result").first
+    anchor = first.get_attribute("data-anchor")
+    assert "虹口报 第1845期" in first.locator(".result-source").inner_text()
+    assert "2022-03-25" in first.locator(".result-source").inner_text()
+    assert first.locator(".result-title").inner_text() == "始终绷紧疫情防控这根弦"
+    first.locator(".result-title a").click()
+    page.wait_for_load_state()
+    assert page.url == f"{base}issues/hongkou-1845.html#{anchor}"
+    assert "北外滩街道" in page.inner_text(f"#{anchor}")
+
+
+def test_name_facets_filter_by_register_entry(page, base):
+    guo = mentioning("persons.xml#guo-fang")
+    assert sorted(search(page, base, person="郭芳")) == sorted(guo)
+    both = sorted(guo & containing("核酸"))
+    assert sorted(search(page, base, "核酸", person="郭芳")) == both
+    # the facet list offers the names of the current results, with their counts
+    label = page.locator('.facet[data-facet="person"] li', has_text="郭芳")
+    assert label.locator(".count").inner_text() == str(len(both))
+    page.locator('.facet[data-facet="person"] li', has_text="郭芳").locator("input").uncheck()
+    page.wait_for_selector('#search[data-state="done"]')
+    assert page.locator(".search-result").count() == min(20, len(containing("核酸")))
+
+
+def test_issue_and_date_filters(page, base):
+    everything = sorted(containing("核酸"))
+    assert sorted(search(page, base, "核酸", issue="hongkou-1845")) == everything
+    assert sorted(search(page, base, "核酸", **{"from": "2022-03-25", "to": "2022-03-25"})) == everything
+    assert search(page, base, "核酸", **{"from": "2022-03-26"}) == []
+    assert "没有找到" in page.inner_text(".search-status")
+
+
+def test_every_page_has_a_search_box_that_leads_here(page, base):
+    page.goto(base + "issues/hongkou-1845.html")
+    page.fill(".search-box input[name=q]", "核酸")
+    page.press(".search-box input[name=q]", "Enter")
+    page.wait_for_selector('#search[data-state="done"]', timeout=20000)
+    assert page.url.startswith(base + "search.html?q=")
+    assert page.locator(".search-result").count() > 0
