@@ -43,6 +43,30 @@ def one_line_errors(func):
     return wrapper
 
 
+class OneLineGroup(click.Group):
+    """Usage mistakes (a missing file, an unknown option) are one line too, exit status 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:   # bare `tei-build`: the help
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx else ""
+            click.echo(f"tei-build: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"tei-build: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("tei-build: interrupted; nothing was half-written", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def edition_option(func):
     return click.option(
         "--edition", "edition_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -53,7 +77,7 @@ def resolve_edition(edition_file: Path | None):
     return load_edition(edition_file if edition_file else find_edition_file())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tei-build")
 def main():
     """Build TEI P5 and citable HTML / text editions from extracted newspaper text."""
@@ -94,18 +118,18 @@ def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
               help="Folder for the editions (html/ and txt/ are replaced).")
 @edition_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: up to 4, one per CPU).")
+              help="Worker processes (default: one per CPU core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
 def build(tei_dir, out_dir, edition_file, jobs, quiet):
     """Build the HTML and plain-text editions (zh-Hans and zh-Hant) from TEI."""
-    from .lock import folder_lock
+    from .lock import build_lock
     from .render import build_site
 
     edition = resolve_edition(edition_file)
     progress = None if quiet else (
         lambda done, total, what: click.echo(f"[{done}/{total}] {what}", err=True))
-    with folder_lock(tei_dir, shared=True), folder_lock(out_dir):
+    with build_lock(tei_dir, out_dir):
         report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
     if not quiet:
         click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
@@ -145,9 +169,11 @@ def cite(target_id, tei_dir, style, fmt, medium, edition_file):
 @click.option("--registers", "registers_dir", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of persons.xml, places.xml, orgs.xml (default: beside each file).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU core).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line.")
 @one_line_errors
-def validate(paths, fmt, registers_dir, quiet):
+def validate(paths, fmt, registers_dir, jobs, quiet):
     """Check TEI files (default: tei/) against the edition's RELAX NG and Schematron rules.
 
     Exit status 0 if and only if every file is valid.
@@ -159,7 +185,7 @@ def validate(paths, fmt, registers_dir, quiet):
     files = expand(list(paths) or [Path("tei")])
     if not files:
         raise TeiBuildError("no .xml files to validate", path=" ".join(map(str, paths)) or "tei")
-    problems = validate_paths(files, registers_dir=registers_dir)
+    problems = validate_paths(files, registers_dir=registers_dir, jobs=jobs)
     if fmt == "json":
         click.echo(json.dumps({"files": [str(f) for f in files], "valid": not problems,
                                "problems": [p.as_dict() for p in problems]},
@@ -172,6 +198,26 @@ def validate(paths, fmt, registers_dir, quiet):
             click.echo(f"{len(files)} file(s) checked: " + (
                 f"{len(problems)} problem(s) in {bad} file(s)" if problems else "all valid"), err=True)
     sys.exit(1 if problems else 0)
+
+
+@main.command("search-index")
+@click.option("--out", "out_dir", default="editions", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of a built edition (its html/ is indexed; html/pagefind/ is replaced).")
+@edition_option
+@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+@one_line_errors
+def search_index(out_dir, edition_file, quiet):
+    """Rebuild the full-text search index of a built edition (`build` makes one as well)."""
+    from .lock import folder_lock
+    from .search import build_search_index
+
+    edition = resolve_edition(edition_file)
+    with folder_lock(out_dir):
+        report = build_search_index(out_dir, edition.opencc)
+    if not quiet:
+        click.echo(f"indexed {report.records} paragraphs and headings of {report.issues} issue(s): "
+                   f"{report.files} files ({report.bytes / 1e6:.1f} MB) in {out_dir}/html")
 
 
 @main.command()

@@ -50,6 +50,11 @@ def load_edition(path: str | Path | None) -> Edition:
             or not slug[0].isalpha():
         raise TeiBuildError(f"[edition] slug {slug!r} must be ASCII letters, digits and '-', "
                             "starting with a letter", path=str(path))
+    for key in ("base_url", "licence_url"):
+        url = values.get(key, "")
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise TeiBuildError(f"[edition] {key} {url!r} must be an http(s) address",
+                                path=str(path))
     extra = {k: v for k, v in raw.items() if k != "edition"}
     return Edition(**values, extra=extra)
 

@@ -23,4 +23,9 @@ class TeiBuildError(Exception):
                 if self.column:
                     where += f":{self.column}"
             where += ": "
-        return f"{where}{self.message}"
+        return f"{where}{one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """Text quoted from a file may hold line breaks; a message never does."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())

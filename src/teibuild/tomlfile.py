@@ -31,5 +31,8 @@ def read_toml(path: Path, what: str) -> dict:
         if where:
             line, column = int(where.group(1)), int(where.group(2))
             message = message[: where.start()]
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + (0 if text.endswith("\n") else 1) or 1
+            message = message[: -len("(at end of document)")].rstrip() + " at the end of the file"
         raise TeiBuildError(f"malformed TOML: {message}", path=name, line=line,
                             column=column) from None

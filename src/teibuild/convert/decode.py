@@ -21,6 +21,10 @@ PAGE_MARKER = re.compile(
 
 ENCODINGS = ("utf-8", "gb18030", "big5")
 MAX_LINE_CHARS = 20_000
+#: One source is one issue: the sample page is 13 KB, so even a 32-page issue stays
+#: under 1 MB. Far beyond that it is a whole archive or the wrong file, and
+#: layout analysis of it would run for many minutes in growing memory.
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ class DecodedSource:
 
 def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> tuple[str, str]:
     """Return (text, encoding). Detects UTF-8 (BOM or not), GB18030 and Big5."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise TeiBuildError(f"the source is over the limit of {MAX_SOURCE_BYTES // 2**20} MB "
+                            "for one issue; give each issue its own source file", path=name)
     if not data.strip():
         raise TeiBuildError("the source is empty", path=name, line=1)
     if data.startswith(codecs.BOM_UTF8):

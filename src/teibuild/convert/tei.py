@@ -94,6 +94,7 @@ class IssueWriter:
     def write_body(self, body: etree._Element, pages: list[Page]) -> None:
         article_no = 0
         figure_no = 0
+        masthead_no = 0
         continuations: dict[str, list[tuple[etree._Element, str]]] = {}
         transcribed = {page.number for page in pages}
         for page in pages:
@@ -110,7 +111,8 @@ class IssueWriter:
                     figure_no += 1
                     body.append(self.figure(item, figure_no))
                 elif item.kind == "masthead":
-                    body.append(self.masthead(item))
+                    masthead_no += 1
+                    body.append(self.masthead(item, masthead_no))
                 elif item.kind == "notice":     # a notice no report here claims
                     fw = sub(body, "fw", type="continuation")
                     self.fill(fw, item)
@@ -196,8 +198,11 @@ class IssueWriter:
         self.fill(p, block)
         return figure
 
-    def masthead(self, block: Block) -> etree._Element:
-        div = el("div", type="masthead", xml_id=f"{self.issue_id}-masthead")
+    def masthead(self, block: Block, n: int = 1) -> etree._Element:
+        """The masthead as printed; a masthead cut in two by a stray line keeps its ids
+        unique (`-masthead`, `-masthead-2`), and validation points at the second part."""
+        suffix = "" if n == 1 else f"-{n}"
+        div = el("div", type="masthead", xml_id=f"{self.issue_id}-masthead{suffix}")
         for seg in block.segments:
             fw = sub(div, "fw", type="masthead")
             text = seg.text.strip()

@@ -37,6 +37,7 @@ def build_site(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None 
         raise TeiBuildError(f"--jobs must be at least 1, not {jobs}")
     workers = jobs if jobs is not None else max(1, min(os.cpu_count() or 1, 4))
     site = render_site(Path(tei_dir), edition, workers, progress)
+    site.files.update(_search_index(site.files, edition))
     write_tree(Path(out_dir), site.files)
     return BuildReport(
         issues=len(site.issues),
@@ -47,3 +48,10 @@ def build_site(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None 
         files=len(site.files),
         bytes=sum(len(b) for b in site.files.values()),
     )
+
+
+def _search_index(files: dict[str, bytes], edition: Edition) -> dict[str, bytes]:
+    """The full-text search index of the rendered pages, swapped in with them."""
+    from ..search import search_files  # only a build needs Pagefind
+
+    return search_files(files, edition.opencc)[0]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
+from ..cite import citation_context, download_files
 from ..edition import Edition
 from ..errors import TeiBuildError
 from ..resources import templates_dir
@@ -82,13 +83,19 @@ def _render_issue(issue: Issue, prev_issue: Issue | None, next_issue: Issue | No
     """Every file of one issue: its page, its article pages, its texts, its TEI."""
     tree = parse_file(issue.path)
     files: dict[str, bytes] = {f"html/tei/{issue.id}.xml": issue.path.read_bytes()}
-    common = dict(issue=issue, url=issue_url(issue, edition))
+    # citations of the issue and each article: Cite boxes, <head> metadata, .bib/.ris/.json
+    citations = {a.id: citation_context(tree, a.id, edition) for a in issue.articles}
+    issue_citation = citation_context(tree, None, edition)
+    for citation in (issue_citation, *citations.values()):
+        files.update({f"html/{path}": data for path, data in download_files(citation).items()})
+    common = dict(issue=issue, url=issue_url(issue, edition), citations=citations)
 
     page = f"issues/{issue.id}.html"
     text = fragment(transform("tei2html.xsl", tree, root="../"))
     toc = fragment(transform("tei2html.xsl", tree, part="toc", root="../"))
     files.update(render_page("issue.html", page, edition, text=text, toc=Markup(toc),
-                             prev_issue=prev_issue, next_issue=next_issue, **common))
+                             prev_issue=prev_issue, next_issue=next_issue,
+                             citation=issue_citation, **common))
 
     for n, article in enumerate(issue.articles):
         text = fragment(transform("tei2html.xsl", tree, article=article.id, root="../",
@@ -97,7 +104,7 @@ def _render_issue(issue: Issue, prev_issue: Issue | None, next_issue: Issue | No
             "article.html", f"articles/{article.id}.html", edition, text=text, article=article,
             prev_article=issue.articles[n - 1] if n else None,
             next_article=issue.articles[n + 1] if n + 1 < len(issue.articles) else None,
-            **common))
+            citation=citations[article.id], **common))
 
     texts = {f"{issue.id}.txt": render_text(tree, issue, edition)}
     for article in issue.articles:
@@ -118,7 +125,10 @@ def _check_unique(issues: list[Issue]) -> None:
         seen[issue.id] = issue.path
 
 
-def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition) -> dict[str, bytes]:
+def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition,
+                with_entries: bool = True) -> dict[str, bytes]:
+    """Every page that is not an issue's; the register entries' own pages unless
+    `with_entries` is false (an incremental build renders those with entry_pages)."""
     files: dict[str, bytes] = {}
     by_id = {i.id: i for i in issues}
     kinds = {kind: [e for e in entries if e.kind == kind] for kind in REGISTER_LABELS}
@@ -132,11 +142,9 @@ def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition) -> 
                              years=_by_year(issues)))
     files.update(render_page("registers.html", "registers/index.html", edition, kinds=kinds,
                              labels=REGISTER_LABELS))
-    for entry in entries:
-        files.update(render_page(
-            "entry.html", f"registers/{entry.kind}/{entry.key}.html", edition, entry=entry,
-            label=REGISTER_LABELS[entry.kind], issues=by_id,
-            groups=_group_mentions(entry, by_id)))
+    if with_entries:
+        for _entry, pages in entry_pages(by_id, entries, edition):
+            files.update(pages)
     files.update(render_page("guidelines.html", "guidelines.html", edition,
                              guidelines=_guidelines()))
     files.update(render_page("about.html", "about.html", edition, issues=issues))
@@ -147,6 +155,17 @@ def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition) -> 
         if path.is_file():
             files[f"html/static/{path.name}"] = path.read_bytes()
     return files
+
+
+def entry_pages(by_id: dict[str, Issue], entries: Iterable[Entry],
+                edition: Edition) -> Iterator[tuple[Entry, dict[str, bytes]]]:
+    """The page of each register entry (both scripts), one entry at a time; `by_id`
+    needs only the issues that mention them."""
+    for entry in entries:
+        yield entry, render_page(
+            "entry.html", f"registers/{entry.kind}/{entry.key}.html", edition, entry=entry,
+            label=REGISTER_LABELS[entry.kind], issues=by_id,
+            groups=_group_mentions(entry, by_id))
 
 
 def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:

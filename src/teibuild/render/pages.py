@@ -18,6 +18,7 @@ from markupsafe import Markup
 from lxml import etree
 
 from ..resources import templates_dir
+from ..websafe import CONTENT_SECURITY_POLICY
 from .hant import HANS, HANT, html_to_hant
 
 SCRIPTS = (HANS, HANT)
@@ -86,6 +87,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, auto_reload=False)
     env.globals["tei_text"] = tei_text
+    env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
 

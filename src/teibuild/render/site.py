@@ -15,6 +15,8 @@ from lxml import etree
 
 from .. import TEI_NS, XML_NS
 from ..errors import TeiBuildError
+from ..buildcheck import check_tei
+from ..websafe import safe_url
 from ..xmlsafe import parse_file
 from .transform import transform
 
@@ -132,6 +134,7 @@ def read_issue(path: Path) -> Issue:
 
 
 def issue_from_tree(tree: etree._ElementTree, path: Path) -> Issue:
+    check_tei(tree, str(path))
     root = tree.getroot()
     if root.tag != f"{{{TEI_NS}}}TEI" or root.find(f"{{{TEI_NS}}}text") is None:
         raise TeiBuildError("not a TEI issue (expected TEI with a text element)", path=str(path))
@@ -146,9 +149,9 @@ def issue_from_tree(tree: etree._ElementTree, path: Path) -> Issue:
         date=data.get("date", ""), n=data.get("n", ""), paper=data.get("paper", ""),
         page_from=data.get("page-from", ""), page_to=data.get("page-to", ""),
         publisher=data.get("publisher", ""), place=data.get("place", ""),
-        permit=data.get("permit", ""), source_url=data.get("source-url", ""),
-        url=data.get("url", ""), licence=data.get("licence", ""),
-        licence_url=data.get("licence-url", ""), edition=data.get("edition", ""),
+        permit=data.get("permit", ""), source_url=safe_url(data.get("source-url", "")),
+        url=safe_url(data.get("url", "")), licence=data.get("licence", ""),
+        licence_url=safe_url(data.get("licence-url", "")), edition=data.get("edition", ""),
         edition_version=data.get("edition-version", ""), title=data.get("title", ""),
         pages=tuple((p.get("n", ""), p.get("id", "")) for p in data.iter("page")),
         articles=tuple(_article(a) for a in data.iter("article")),
@@ -238,7 +241,9 @@ def read_registers(tei_dir: Path) -> dict[tuple[str, str], Entry]:
         path = tei_dir / filename
         if not path.is_file():
             continue
-        root = parse_file(path).getroot()
+        tree = parse_file(path)
+        check_tei(tree, str(path))
+        root = tree.getroot()
         local = kind[:-1]  # person, place, org
         for el in root.iter(f"{{{TEI_NS}}}{local}"):
             key = el.get(f"{{{XML_NS}}}id")

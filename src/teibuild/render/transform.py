@@ -14,6 +14,7 @@ from lxml import etree
 
 from ..errors import TeiBuildError
 from ..resources import resource_dir
+from ..xmlsafe import safe_parser
 
 # xsl:import is resolved while compiling (see _StylesheetsOnly); at run time nothing is read.
 _ACCESS = etree.XSLTAccessControl(read_file=False, write_file=False, create_dir=False,
@@ -39,8 +40,7 @@ def stylesheet(name: str) -> etree.XSLT:
     """The compiled `xslt/<name>`; a broken stylesheet is one clear error."""
     folder = resource_dir("xslt").resolve()
     path = folder / name
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
-    parser.resolvers.add(_StylesheetsOnly(folder))
+    parser = safe_parser(resolver=_StylesheetsOnly(folder))
     try:
         return etree.XSLT(etree.parse(str(path), parser), access_control=_ACCESS)
     except (etree.XSLTParseError, etree.XMLSyntaxError) as exc:

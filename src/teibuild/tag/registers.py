@@ -16,6 +16,7 @@ resolve; new references follow `@sameAs` to the surviving entry.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +91,11 @@ class Register:
                     raise TeiBuildError(f"duplicate xml:id {ident!r}", path=str(path or kind.file),
                                         line=entry.sourceline)
                 self.entries[ident] = entry
+        # ids of the list's entries in order, when they are sorted (as tei-build keeps
+        # them): a new entry's place is then found by bisection, not by a scan
+        ids = [c.get(XML_ID) or "" for c in self.list if c.tag == f"{T}{kind.entry}"]
+        self._sorted_ids: list[str] | None = ids if ids == sorted(ids) else None
+        self._curated: dict[str, str] | None = None
         self.by_name: dict[str, str] = {}
         for ident, entry in self.entries.items():
             for name in self._names(entry):
@@ -119,9 +125,13 @@ class Register:
         return ident
 
     def curated(self) -> dict[str, str]:
-        """Names of entries an editor owns (no resp="#tei-build"), name → id."""
-        return {name: self.resolve(ident) for name, ident in self.by_name.items()
-                if self.entries[ident].get("resp") != TOOL}
+        """Names of entries an editor owns (no resp="#tei-build"), name → id.
+
+        Worked out once: entries added while tagging are the tool's, never curated."""
+        if self._curated is None:
+            self._curated = {name: self.resolve(ident) for name, ident in self.by_name.items()
+                             if self.entries[ident].get("resp") != TOOL}
+        return dict(self._curated)
 
     def lookup(self, name: str) -> str | None:
         ident = self.by_name.get(_norm(name))
@@ -142,10 +152,20 @@ class Register:
             n += 1
             ident = f"{base}-{n}"
         entry = self._new_entry(ident, name, certain)
-        _insert_sorted(self.list, entry, f"{T}{self.kind.entry}")
+        _insert_sorted(self.list, entry, f"{T}{self.kind.entry}", self._before(ident))
         self.entries[ident] = entry
         self.by_name[name] = ident
         return ident
+
+    def _before(self, ident: str):
+        """The entry a new `ident` goes before, when the list is sorted (else: scan)."""
+        if self._sorted_ids is None:
+            return _SCAN
+        at = bisect.bisect_right(self._sorted_ids, ident)
+        self._sorted_ids.insert(at, ident)
+        if at + 1 == len(self._sorted_ids):
+            return None
+        return self.entries[self._sorted_ids[at + 1]]
 
     def _new_entry(self, ident, name, certain):
         k = self.kind
@@ -243,18 +263,23 @@ def _reindent(entry):
     etree.indent(entry, space="  ", level=depth)
 
 
-def _insert_sorted(parent, entry, tag):
-    siblings = [c for c in parent if c.tag == tag]
-    ident = entry.get(XML_ID)
-    before = next((s for s in siblings if (s.get(XML_ID) or "") > ident), None)
+_SCAN = object()
+
+
+def _insert_sorted(parent, entry, tag, before=_SCAN):
+    """Insert `entry` before the first sibling with a greater id (given, or found by a scan)."""
+    if before is _SCAN:
+        ident = entry.get(XML_ID)
+        before = next((s for s in parent if s.tag == tag and (s.get(XML_ID) or "") > ident),
+                      None)
     depth = sum(1 for _ in parent.iterancestors())
     child_ws = "\n" + "  " * (depth + 1)
     if before is not None:
-        parent.insert(parent.index(before), entry)
+        before.addprevious(entry)
         entry.tail = child_ws
     else:
-        if len(parent):
-            last = parent[-1]
+        last = next(parent.iterchildren(reversed=True), None)
+        if last is not None:
             entry.tail = last.tail
             last.tail = child_ws
         else:

@@ -129,7 +129,7 @@ class Grammar:
         pattern = self.attributes(element)[attribute].pattern
         values, glosses = [], {}
         for node in pattern.iter(f"{R}value"):
-            values.append(node.text)
+            values.append(node.text or '""')   # <value/>: the empty string
             following = node.getnext()
             if following is not None and following.tag == DOC and following.text:
                 glosses[node.text] = following.text

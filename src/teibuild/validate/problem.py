@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..errors import one_line
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -15,7 +17,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{self.path}:{self.line}:{self.column}: {one_line(self.message)}"
 
     def as_dict(self) -> dict:
         return asdict(self)

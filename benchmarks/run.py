@@ -1,0 +1,363 @@
+"""Time the whole run of a newspaper: convert, validate and build, separately and end to end.
+
+    python benchmarks/run.py 2000 [--jobs N] [--work DIR] [--out benchmarks/results/NAME]
+
+Generates N synthetic issues (benchmarks/generate.py), then runs the real CLI,
+`tei-build convert | validate | build`, each as its own process, recording wall
+time, CPU time and peak memory: the largest single process (as /usr/bin/time
+reports it) and the peak of the whole process tree (main process and workers
+together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a no-op rebuild, and a rebuild
+after editing one issue, which is checked: the edited text is on the issue's
+pages and nothing outside that issue, its neighbours and the site pages
+changed. Finally per-issue costs are measured in one process (rendering HTML and
+text in both scripts, validation, conversion), and the search index, if
+installed, is timed on its own. Results go to NAME.json and NAME.md, with the
+machine, its load average, and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.generate import generate  # noqa: E402
+
+TEI_BUILD = [sys.executable, "-c", "import sys; from teibuild.cli import main; sys.exit(main())"]
+#: The TEI Stylesheets (html5 and txt profiles, Saxon-HE batch) and jing on this machine
+REFERENCE_MS = {"html": 76.0, "text": 23.0, "validate": 12.0}
+
+
+# --- running and measuring one command ---------------------------------------------------
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, in bytes: (RSS, PSS) summed.
+
+    Workers are forked, so they share most of their pages with the main process;
+    summed RSS counts those pages once per process, PSS (proportional set size)
+    shares them out, so its sum is the memory the command really occupies."""
+    rss = pss = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                    stack.extend(int(child) for child in fh.read().split())
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return rss, pss
+
+
+def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
+    """Run a tei-build command; wall, CPU (user+sys of it and its workers) and memory.
+
+    With `may_fail` (validation), exit status 1 is a result (problems found), not an error."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(TEI_BUILD + args, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    peak = [0, 0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(0.2):
+            rss, pss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0 and not (may_fail and proc.returncode == 1):
+        raise SystemExit(f"{label} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    result = {
+        "command": "tei-build " + " ".join(a if len(a) < 60 else "…" for a in args[:8])
+        + (" …" if len(args) > 8 else ""),
+        "wall_s": round(wall, 2),
+        "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "max_process_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "peak_tree_rss_mb": round(peak[0] / 2**20, 1),
+        "peak_tree_pss_mb": round(peak[1] / 2**20, 1),
+        "load_before": round(load, 2),
+        "exit_status": proc.returncode,
+        "output_lines": len(out.splitlines()),
+    }
+    print(f"{label:>22}: {result['wall_s']:7.2f} s wall {result['cpu_s']:7.2f} s CPU "
+          f"memory {result['peak_tree_pss_mb']:7.1f} MB PSS, {result['peak_tree_rss_mb']:.1f} "
+          f"MB RSS summed, largest process {result['max_process_rss_mb']:.1f} MB; "
+          f"load {load:.2f}", flush=True)
+    return result
+
+
+# --- the checks of the one-issue edit ------------------------------------------------------
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for top in ("html", "txt"):
+        for dirpath, _dirs, files in os.walk(folder / top):
+            for name in files:
+                st = os.stat(os.path.join(dirpath, name))
+                out[os.path.relpath(os.path.join(dirpath, name), folder)] = (st.st_size,
+                                                                            st.st_mtime_ns)
+    return out
+
+
+def edit_one_issue(tei: Path) -> tuple[str, str]:
+    """Change one paragraph of the middle issue; returns (issue id, the new words)."""
+    paths = sorted(p for p in tei.glob("*.xml") if p.name not in
+                   ("persons.xml", "places.xml", "orgs.xml"))
+    path = paths[len(paths) // 2]
+    text = path.read_text(encoding="utf-8")
+    marker = "（本段经编者校订）"
+    at = text.index("</p>", text.index("<p xml:id="))
+    path.write_text(text[:at] + marker + text[at:], encoding="utf-8")
+    return path.stem, marker
+
+
+def check_edit(before: dict, after: dict, out: Path, issue: str, words: str) -> dict:
+    changed = sorted(rel for rel in after if before.get(rel) != after[rel])
+    removed = sorted(set(before) - set(after))
+    page = (out / "html" / "issues" / f"{issue}.html").read_text(encoding="utf-8")
+    text = (out / "txt" / "zh-Hans" / f"{issue}.txt").read_text(encoding="utf-8")
+    number = int(issue.rsplit("-", 1)[1])
+    neighbours = {f"-{number - 1}", f"-{number}", f"-{number + 1}"}
+    outside = [rel for rel in changed if "issues/" in rel or "articles/" in rel or
+               rel.startswith("txt/")]
+    outside = [rel for rel in outside if not any(n in rel for n in neighbours)]
+    return {"edited_issue": issue, "edited_text_on_issue_page": words in page,
+            "edited_text_in_plain_text": words in text, "files_changed": len(changed),
+            "files_removed": len(removed), "issue_files_changed_outside_the_issue_and_neighbours":
+            outside[:10]}
+
+
+# --- per-issue costs, in one process ---------------------------------------------------------
+
+def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
+    from teibuild.edition import load_edition
+    from teibuild.render.build import _render_issue
+    from teibuild.render.site import issue_files, read_issue
+    from teibuild.validate import references, relaxng, schematron, validate_file
+
+    edition = load_edition(edition_file)
+    paths = issue_files(tei)
+    step = max(1, len(paths) // sample)
+    chosen = paths[::step][:sample]
+    issues = [read_issue(p) for p in chosen]
+    _render_issue(issues[0], None, None, edition)  # compile stylesheets, load templates
+    relaxng.load()
+    schematron.load()
+
+    def cpu_ms(func, items):
+        times = []
+        for item in items:
+            start = time.process_time()
+            func(item)
+            times.append((time.process_time() - start) * 1000)
+        return statistics.median(times), sum(times) / len(times)
+
+    # pages transcribed (a page only referred to, a placeholder, is no work)
+    pages = [max(1, len({a.page for a in i.articles if not a.placeholder})) for i in issues]
+    read = cpu_ms(read_issue, chosen)
+    render = cpu_ms(lambda i: _render_issue(i, None, None, edition), issues)
+    index = references.IdIndex()
+    check = cpu_ms(lambda p: validate_file(p, None, index), chosen)
+    per_page = statistics.mean(pages)
+    render_page_ms = (read[1] + render[1]) / per_page
+    result = {
+        "issues_sampled": len(chosen), "pages_per_issue": round(per_page, 2),
+        "articles_per_issue": round(statistics.mean(len(i.articles) for i in issues), 1),
+        "read_issue_ms": round(read[1], 1),
+        "render_issue_ms": round(render[1], 1),
+        "render_issue_ms_median": round(render[0], 1),
+        "render_ms_per_page": round(render_page_ms, 1),
+        "render_speedup_vs_tei_stylesheets": round(
+            (REFERENCE_MS["html"] + REFERENCE_MS["text"]) / render_page_ms, 2),
+        "validate_issue_ms": round(check[1], 1),
+        "validate_ms_per_page": round(check[1] / per_page, 1),
+        "validate_speedup_vs_jing": round(REFERENCE_MS["validate"] / (check[1] / per_page), 2),
+    }
+    return result
+
+
+def search_index(out: Path, opencc: str) -> dict | None:
+    try:
+        from teibuild.search import build_search_index
+    except ImportError:
+        return None
+    start, cpu = time.perf_counter(), time.process_time()
+    report = build_search_index(out, opencc)
+    return {"wall_s": round(time.perf_counter() - start, 2),
+            "cpu_s": round(time.process_time() - cpu, 2), "report": repr(report)[:300]}
+
+
+# --- the whole run -----------------------------------------------------------------------------
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    from lxml import etree
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(memory / 2**30, 1),
+            "python": platform.python_version(), "lxml": ".".join(map(str, etree.LXML_VERSION)),
+            "libxslt": ".".join(map(str, etree.LIBXSLT_VERSION)), "system": platform.platform()}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("count", type=int, nargs="?", default=2000)
+    parser.add_argument("--jobs", type=int, default=None, help="default: every core")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/tei-build-bench"))
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest")
+    parser.add_argument("--sample", type=int, default=40, help="issues for per-issue costs")
+    parser.add_argument("--keep", action="store_true", help="reuse the generated sources")
+    args = parser.parse_args(argv)
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    work = args.work
+    seeds = work / "seeds"
+    if not (args.keep and seeds.is_dir()):
+        shutil.rmtree(work, ignore_errors=True)
+        start = time.perf_counter()
+        generate(args.count, seeds)
+        print(f"generated {args.count} sources in {time.perf_counter() - start:.1f} s")
+    for folder in ("tei", "editions"):
+        shutil.rmtree(work / folder, ignore_errors=True)
+    shutil.copy(REPO / "edition.toml", work / "edition.toml")
+    sources = sorted(str(p.relative_to(work)) for p in seeds.glob("*.txt"))
+
+    results: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                     "issues": len(sources), "jobs": args.jobs or os.cpu_count(),
+                     "machine": machine(), "load_average_at_start": os.getloadavg()}
+    steps = results["steps"] = {}
+    partial = args.out.with_suffix(".partial.json")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+
+    def save():  # after every step, so a long run cut short still leaves its figures
+        partial.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    steps["convert"] = run("convert", ["convert", *sources, "--out", "tei", "-q", *jobs], work)
+    save()
+    validate_jobs = jobs if _has_option("validate", "--jobs") else []
+    steps["validate"] = run("validate", ["validate", "tei", "-q", *validate_jobs], work,
+                            may_fail=True)
+    if steps["validate"]["exit_status"]:
+        print(f"  validation found {steps['validate']['output_lines']} problem(s)")
+    save()
+    build = ["build", "--tei", "tei", "--out", "editions", "-q", *jobs]
+    steps["build"] = run("build", build, work)
+    save()
+    steps["end_to_end"] = {
+        key: round(sum(steps[s][key] for s in ("convert", "validate", "build")), 2)
+        for key in ("wall_s", "cpu_s")}
+    for key in ("peak_tree_pss_mb", "peak_tree_rss_mb"):
+        steps["end_to_end"][key] = max(steps[s][key] for s in ("convert", "validate", "build"))
+    out = work / "editions"
+    before = _stamps(out)
+    steps["noop_rebuild"] = run("no-op rebuild", build, work)
+    after = _stamps(out)
+    steps["noop_rebuild"]["files_changed"] = sum(1 for rel in after if before.get(rel) != after[rel])
+    save()
+    issue, words = edit_one_issue(work / "tei")
+    steps["one_edit_rebuild"] = run("rebuild after one edit", build, work)
+    steps["one_edit_rebuild"].update(check_edit(after, _stamps(out), out, issue, words))
+    save()
+    files = sum(1 for _ in before)
+    results["edition"] = {"files": files,
+                          "bytes": sum(size for size, _ in before.values())}
+    results["per_issue"] = per_issue(work / "tei", work / "edition.toml", args.sample)
+    print("per issue:", json.dumps(results["per_issue"], ensure_ascii=False))
+    results["search_index"] = search_index(out, "s2t")
+    results["load_average_at_end"] = os.getloadavg()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2)
+                                             + "\n", encoding="utf-8")
+    args.out.with_suffix(".md").write_text(markdown(results), encoding="utf-8")
+    partial.unlink(missing_ok=True)
+    print(f"wrote {args.out.with_suffix('.json')} and .md")
+    return results
+
+
+def _has_option(command: str, option: str) -> bool:
+    result = subprocess.run(TEI_BUILD + [command, "--help"], capture_output=True, text=True)
+    return option in result.stdout
+
+
+def markdown(r: dict) -> str:
+    m, s, p = r["machine"], r["steps"], r["per_issue"]
+    lines = [
+        f"# tei-build benchmark: {r['issues']} synthetic issues",
+        "",
+        f"{r['date']}; {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
+        f"lxml {m['lxml']}, libxslt {m['libxslt']}; jobs {r['jobs']}; load average "
+        f"{r['load_average_at_start'][0]:.2f} at start, {r['load_average_at_end'][0]:.2f} at end.",
+        "",
+        "| step | wall (s) | CPU (s) | peak memory, all processes: PSS (MB) | summed RSS (MB) "
+        "| largest process RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("convert", "validate", "build", "noop_rebuild", "one_edit_rebuild"):
+        x = s[name]
+        lines.append(f"| {name.replace('_', ' ')} | {x['wall_s']} | {x['cpu_s']} | "
+                     f"{x['peak_tree_pss_mb']} | {x['peak_tree_rss_mb']} | "
+                     f"{x['max_process_rss_mb']} |")
+    e = s["end_to_end"]
+    if s["validate"]["exit_status"]:
+        lines.append(f"| (validation reported {s['validate']['output_lines']} problems) "
+                     "| | | | | |")
+    lines.append(f"| **convert + validate + build** | **{e['wall_s']}** | {e['cpu_s']} | "
+                 f"{e['peak_tree_pss_mb']} | {e['peak_tree_rss_mb']} | |")
+    edit = s["one_edit_rebuild"]
+    lines += [
+        "",
+        f"Edition: {r['edition']['files']} files, {r['edition']['bytes'] / 1e6:.0f} MB. "
+        f"No-op rebuild changed {s['noop_rebuild']['files_changed']} files. The one-issue edit "
+        f"({edit['edited_issue']}) changed {edit['files_changed']} files; edited text on its "
+        f"page: {edit['edited_text_on_issue_page']}, in its text: "
+        f"{edit['edited_text_in_plain_text']}; issue files changed outside it and its "
+        f"neighbours: {len(edit['issue_files_changed_outside_the_issue_and_neighbours'])}.",
+        "",
+        f"Per issue (CPU, one process, {p['issues_sampled']} issues, {p['pages_per_issue']} "
+        f"pages and {p['articles_per_issue']} articles each): reading {p['read_issue_ms']} ms, "
+        f"rendering HTML and text in both scripts {p['render_issue_ms']} ms "
+        f"({p['render_ms_per_page']} ms a page with reading: "
+        f"{p['render_speedup_vs_tei_stylesheets']}× the TEI Stylesheets' ~99 ms), validation "
+        f"{p['validate_issue_ms']} ms ({p['validate_ms_per_page']} ms a page: "
+        f"{p['validate_speedup_vs_jing']}× jing's 12 ms).",
+    ]
+    if r.get("search_index"):
+        lines += ["", f"Search index (separately): {r['search_index']['wall_s']} s wall, "
+                      f"{r['search_index']['cpu_s']} s CPU."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Incremental builds: only what changed is rendered, and the result is always exactly
+what a fresh build makes (never a stale page, never a stray file)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from teibuild.edition import Edition
+from teibuild.errors import TeiBuildError
+from teibuild.incremental import MANIFEST, STATE, build
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mini-issue.xml"
+REGISTERS = Path(__file__).resolve().parents[1] / "tei"
+EDITION = Edition(slug="hongkou", title="虹口报", subtitle="虹口报数字编辑版",
+                  publisher="上海市虹口区融媒体中心", licence="CC BY 4.0")
+NUMBERS = (1845, 1846, 1847, 1848, 1849)
+
+
+def corpus(folder: Path) -> Path:
+    """Five weekly issues made from the fixture, with the project's registers."""
+    tei = folder / "tei"
+    tei.mkdir()
+    text = FIXTURE.read_text(encoding="utf-8")
+    for week, number in enumerate(NUMBERS):
+        day = 25 + 7 * week
+        date = f"2022-03-{day}" if day <= 31 else f"2022-04-{day - 31:02d}"
+        (tei / f"hongkou-{number}.xml").write_text(
+            text.replace("hongkou-1845", f"hongkou-{number}").replace("1845", str(number))
+            .replace("2022-03-25", date), encoding="utf-8")
+    for name in ("persons.xml", "places.xml", "orgs.xml"):
+        shutil.copy(REGISTERS / name, tei / name)
+    return tei
+
+
+def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
+    """Every edition file with its content and mtime."""
+    return {p.relative_to(out).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for top in ("html", "txt") for p in sorted((out / top).rglob("*")) if p.is_file()}
+
+
+def contents(out: Path) -> dict[str, bytes]:
+    return {rel: data for rel, (data, _) in snapshot(out).items()}
+
+
+def fresh(tei: Path, folder: Path, edition: Edition = EDITION) -> dict[str, bytes]:
+    build(tei, folder, edition, jobs=1)
+    return contents(folder)
+
+
+@pytest.fixture
+def site(tmp_path):
+    tei = corpus(tmp_path)
+    out = tmp_path / "out"
+    first = build(tei, out, EDITION, jobs=1)
+    assert first.rendered_issues == len(NUMBERS) and first.site_rendered
+    return tei, out
+
+
+def test_first_build_is_the_whole_site_rendered_at_once(site):
+    from teibuild.render import render_site
+
+    tei, out = site
+    assert contents(out) == render_site(tei, EDITION, jobs=1).files
+    assert (out / STATE / ".gitignore").read_text() == "*\n"
+
+
+def test_no_op_rebuild_renders_and_writes_nothing(site):
+    tei, out = site
+    before = snapshot(out)
+    again = build(tei, out, EDITION, jobs=2)
+    assert (again.rendered_issues, again.site_rendered, again.written, again.removed) == \
+        (0, False, 0, 0)
+    assert again.issues == len(NUMBERS) and again.files == len(before)
+    assert snapshot(out) == before
+
+
+def test_editing_one_issue_rerenders_it_and_its_neighbours_only(site, tmp_path):
+    tei, out = site
+    before = snapshot(out)
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=2)
+    assert again.rendered_issues == 3 and again.site_rendered  # 1846, 1847, 1848
+    after = snapshot(out)
+    page = after["html/issues/hongkou-1847.html"][0].decode()
+    assert "全体会议召开" in page
+    assert "全体会议召开" in after["txt/zh-Hans/hongkou-1847.txt"][0].decode()
+    assert "全體會議召開" in after["txt/zh-Hant/hongkou-1847.txt"][0].decode()
+    untouched = [rel for rel in before if "hongkou-1845" in rel or "hongkou-1849" in rel]
+    assert untouched and all(after[rel] == before[rel] for rel in untouched)
+    assert {rel: data for rel, (data, _) in after.items()} == fresh(tei, tmp_path / "fresh")
+
+
+def test_register_pages_rerender_only_for_entries_the_edit_concerns(site, tmp_path):
+    tei, out = site
+    first = tei / "hongkou-1845.xml"
+    first.write_text(first.read_text(encoding="utf-8").replace(
+        '<persName ref="persons.xml#qian-jing">钱晶</persName>',
+        '<persName ref="persons.xml#qian-jing-2">钱静</persName>'), encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    only_1845 = "html/registers/persons/qian-jing-2.html"
+    everywhere = "html/registers/persons/du-songquan.html"
+    before = snapshot(out)
+    assert only_1845 in before and everywhere in before
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    after = snapshot(out)
+    assert after[only_1845] == before[only_1845]          # not even rewritten
+    assert "出席了会议" in after[everywhere][0].decode()     # its mention in 1847 changed
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_removed_issue_stray_and_deleted_pages_are_put_right(site, tmp_path):
+    tei, out = site
+    (tei / "hongkou-1849.xml").unlink()
+    (out / "html" / "stale.html").write_text("old", encoding="utf-8")
+    (out / "txt" / "zh-Hans" / "hongkou-1845.txt").unlink()
+    (out / "html" / "issues" / "hongkou-1846.html").write_text("edited by hand", encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.issues == len(NUMBERS) - 1 and again.removed > 1
+    assert not list(out.rglob("*hongkou-1849*"))
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_changed_edition_rebuilds_everything(site, tmp_path):
+    tei, out = site
+    renamed = Edition(**{**EDITION.__dict__, "title": "虹口周报"})
+    again = build(tei, out, renamed, jobs=1)
+    assert again.rendered_issues == len(NUMBERS) and again.site_rendered
+    assert contents(out) == fresh(tei, tmp_path / "fresh", renamed)
+
+
+def test_register_change_rerenders_site_pages_not_issues(site, tmp_path):
+    tei, out = site
+    persons = tei / "persons.xml"
+    data = persons.read_text(encoding="utf-8")
+    assert 'xml:id="du-songquan"' in data
+    persons.write_text(data.replace("<occupation>区委副书记</occupation>",
+                                    "<occupation>区委副书记（编者补充）</occupation>", 1),
+                       encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 0 and again.site_rendered
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_bad_issue_leaves_the_edition_and_its_manifest_alone(site):
+    tei, out = site
+    before = snapshot(out)
+    manifest = (out / STATE / MANIFEST).read_bytes()
+    (tei / "hongkou-1850.xml").write_text("<TEI>\n<broken>", encoding="utf-8")
+    with pytest.raises(TeiBuildError) as err:
+        build(tei, out, EDITION, jobs=2)
+    assert "hongkou-1850.xml" in str(err.value) and err.value.line
+    assert snapshot(out) == before
+    assert (out / STATE / MANIFEST).read_bytes() == manifest
+    assert [p.name for p in (out / STATE).iterdir() if p.name.startswith("staging")] == []
+    (tei / "hongkou-1850.xml").unlink()
+    assert build(tei, out, EDITION, jobs=1).rendered_issues == 0
+
+
+def test_unreadable_manifest_means_a_full_build(site, tmp_path):
+    tei, out = site
+    (out / STATE / MANIFEST).write_text("{not json", encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == len(NUMBERS)
+    assert contents(out) == fresh(tei, tmp_path / "fresh")

@@ -1,0 +1,107 @@
+"""--jobs: results in input order, errors with their file and line, and a parallel
+convert that writes byte for byte what a serial one writes, registers included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.generate import HongkouIssue, generate
+from teibuild import pipeline
+from teibuild.cli import main
+from teibuild.edition import load_edition
+from teibuild.errors import TeiBuildError
+from teibuild.parallel import default_jobs, ordered_map, resolve_jobs
+from tests.conftest import ROOT
+from tests.layoutgen import Report
+
+EDITION = ROOT / "edition.toml"
+
+
+def _slow_square(n: int) -> int:
+    time.sleep(0.05 if n % 2 == 0 else 0)  # even items finish after the odd ones
+    return n * n
+
+
+def _fail_on_three(n: int) -> int:
+    if n >= 3:
+        raise TeiBuildError(f"bad item {n}", path=f"item-{n}.xml", line=n, column=2)
+    return n
+
+
+def test_results_come_back_in_input_order():
+    items = list(range(12))
+    assert list(ordered_map(_slow_square, items, jobs=2)) == [n * n for n in items]
+    assert list(ordered_map(_slow_square, items, jobs=1)) == [n * n for n in items]
+    assert list(ordered_map(_slow_square, items, jobs=3, batch=5)) == [n * n for n in items]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_first_failure_in_input_order_is_raised_with_file_and_line(jobs):
+    with pytest.raises(TeiBuildError) as err:
+        list(ordered_map(_fail_on_three, list(range(8)), jobs=jobs))
+    assert str(err.value) == "item-3.xml:3:2: bad item 3"
+
+
+def test_jobs_default_to_every_core_and_must_be_positive():
+    assert resolve_jobs(None) == default_jobs() >= 1
+    assert resolve_jobs(3) == 3
+    with pytest.raises(TeiBuildError, match="at least 1"):
+        resolve_jobs(0)
+
+
+def _namesakes(folder):
+    """Two issues whose new names share a pinyin identifier (王伟, 汪伟 → wang-wei)."""
+    paths = []
+    for number, name in ((2001, "王伟"), (2002, "汪伟")):
+        issue = HongkouIssue(number=number, date=dt.date(2022, 4, 1) + dt.timedelta(weeks=number - 2001))
+        issue.pages = [[Report(heading=["区疫情防控工作会议召开"], reporter="陆雪姣", paragraphs=[
+            f"区委书记{name}出席会议并讲话。会议强调，要坚决贯彻落实各项防控要求。",
+            f"会后，{name}前往北外滩街道，实地检查核酸检测工作。"])]]
+        path = folder / f"hongkou-{number}.txt"
+        path.write_text(issue.text(), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _convert(sources, out, jobs):
+    result = CliRunner().invoke(main, ["convert", *map(str, sources), "--out", str(out),
+                                       "--edition", str(EDITION), "-q", "-j", str(jobs)])
+    assert result.exit_code == 0, result.output
+    return _files(out)
+
+
+def test_parallel_convert_is_byte_identical_to_serial(tmp_path):
+    sources = generate(5, tmp_path / "seeds") + _namesakes(tmp_path)
+    serial = _convert(sources, tmp_path / "serial", 1)
+    parallel = _convert(sources, tmp_path / "parallel", 2)
+    assert sorted(serial) == sorted(parallel) == sorted(
+        [f"{p.stem}.xml" for p in sources] + ["orgs.xml", "persons.xml", "places.xml"])
+    assert [n for n in serial if serial[n] != parallel[n]] == []
+    persons = serial["persons.xml"].decode()
+    assert 'xml:id="wang-wei"' in persons and 'xml:id="wang-wei-2"' in persons
+
+
+def test_identifiers_two_workers_gave_alike_are_renumbered_in_source_order(tmp_path):
+    """Each issue tagged by a fresh worker (both call 王伟 and 汪伟 `wang-wei`); the
+    replay gives the second one `wang-wei-2`, as a serial run does."""
+    first, second = _namesakes(tmp_path)
+    edition = load_edition(EDITION)
+    serial = _convert([first, second], tmp_path / "serial", 1)
+    registers, _ = pipeline._tagger(tmp_path / "empty")
+    replayed = []
+    for source in (first, second):
+        pipeline._start_worker(tmp_path / "empty", edition, None)  # a new worker each time
+        done = pipeline._convert_in_worker(source)
+        assert f'persons.xml#wang-wei"'.encode() in done.data
+        replayed.append(pipeline._replay(done, registers))
+    assert replayed == [serial["hongkou-2001.xml"], serial["hongkou-2002.xml"]]
+    assert b'persons.xml#wang-wei-2"' in replayed[1]
+    assert registers["persName"].serialize() == serial["persons.xml"]
