@@ -145,7 +145,7 @@ def test_reader_path_home_issue_name_register_and_back(page, site):
     assert page.inner_text("h1") == "杜松全"
     page.click("ol.mentions a")
     assert page.url.endswith("issues/hongkou-1845.html#hongkou-1845-a01-p02")
-    page.wait_for_function("document.querySelector(':target') !== null")
+    page.wait_for_selector(':target', state='attached')
     assert page.evaluate("document.querySelector(':target').id") == "hongkou-1845-a01-p02"
     assert page.problems == []
 
