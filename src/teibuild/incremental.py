@@ -99,6 +99,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
         for path, issue in zip(changed, ordered_map(_read_issue, changed, jobs)):
             cached[path.name] = issue
         issues = sorted(cached.values(), key=lambda i: i.sort_key)
+        from .render.build import _check_unique
         _check_unique(issues)
         names = {issue.id: issue.path.name for issue in issues}
         manifest = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "site": {}}
@@ -355,15 +356,6 @@ def _entry_pages_into(entry) -> dict[str, list]:
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-
-
-def _check_unique(issues: list) -> None:
-    seen: dict[str, Path] = {}
-    for issue in issues:
-        if issue.id in seen:
-            raise TeiBuildError(f"issue id {issue.id!r} is also used by {seen[issue.id]}",
-                                path=str(issue.path))
-        seen[issue.id] = issue.path
 
 
 class _IssueData(pickle.Unpickler):

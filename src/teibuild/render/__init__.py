@@ -6,13 +6,12 @@ asked), joins the registers, and swaps the finished tree into place.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..edition import Edition
-from ..errors import TeiBuildError
+from ..parallel import resolve_jobs
 from .build import render_site
 from .writer import write_tree
 
@@ -33,9 +32,7 @@ class BuildReport:
 def build_site(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = None,
                progress: Callable[[int, int, str], None] | None = None) -> BuildReport:
     """Build `out_dir/html` and `out_dir/txt` from the TEI in `tei_dir`; nothing half-written."""
-    if jobs is not None and jobs < 1:
-        raise TeiBuildError(f"--jobs must be at least 1, not {jobs}")
-    workers = jobs if jobs is not None else max(1, min(os.cpu_count() or 1, 4))
+    workers = resolve_jobs(jobs)
     site = render_site(Path(tei_dir), edition, workers, progress)
     site.files.update(_search_index(site.files, edition))
     write_tree(Path(out_dir), site.files)
