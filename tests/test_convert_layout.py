@@ -108,6 +108,43 @@ def test_cut_off_report_links_to_untranscribed_page():
     assert ref.text == "下转▶4版" and ref.get("target") == "#" + target
 
 
+def _continued_issue(second_page: str) -> str:
+    return (MAST + "本报讯 3月18日，区领导带队察看各个点\n位疫情防控与核酸筛查情况，\n下转▶2版\n"
+            "\f" + second_page)
+
+
+def test_cut_off_report_links_to_its_rest_on_a_transcribed_page():
+    tree = convert(_continued_issue(
+        "上接▶1版\n要求各街道做好组织工作，\n确保不漏一户。\n"
+        " 第二版的报道\n本报讯 3月19日，街道开展\n环境整治。\n")).tree
+    first, rest, other = tree.xpath("//t:div[@type='article']", namespaces=NS)
+    first_id = first.get("{http://www.w3.org/XML/1998/namespace}id")
+    rest_id = rest.get("{http://www.w3.org/XML/1998/namespace}id")
+    assert (first.get("part"), first.get("next")) == ("I", "#" + rest_id)
+    assert (rest.get("part"), rest.get("prev")) == ("F", "#" + first_id)
+    assert other.get("prev") is None and other.get("part") is None
+    assert first.find("{*}fw/{*}ref").get("target") == "#" + rest_id
+    upper = rest[0]                                # the 上接 notice opens the part it heads
+    assert upper.tag.endswith("fw") and upper.find("{*}ref").get("target") == "#" + first_id
+    assert upper.find("{*}ref").text == "上接▶1版"
+    assert not tree.xpath("//t:gap", namespaces=NS)
+    assert not tree.xpath("//t:ref[@target='']", namespaces=NS)
+
+
+def test_rest_without_notice_is_the_first_report_without_heading_or_byline():
+    tree = convert(_continued_issue("要求各街道做好组织工作，\n确保不漏一户。\n")).tree
+    first, rest = tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert first.get("next") == "#" + rest.get("{http://www.w3.org/XML/1998/namespace}id")
+    assert rest.get("part") == "F"
+
+
+def test_notice_to_a_transcribed_page_with_no_rest_stays_printed_text():
+    tree = convert(_continued_issue(" 第二版的报道\n本报讯 3月19日，街道开展\n环境整治。\n")).tree
+    assert not tree.xpath("//t:ref[@type='continuation']", namespaces=NS)
+    assert "下转▶2版" in texts(tree, "//t:fw[@type='continuation']")
+    assert not tree.xpath("//t:div[@next or @prev]", namespaces=NS)
+
+
 def test_measure_change_inside_a_paragraph_gives_cb():
     narrow = wrap("本报讯 这是一篇窄栏排的报道，前面几行都是十三个字宽的窄栏文字，这样的"
                   "窄栏一共排了好几行，一行接着一行地排下去，共计有好", 13)
@@ -130,6 +167,16 @@ def test_masthead_goes_into_header_and_stays_in_text():
     assert tree.xpath("string(//t:biblScope[@unit='page']/@to)", namespaces=NS) == "4"
     assert texts(tree, "//t:div[@type='masthead']/t:fw")[1] == "第12期"
     assert tree.getroot().get("{http://www.w3.org/XML/1998/namespace}id") == "test-12"
+
+
+def test_report_lines_mentioning_issue_or_permit_words_stay_report_text():
+    body = ("本报讯 3月18日，区里举办的第5期社区工作者培\n训班开班，来自各街道的学员参加培训。学员们\n"
+            "表示要学以致用。本次培训由区委组织部主办\n并编印了教材，教材的刊号等信息已公布。\n")
+    tree = convert(MAST + body).tree
+    assert texts(tree, "//t:div[@type='masthead']/t:fw") == [
+        "2022年3月25日 星期五", "第12期", "本期4版"]
+    assert len(tree.xpath("//t:div[@type='masthead']", namespaces=NS)) == 1
+    assert texts(tree, "//t:div[@type='article']/t:p") == [body[4:].replace("\n", "")]
 
 
 def test_subheading_inside_report_opens_a_section():

@@ -67,9 +67,18 @@ def is_caption_start(text: str) -> bool:
     return bool(CAPTION.match(stripped)) and not is_byline_line(stripped)
 
 
+#: sentence punctuation: a line that has it is running prose, whatever words it holds
+PROSE_PUNCTUATION = re.compile(r"[，。；！？、“”‘’]")
+
+
 def masthead_strength(text: str) -> int:
-    """2 for a line only a masthead has, 1 for one a masthead often has, else 0."""
+    """2 for a line only a masthead has, 1 for one a masthead often has, else 0.
+
+    Masthead lines are labels, not sentences: a line with sentence punctuation or a
+    run-in byline is report text even when it mentions 第5期 or 刊号."""
     stripped = text.strip()
+    if PROSE_PUNCTUATION.search(stripped) or run_in_byline(stripped):
+        return 0
     if any(p.search(stripped) for p in MASTHEAD_STRONG):
         return 2
     if len(stripped) <= 40 and any(p.search(stripped) for p in MASTHEAD_WEAK):

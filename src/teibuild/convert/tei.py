@@ -96,9 +96,10 @@ class IssueWriter:
         figure_no = 0
         masthead_no = 0
         continuations: dict[str, list[tuple[etree._Element, str]]] = {}
-        transcribed = {page.number for page in pages}
+        written: dict[int, list[tuple[object, etree._Element]]] = {}   # page -> items as written
         for page in pages:
             sub(body, "pb", n=page.number, xml_id=f"{self.issue_id}-pb{page.number}")
+            on_page = written.setdefault(page.number, [])
             for item in page.items:
                 if isinstance(item, Article):
                     article_no += 1
@@ -109,31 +110,73 @@ class IssueWriter:
                             (div, item.notice_cert or "low"))
                 elif item.kind == "caption":
                     figure_no += 1
-                    body.append(self.figure(item, figure_no))
+                    div = self.figure(item, figure_no)
+                    body.append(div)
                 elif item.kind == "masthead":
                     masthead_no += 1
-                    body.append(self.masthead(item, masthead_no))
-                elif item.kind == "notice":     # a notice no report here claims
-                    fw = sub(body, "fw", type="continuation")
-                    self.fill(fw, item)
+                    div = self.masthead(item, masthead_no)
+                    body.append(div)
+                else:                           # a notice no report on its page claims
+                    div = sub(body, "fw", type="continuation")
+                    self.fill(div, item)
+                on_page.append((item, div))
+        # continuations on transcribed pages: link each cut report to the report it goes on in
+        for target_page in sorted(continuations, key=_page_key):
+            if _page_key(target_page) in written:
+                for div, _cert in continuations.pop(target_page):
+                    self.link_continuation(div, written[_page_key(target_page)],
+                                           _page_of(div, written))
         # continuations on pages not in the source: a page break and a gap, so links resolve
         for target_page in sorted(continuations, key=_page_key):
-            if _page_key(target_page) in transcribed:
-                continue
             sub(body, "pb", n=target_page, xml_id=f"{self.issue_id}-pb{target_page}")
             for div, cert in continuations[target_page]:
                 article_no += 1
                 cont_id = f"{self.issue_id}-a{article_no:02d}"
-                div.set("part", "I")
+                div.set("part", "M" if div.get("part") in ("F", "M") else "I")
                 div.set("next", f"#{cont_id}")
                 placeholder = sub(body, "div", type="article", xml_id=cont_id, part="F",
                                   prev=f"#{div.get(XML_ID)}")
                 if cert != "high":
                     placeholder.set("cert", cert)
                 sub(placeholder, "gap", reason="untranscribed", unit="page", quantity="1")
-                for ref in div.iter(T + "ref"):
-                    if ref.get("type") == "continuation":
-                        ref.set("target", f"#{cont_id}")
+                _point_notices(div, f"#{cont_id}")
+
+    def link_continuation(self, div: etree._Element, items: list[tuple[object, etree._Element]],
+                          from_page: int | None) -> None:
+        """Join a cut report to where it goes on, on a page the source transcribes: the report
+        right after a 上接 notice naming this report's page, else the first report there with
+        neither heading nor byline. With neither, the notice is kept as printed text only."""
+        target = notice = None
+        for n, (item, element) in enumerate(items):
+            if isinstance(item, Article) or element.tag != T + "fw":
+                continue
+            if _page_key(item.notice_page) == from_page and _continues_from(item.text):
+                following = items[n + 1] if n + 1 < len(items) else None
+                if following and isinstance(following[0], Article) \
+                        and following[1].get("prev") is None:
+                    target, notice = following[1], element
+                    break
+        if target is None:
+            target = next((element for item, element in items
+                           if isinstance(item, Article) and not item.heads and item.byline is None
+                           and element.get("prev") is None and element is not div), None)
+        if target is None:
+            for ref in div.iter(T + "ref"):
+                if ref.get("type") == "continuation":
+                    _unwrap(ref)
+            return
+        div.set("part", "M" if div.get("part") in ("F", "M") else "I")
+        div.set("next", f"#{target.get(XML_ID)}")
+        target.set("part", "M" if target.get("part") in ("I", "M") else "F")
+        target.set("prev", f"#{div.get(XML_ID)}")
+        _point_notices(div, f"#{target.get(XML_ID)}")
+        if notice is not None:                 # the printed 上接 notice opens the part it heads
+            ref = el("ref", type="continuation", target=f"#{div.get(XML_ID)}")
+            ref.text, notice.text = notice.text, None
+            ref.extend(list(notice))
+            notice.append(ref)
+            notice.tail = None
+            target.insert(0, notice)
 
     # -- articles -------------------------------------------------------
     def article(self, article: Article, number: int) -> etree._Element:
@@ -401,3 +444,42 @@ def _descendant_slots(node: etree._Element):
     for child in node:
         yield from _descendant_slots(child)
     yield node, "tail"
+
+
+def _page_of(div: etree._Element, written: dict[int, list[tuple[object, etree._Element]]]) -> int | None:
+    return next((page for page, items in written.items()
+                 if any(element is div for _, element in items)), None)
+
+
+def _continues_from(text: str) -> bool:
+    """上接 / 接 / 续: a notice that a report goes on from an earlier page."""
+    return text.strip().lstrip("（(【[")[:1] in ("上", "接", "续")
+
+
+def _point_notices(div: etree._Element, target: str) -> None:
+    for ref in div.iter(T + "ref"):
+        if ref.get("type") == "continuation":
+            ref.set("target", target)
+
+
+def _unwrap(element: etree._Element) -> None:
+    """Replace an element by its content (text, children and tail kept in place)."""
+    parent = element.getparent()
+    position = parent.index(element)
+    text = element.text or ""
+    if position:
+        before = parent[position - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    for offset, child in enumerate(list(element)):
+        parent.insert(position + offset, child)
+    last = parent[position + len(element) - 1] if len(element) else None
+    tail = element.tail or ""
+    parent.remove(element)
+    if last is not None:
+        last.tail = (last.tail or "") + tail
+    elif position:
+        parent[position - 1].tail = (parent[position - 1].tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
