@@ -11,6 +11,7 @@ paragraph may go on at another width (<cb/>).
 from __future__ import annotations
 
 import statistics
+from functools import lru_cache
 
 from . import classify
 from .lines import printed_width
@@ -49,16 +50,22 @@ def local_measures(widths: list[float], wider: bool = False) -> list[float]:
     the estimate on either side of it. With `wider`, the wider side: what a
     heading must be clearly shorter than.
     """
+    return list(_measures(tuple(widths), wider))
+
+
+@lru_cache(maxsize=1024)     # the same run of lines is measured by several rules
+def _measures(widths: tuple[float, ...], wider: bool) -> tuple[float, ...]:
     measures = []
     for i, width in enumerate(widths):
         windows = [widths[max(0, i - WINDOW): i + 1], widths[i: i + WINDOW + 1]]
         sides = [_upper_median(w) for w in windows if len(w) >= 3] or \
             [_upper_median(widths[max(0, i - WINDOW): i + WINDOW + 1])]
         measures.append(max(sides) if wider else min(sides, key=lambda m: (abs(m - width), m)))
-    return measures
+    return tuple(measures)
 
 
-def _upper_median(window: list[float]) -> float:
+@lru_cache(maxsize=1 << 14)
+def _upper_median(window: tuple[float, ...]) -> float:
     top = max(window)
     kept = [w for w in window if w >= 0.5 * top]
     middle = statistics.median(kept)

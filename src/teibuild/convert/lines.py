@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Punctuation that closes a sentence (a paragraph may end here).
 SENTENCE_FINAL = set("。！？…!?")
@@ -35,6 +36,7 @@ class Line:
         return printed_width(self.text)
 
 
+@lru_cache(maxsize=1 << 16)     # layout asks for the same line's width many times
 def printed_width(text: str) -> float:
     width = 0.0
     for char in text:
