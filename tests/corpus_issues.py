@@ -1,6 +1,7 @@
 """Test issues laid out from annotated news sentences the layout rules were not
 written for (../shared/ner), at other measures, with headings before or after
-the bodies, mastheads and cut-off reports."""
+the bodies, mastheads and cut-off reports (going on to page 2, which is then
+transcribed, or to pages that are not)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def make_issue(rng: random.Random, pool: list[str], number: int) -> Issue:
             last = paragraphs[-1]
             cut = [m.end() for m in re.finditer("，", last[:-1])]
             if cut:
-                paragraphs[-1] = last[: rng.choice(cut)]
+                at = rng.choice(cut)
+                paragraphs[-1] = last[:at]
                 report.cut_off_to = rng.choice([2, 3, 4, 5])
+                report.rest = last[at:]        # printed on page 2 when that is transcribed
         issue.reports.append(report)
     return issue

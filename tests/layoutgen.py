@@ -39,6 +39,7 @@ class Report:
     paragraphs: list[str]
     reporter: str | None = "王小明"
     cut_off_to: int | None = None      # page the report continues on
+    rest: str | None = None            # what it says there, when that page is transcribed
 
 
 @dataclass
@@ -71,6 +72,10 @@ class Issue:
             out.extend(body + heading if self.headings_after else heading + body)
             if k == 0:
                 out.extend(self.masthead())
+        continued = [r for r in self.reports if r.cut_off_to == 2 and r.rest]
+        for n, report in enumerate(continued):     # page 2: the rest of each, after 上接▶1版
+            out.append(("\f" if n == 0 else "") + "上接▶1版")
+            out.extend(wrap(report.rest, self.measure, indent=0))
         return out
 
     def text(self) -> str:

@@ -21,13 +21,14 @@ def results():
     pool = sentences()
     rng = random.Random(20220325)
     stats = {"issues": 0, "reports": 0, "articles_ok": 0, "paragraphs": 0, "paragraphs_ok": 0,
-             "headings": 0, "headings_ok": 0, "cut": 0, "cut_linked": 0}
+             "headings": 0, "headings_ok": 0, "cut": 0, "cut_linked": 0,
+             "rest": 0, "rest_linked": 0}
     for number in range(1, ISSUES + 1):
         issue = make_issue(rng, pool, number)
         tree = convert_bytes(issue.text().encode(), f"issue{number}.txt",
                              Edition(slug="corpus")).tree
         divs = [d for d in tree.xpath("//t:body/t:div[@type='article']", namespaces=NS)
-                if d.find("{*}gap") is None]
+                if d.find("{*}gap") is None and d.get("prev") is None]
         stats["issues"] += 1
         stats["reports"] += len(issue.reports)
         if len(divs) != len(issue.reports):
@@ -45,8 +46,13 @@ def results():
                 stats["cut"] += 1
                 target = div.get("next", "")[1:]
                 cont = tree.xpath(f"//*[@xml:id='{target}']", namespaces=NS)
-                stats["cut_linked"] += bool(cont) and cont[0].get("prev") == "#" + div.get(
+                linked = bool(cont) and cont[0].get("prev") == "#" + div.get(
                     "{http://www.w3.org/XML/1998/namespace}id")
+                stats["cut_linked"] += linked
+                if report.cut_off_to == 2:            # its rest is transcribed on page 2
+                    stats["rest"] += 1
+                    stats["rest_linked"] += linked and "".join(
+                        cont[0].xpath("string(t:p)", namespaces=NS)) == report.rest
     return stats
 
 
@@ -67,3 +73,8 @@ def test_paragraphs_come_back_exactly(results):
 def test_cut_off_reports_are_linked(results):
     assert results["cut"] > 20
     assert results["cut_linked"] == results["cut"], results
+
+
+def test_cut_off_reports_go_on_in_their_rest_on_a_transcribed_page(results):
+    assert results["rest"] > 10
+    assert results["rest_linked"] == results["rest"], results

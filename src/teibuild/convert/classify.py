@@ -46,6 +46,29 @@ def is_notice(text: str) -> re.Match | None:
     return NOTICE.match(text.strip())
 
 
+def continues_from(text: str) -> bool:
+    """上接第1版 / 接▶2版 / 续第1版: the report below goes on from an earlier page."""
+    match = is_notice(text)
+    return bool(match) and match.group("dir") in ("上接", "接", "续")
+
+
+_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九十")}
+
+
+def notice_page(text: str) -> str | None:
+    """The page a notice points to, in Arabic figures (四 → 4, １２ → 12, 十二 → 12)."""
+    match = is_notice(text)
+    if not match:
+        return None
+    page = match.group("page")
+    if page[0] in _NUMERALS:
+        tens, _, units = page.partition("十")
+        if "十" not in page:
+            return str(_NUMERALS[page]) if len(page) == 1 else None
+        return str((_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS[units] if units else 0))
+    return str(int(page))
+
+
 def is_byline_line(text: str) -> bool:
     """A byline standing alone: marked ■, or ending 报道/摄, or role and name apart."""
     match = BYLINE_LINE.match(text.strip())

@@ -108,7 +108,7 @@ def segment_page(source_lines: list[SourceLine], overrides=None) -> list[Block]:
             i = j
         elif kind == "notice":
             block = _block("notice", [lines[i]])
-            block.notice_page = classify.is_notice(lines[i].text).group("page")
+            block.notice_page = classify.notice_page(lines[i].text)
             blocks.append(block)
             i += 1
         elif kind == "byline":

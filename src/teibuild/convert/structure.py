@@ -11,6 +11,7 @@ repeat; each attachment records how sure it is in @cert.
 
 from __future__ import annotations
 
+from .classify import continues_from
 from .lines import ends_with_punctuation
 from .model import Article, Block, Page
 
@@ -32,6 +33,8 @@ def build_page(number: int, blocks: list[Block]) -> Page:
             page.items.append(block)
         elif kind == "notice":
             notices.append((len(page.items), block))
+            if continues_from(block.text):    # what follows goes on from another page
+                current = None
         elif kind == "byline":
             current = _new_article(page, pending, pending_cert)
             pending, pending_cert = [], "high"

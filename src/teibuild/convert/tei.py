@@ -16,6 +16,7 @@ from lxml import etree
 
 from .. import TEI_NS, XML_NS, __version__
 from ..edition import Edition
+from .classify import continues_from
 from .headings import split_heading
 from .layout import first_measure, measure_changed, paragraph_measure
 from .masthead import DATE, IssueMeta
@@ -150,7 +151,7 @@ class IssueWriter:
         for n, (item, element) in enumerate(items):
             if isinstance(item, Article) or element.tag != T + "fw":
                 continue
-            if _page_key(item.notice_page) == from_page and _continues_from(item.text):
+            if _page_key(item.notice_page) == from_page and continues_from(item.text):
                 following = items[n + 1] if n + 1 < len(items) else None
                 if following and isinstance(following[0], Article) \
                         and following[1].get("prev") is None:
@@ -449,11 +450,6 @@ def _descendant_slots(node: etree._Element):
 def _page_of(div: etree._Element, written: dict[int, list[tuple[object, etree._Element]]]) -> int | None:
     return next((page for page, items in written.items()
                  if any(element is div for _, element in items)), None)
-
-
-def _continues_from(text: str) -> bool:
-    """上接 / 接 / 续: a notice that a report goes on from an earlier page."""
-    return text.strip().lstrip("（(【[")[:1] in ("上", "接", "续")
 
 
 def _point_notices(div: etree._Element, target: str) -> None:
