@@ -5,10 +5,12 @@
 Names: entity-level exact match (same start, end and type) per type, on the
 held-out splits of `teibuild.tag.corpora` (never trained on), both for the
 statistical model alone and for the whole tagger (patterns + model) on each
-sentence. Dates: accuracy on benchmarks/data/dates.tsv (hand-checked
-expressions with their expected @when / @notAfter). Timing: tag_issue on the
-sample page as the converter builds it,
-median of repeated runs after the model is loaded.
+sentence. Options are chosen on the dev split instead: train a model with
+`python -m teibuild.tag.train CORPUS --part tune-train --out FILE` and score it
+with `--model FILE --sets msra-dev boson-dev`. Dates: accuracy on
+benchmarks/data/dates.tsv (hand-checked expressions with their expected
+@when / @notAfter). Timing: CPU time of tag_issue on the sample page as the
+converter builds it, best and median of repeated runs after the model is loaded.
 """
 
 from __future__ import annotations

@@ -153,27 +153,29 @@ FAULTS = {"disk-full": OSError(errno.ENOSPC, "No space left on device"),
           "ctrl-c": KeyboardInterrupt(), "exception": RuntimeError("bug halfway")}
 
 
-@pytest.mark.xfail(strict=True, reason="the fault is injected into the incremental build's "
-                   "staging, which `tei-build build` does not use yet; the build's own writer "
-                   "is not exercised by this test")
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_while_writing_leaves_previous_edition(built, monkeypatch, fault):
     tei, out = built
     before = snapshot(out)
-    check = _failing_after(5, FAULTS[fault])
-    real = Path.write_bytes
-
-    def write_bytes(self, data):   # the edition's pages and texts, as they are staged
-        if "staging-" in str(self):
-            check()
-        return real(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    _fail_staged_writes(monkeypatch, fault)
     outcome = build(tei, out)
     assert outcome.code != 0 and len(outcome.error_lines) == 1, outcome
     assert "Traceback" not in outcome.stderr
     monkeypatch.undo()
     assert snapshot(out) == before
+
+
+def _fail_staged_writes(monkeypatch, fault: str) -> None:
+    """The edition's pages and texts fail to be written (as they are staged) after five."""
+    check = _failing_after(5, FAULTS[fault])
+    real = Path.write_bytes
+
+    def write_bytes(self, data):
+        if "staging-" in str(self):
+            check()
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -196,9 +198,6 @@ def test_fault_while_rendering_leaves_previous_edition(built, monkeypatch, fault
     assert snapshot(out) == before
 
 
-@pytest.mark.xfail(strict=True, reason="the fault is injected into the incremental build's "
-                   "staging, which `tei-build build` does not use yet; the build's own writer "
-                   "is not exercised by this test")
 @pytest.mark.parametrize("fail_on", ["html", "txt"])
 def test_fault_while_swapping_in_leaves_previous_edition(built, monkeypatch, fail_on):
     """New files move in one by one; a failure halfway puts every old one back."""
@@ -222,6 +221,38 @@ def test_fault_while_swapping_in_leaves_previous_edition(built, monkeypatch, fai
     assert failed and outcome.code != 0 and len(outcome.error_lines) == 1, outcome
     monkeypatch.undo()
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_failed_first_build_leaves_nothing_behind(tmp_path, monkeypatch, fault):
+    """Not even the build's own records: the output folder is not there at all."""
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    _fail_staged_writes(monkeypatch, fault)
+    outcome = build(tei, out)
+    assert outcome.code != 0 and len(outcome.error_lines) == 1, outcome
+    assert not out.exists()
+
+
+def test_failing_search_index_leaves_previous_pages_and_index(built, monkeypatch):
+    """The index is made before anything moves, and moves in with the pages."""
+    import teibuild.search
+
+    tei, out = built
+    before = snapshot(out)
+
+    def shard_files(*args, **kwargs):
+        raise TeiBuildError("Pagefind failed: out of memory", path=str(out))
+
+    monkeypatch.setattr(teibuild.search, "shard_files", shard_files)
+    outcome = build(tei, out)
+    assert_refused(outcome, out, None, "Pagefind failed")
+    monkeypatch.undo()
+    assert snapshot(out) == before
+    assert build(tei, out).code == 0
+    assert "新区疫情" in (out / "html" / "issues" / "hongkou-1845.html").read_text(encoding="utf-8")
+    after = snapshot(out)
+    index = [path for path in after if "/html/pagefind/" in path and not path.endswith("/")]
+    assert index and [after[path] for path in index] != [before.get(path) for path in index]
 
 
 @pytest.mark.parametrize("held,shared,command", [

@@ -10,13 +10,20 @@ import pytest
 
 from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
-from teibuild.incremental import MANIFEST, STATE, build
+from teibuild.incremental import MANIFEST, STATE
+from teibuild.incremental import build as build_with_search
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini-issue.xml"
 REGISTERS = Path(__file__).resolve().parents[1] / "tei"
 EDITION = Edition(slug="hongkou", title="虹口报", subtitle="虹口报数字编辑版",
                   publisher="上海市虹口区融媒体中心", licence="CC BY 4.0")
 NUMBERS = (1845, 1846, 1847, 1848, 1849)
+
+
+def build(*args, **kwargs):
+    """The build without its search index (made by Pagefind, slow for a test); the tests
+    that concern the index say so."""
+    return build_with_search(*args, **{"search": False, **kwargs})
 
 
 def corpus(folder: Path) -> Path:
@@ -59,11 +66,16 @@ def site(tmp_path):
     return tei, out
 
 
-def test_first_build_is_the_whole_site_rendered_at_once(site):
+def test_first_build_is_the_whole_site_rendered_at_once(tmp_path):
     from teibuild.render import render_site
+    from teibuild.search import search_files
 
-    tei, out = site
-    assert contents(out) == render_site(tei, EDITION, jobs=1).files
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    first = build_with_search(tei, out, EDITION, jobs=1)
+    assert first.search_rendered and first.rendered_issues == len(NUMBERS)
+    site = render_site(tei, EDITION, jobs=1).files
+    site.update(search_files(site, EDITION.opencc)[0])
+    assert contents(out) == site
     assert (out / STATE / ".gitignore").read_text() == "*\n"
 
 
@@ -84,15 +96,32 @@ def test_editing_one_issue_rerenders_it_and_its_neighbours_only(site, tmp_path):
     edited.write_text(edited.read_text(encoding="utf-8").replace(
         "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
     again = build(tei, out, EDITION, jobs=2)
-    assert again.rendered_issues == 3 and again.site_rendered  # 1846, 1847, 1848
+    # its neighbours link to it, but show only its heading data: unchanged; so are the
+    # lists of issues and entries, and all but the one entry whose mention changed
+    assert (again.rendered_issues, again.rendered_entries, again.site_rendered) == (1, 1, False)
     after = snapshot(out)
     page = after["html/issues/hongkou-1847.html"][0].decode()
     assert "全体会议召开" in page
     assert "全体会议召开" in after["txt/zh-Hans/hongkou-1847.txt"][0].decode()
     assert "全體會議召開" in after["txt/zh-Hant/hongkou-1847.txt"][0].decode()
-    untouched = [rel for rel in before if "hongkou-1845" in rel or "hongkou-1849" in rel]
-    assert untouched and all(after[rel] == before[rel] for rel in untouched)
+    untouched = [rel for rel in before if "hongkou-1847" not in rel]
+    rewritten = [rel for rel in untouched if after[rel] != before[rel]]
+    assert rewritten == ["html/registers/persons/lu-xuejiao.html",
+                         "html/zh-Hant/registers/persons/lu-xuejiao.html"]
+    assert "全体" in after[rewritten[0]][0].decode()  # in the context of its mention
     assert {rel: data for rel, (data, _) in after.items()} == fresh(tei, tmp_path / "fresh")
+
+
+def test_a_changed_heading_rerenders_the_neighbours_and_the_lists(site, tmp_path):
+    tei, out = site
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        'n="1847"', 'n="1847A"'), encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 3 and again.site_rendered  # 1846, 1847, 1848
+    page = (out / "html" / "issues" / "hongkou-1848.html").read_text(encoding="utf-8")
+    assert "上一期：第1847A期" in page
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
 def test_register_pages_rerender_only_for_entries_the_edit_concerns(site, tmp_path):
@@ -113,6 +142,28 @@ def test_register_pages_rerender_only_for_entries_the_edit_concerns(site, tmp_pa
     after = snapshot(out)
     assert after[only_1845] == before[only_1845]          # not even rewritten
     assert "出席了会议" in after[everywhere][0].decode()     # its mention in 1847 changed
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_issues(
+        site, tmp_path, monkeypatch):
+    """Its mentions in the issues not edited come from its own cache, the issues' headings
+    from theirs: one edit costs the same with five issues or five thousand."""
+    import teibuild.incremental as incremental
+
+    tei, out = site
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    loaded = []
+    real = incremental._load_issue
+    monkeypatch.setattr(incremental, "_load_issue",
+                        lambda state, name, *args: loaded.append(name) or real(state, name, *args))
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 1 and again.rendered_entries >= 1
+    assert loaded == []
+    page = (out / "html" / "registers" / "persons" / "du-songquan.html").read_text(encoding="utf-8")
+    assert "出席了会议" in page and page.count("<h3>") == len(NUMBERS)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
@@ -170,3 +221,38 @@ def test_unreadable_manifest_means_a_full_build(site, tmp_path):
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == len(NUMBERS)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_search_index_is_redone_for_the_edited_issues_shard_only(tmp_path):
+    """Issues 1845–1849 are one shard of the index (1800–1849); 1900, in another, is left alone."""
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    later = tei / "hongkou-1900.xml"
+    later.write_text((tei / "hongkou-1849.xml").read_text(encoding="utf-8")
+                     .replace("hongkou-1849", "hongkou-1900").replace("1849", "1900")
+                     .replace("2022-04-22", "2022-04-29"), encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    before = snapshot(out)
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_issues == 1
+    after = snapshot(out)
+    shard = [rel for rel in after if rel.startswith("html/pagefind/n001900/")]
+    assert shard and all(after[rel] == before[rel] for rel in shard)   # not even rewritten
+    assert any(after.get(rel) != before[rel] for rel in before
+               if rel.startswith("html/pagefind/n001800/"))
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+
+
+def contents_of_fresh(tei: Path, folder: Path) -> dict[str, bytes]:
+    build_with_search(tei, folder, EDITION, jobs=1)
+    return contents(folder)
+
+
+def test_the_search_index_is_where_the_search_stage_puts_it():
+    from teibuild.incremental import SEARCH_INDEX
+    from teibuild.search import BUNDLE, DATA_FILE
+
+    assert SEARCH_INDEX == (f"html/{BUNDLE}", f"html/{DATA_FILE}")
+

@@ -244,6 +244,19 @@ def test_tei_strings_are_escaped_and_unsafe_links_dropped(tmp_path):
     assert not list((tmp_path / "out" / "html" / "registers").rglob("*etc*"))
 
 
+def test_what_an_editor_wrote_inside_a_gap_is_shown(tmp_path):
+    path = issue_with_body(tmp_path, """
+      <div type="article" xml:id="hongkou-1845-a01">
+        <p xml:id="hongkou-1845-a01-p01">前文<gap reason="damage" quantity="3" unit="chars"><desc>右下角撕去</desc></gap>后文</p>
+      </div>""")
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    page = (tmp_path / "out" / "html" / "issues" / "hongkou-1845.html").read_text(encoding="utf-8")
+    gap = lhtml.fromstring(page).xpath("//span[contains(@class, 'gap')]")[0]
+    assert gap.text_content() == "〔原件残损：3字〕右下角撕去"
+    text = (tmp_path / "out" / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert "前文〔原件残损：3字〕右下角撕去后文" in text
+
+
 def test_missing_registers_are_fine_and_names_still_resolve(tmp_path):
     (tmp_path / "tei").mkdir()
     shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")

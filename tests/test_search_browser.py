@@ -23,7 +23,8 @@ from teibuild.xmlsafe import parse_file
 
 # the same Chromium, the same rules (skip locally without it, fail in CI), the same browser
 from test_browser import browser  # noqa: F401  (a fixture)
-from test_search import REPO, SAMPLE, sample_tei
+from test_search import REPO, SAMPLE
+from test_search_shards import SECOND, two_issue_tei
 
 T = f"{{{TEI_NS}}}"
 
@@ -42,8 +43,13 @@ def tei_units(path: Path = SAMPLE) -> dict[str, str]:
     return {k: "".join(v.split()) for k, v in units.items()}
 
 
+def both_issues(anchors: set[str]) -> set[str]:
+    """The anchors in the sample issue and in its copy, which is indexed in another shard."""
+    return anchors | {a.replace("hongkou-1845", SECOND) for a in anchors}
+
+
 def containing(term: str) -> set[str]:
-    return {anchor for anchor, text in tei_units().items() if term in text}
+    return both_issues({anchor for anchor, text in tei_units().items() if term in text})
 
 
 def mentioning(ref: str) -> set[str]:
@@ -58,14 +64,15 @@ def mentioning(ref: str) -> set[str]:
             found.add(p.get(f"{{{XML_NS}}}id"))
         elif next(el.iterancestors(f"{T}head", f"{T}byline"), None) is not None:
             found.add(next(el.iterancestors(f"{T}div")).get(f"{{{XML_NS}}}id"))
-    return found
+    return both_issues(found)
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    """The sample edition, built by the same call as `tei-build build`, on a local web server."""
+    """The sample edition and a copy of its issue a week later, in another shard of the index,
+    built by the same call as `tei-build build`, on a local web server."""
     root = tmp_path_factory.mktemp("search-site")
-    sample_tei(root / "tei")
+    two_issue_tei(root / "tei")
     build_site(root / "tei", root / "editions", load_edition(REPO / "edition.toml"), jobs=1)
     assert (root / "editions" / "html" / "pagefind" / "pagefind.js").is_file()
 
@@ -88,7 +95,9 @@ def page(browser, base):
     tab.problems = []
     tab.on("console", lambda msg: msg.type == "error" and tab.problems.append(msg.text))
     tab.on("pageerror", lambda exc: tab.problems.append(str(exc)))
-    tab.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url}"))
+    # a request the browser itself abandoned because the page moved on (the favicon) is no fault
+    tab.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and
+           tab.problems.append(f"failed: {r.url}"))
     tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
     tab.on("request", lambda r: not r.url.startswith(base) and tab.problems.append(f"external: {r.url}"))
     yield tab
@@ -102,10 +111,13 @@ def search(page, base: str, query: str = "", where: str = "search.html", **filte
     url = base + where + "?" + "&".join(f"{k}={quote(v)}" for k, v in params if v)
     page.goto(url)
     page.wait_for_selector('#search[data-state="done"]', timeout=20000)
+    page.wait_for_selector('#search[data-facets="ready"]', timeout=20000)  # counts of every facet
     while page.is_visible(".search-more"):
         count = page.locator(".search-result").count()
         page.click(".search-more")
-        page.wait_for_function(f"document.querySelectorAll('.search-result').length > {count}")
+        # polled from here: the pages' Content-Security-Policy forbids evaluating a string
+        page.locator(".search-result").nth(count).wait_for(state="attached", timeout=20000)
+        page.wait_for_selector('#search[data-state="done"]', timeout=20000)
     return page.eval_on_selector_all(".search-result", "els => els.map(e => e.dataset.anchor)")
 
 
@@ -160,11 +172,26 @@ def test_name_facets_filter_by_register_entry(page, base):
 
 
 def test_issue_and_date_filters(page, base):
-    everything = sorted(containing("核酸"))
-    assert sorted(search(page, base, "核酸", issue="hongkou-1845")) == everything
-    assert sorted(search(page, base, "核酸", **{"from": "2022-03-25", "to": "2022-03-25"})) == everything
-    assert search(page, base, "核酸", **{"from": "2022-03-26"}) == []
+    everything = containing("核酸")
+    first = sorted(a for a in everything if a.startswith("hongkou-1845-"))
+    assert first and len(first) * 2 == len(everything)
+    assert sorted(search(page, base, "核酸", issue="hongkou-1845")) == first
+    assert sorted(search(page, base, "核酸", **{"from": "2022-03-25", "to": "2022-03-25"})) == first
+    assert sorted(search(page, base, "核酸", **{"from": "2022-03-26"})) == \
+        sorted(everything - set(first))
+    assert search(page, base, "核酸", **{"from": "2022-04-02"}) == []
     assert "没有找到" in page.inner_text(".search-status")
+
+
+def test_sorting_by_date_orders_the_results_of_every_shard(page, base):
+    found = search(page, base, "区委", sort="date")
+    assert sorted(found) == sorted(containing("区委"))
+    issues = [a.split("-a")[0].split("-f")[0] for a in found]
+    assert issues == sorted(issues, key=lambda i: i != "hongkou-1845")  # 2022-03-25 first
+    dates = page.eval_on_selector_all(".search-result time", "els => els.map(e => e.textContent)")
+    assert dates == sorted(dates) and dates[0] == "2022-03-25" and dates[-1] == "2022-04-01"
+    within = [a for a in found if a.startswith("hongkou-1845-")]
+    assert within == sorted(within)  # and in the order of the issue
 
 
 def test_every_page_has_a_search_box_that_leads_here(page, base):

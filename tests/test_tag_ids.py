@@ -32,3 +32,15 @@ def test_readings_are_fixed_only_where_they_should_be():
 @pytest.mark.parametrize("name", ["3号线", "ＡＢＣ公司", "·", "2022"])
 def test_ids_are_always_ncnames(name):
     assert NCNAME.match(base_id(name, "org"))
+
+
+def test_long_names_get_short_distinct_stable_ids():
+    long_name = "上海市虹口区" + "新冠肺炎疫情防控工作领导小组" * 20 + "办公室"
+    other = long_name[:-3] + "秘书处"
+    ident = base_id(long_name, "org")
+    assert len(ident) <= 48 and NCNAME.match(ident)
+    assert ident.startswith("shanghaishihongkouqu")     # still readable
+    assert ident == base_id(long_name, "org")          # deterministic
+    assert base_id(other, "org") != ident              # distinct although the start is the same
+    assert len(base_id("赵" * 300, "person")) <= 48
+    assert base_id("北外滩街道", "place") == "beiwaitan-jiedao"   # short ids untouched

@@ -285,3 +285,12 @@ def test_curated_entries_win_and_merges_are_followed(tmp_path):
     assert ("钱晶晶", {"ref": "persons.xml#qian-jing"}) in persons
     registers.save(tmp_path)
     assert_refs_resolve(tree.getroot(), tmp_path)
+
+
+def test_sample_page_model_guesses_are_particular_names(sample):
+    from teibuild.tag.tagger import is_generic
+
+    root, _ = sample
+    guesses = [t for tag in ("placeName", "orgName") for t, a in marked(root, tag) if a.get("cert")]
+    assert not [t for t in guesses if is_generic(t)]
+    assert "超市" not in {t for t, _ in marked(root, "placeName")}

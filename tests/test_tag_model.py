@@ -9,7 +9,7 @@ def test_features_cover_every_character_and_see_across_line_ends():
     text = "杜松全 出席"
     feats = features(text)
     assert len(feats) == len(text)
-    assert "c=_" in feats[3] and "b+1=全_" in feats[2]
+    assert b"c=_" in feats[3] and "b+1=全_".encode() in feats[2]
     assert features("") == []
 
 
@@ -57,3 +57,13 @@ def test_corpora_are_read_into_one_shape(tmp_path):
     (tmp_path / "b.bio").write_text("江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n\n北 B-LOC\n京 I-LOC\n",
                                     encoding="utf-8")
     assert read_bio(tmp_path / "b.bio") == [("江泽民在", [(0, 3, "PER")]), ("北京", [(0, 2, "LOC")])]
+
+
+def test_a_guess_made_only_of_common_nouns_is_not_a_name():
+    from teibuild.tag.tagger import is_generic, model_hits
+
+    assert is_generic("超市") and is_generic("居委会") and is_generic("社区医院") and is_generic("该超市")
+    assert not is_generic("瑞金医院") and not is_generic("虹口区") and not is_generic("联华超市")
+    text = "居民到超市和联华超市采购"
+    spans = [(3, 5, "LOC"), (6, 10, "ORG")]   # as if the model had marked both
+    assert [(text[f.start:f.end], f.tag) for f in model_hits(text, spans)] == [("联华超市", "orgName")]

@@ -13,8 +13,10 @@
   <xsl:import href="common.xsl"/>
   <xsl:output method="xml" encoding="UTF-8" indent="no"/>
 
-  <xsl:variable name="names"
-    select="//tei:text//tei:persName[@ref] | //tei:text//tei:placeName[@ref] | //tei:text//tei:orgName[@ref]"/>
+  <!-- the registered names of the text, by the nearest element with an xml:id around them -->
+  <xsl:key name="names-by-anchor"
+    match="tei:text//tei:persName[@ref] | tei:text//tei:placeName[@ref] | tei:text//tei:orgName[@ref]"
+    use="generate-id(ancestor::*[@xml:id][1])"/>
 
   <xsl:template match="/">
     <xsl:variable name="monogr" select="/tei:TEI/tei:teiHeader/tei:fileDesc/tei:sourceDesc/tei:biblStruct/tei:monogr"/>
@@ -42,7 +44,7 @@
       <xsl:apply-templates select="//tei:body//tei:div[@type = 'article']" mode="data"/>
       <xsl:for-each select="//tei:text//*[@xml:id][.//tei:persName[@ref] or .//tei:placeName[@ref] or .//tei:orgName[@ref]]">
         <xsl:variable name="here" select="generate-id()"/>
-        <xsl:if test="$names[generate-id(ancestor::*[@xml:id][1]) = $here]">
+        <xsl:if test="key('names-by-anchor', $here)">
           <context id="{@xml:id}"
                    article="{ancestor-or-self::tei:div[@type = 'article'][1]/@xml:id}"
                    page="{preceding::tei:pb[1]/@n}">

@@ -3,7 +3,9 @@
   TEI issue -> HTML fragment (the page chrome is Jinja's job).
 
   Parameters
-    part        'text' (default): the issue's text; 'toc': the table of contents
+    part        'text' (default): the issue's text; 'toc': the table of contents;
+                'pages': both, and every article page's text, in one pass:
+                <pages> text, toc, then <page article="ID"> text </page> for each article
     article     an article xml:id: render only that article (article pages)
     root        relative path from the page to the site root of its script ("../")
     issue-page  relative path from the page to the issue page (article pages only)
@@ -15,7 +17,8 @@
 <xsl:stylesheet version="1.0"
   xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
   xmlns:tei="http://www.tei-c.org/ns/1.0"
-  exclude-result-prefixes="tei">
+  xmlns:exsl="http://exslt.org/common"
+  exclude-result-prefixes="tei exsl">
 
   <xsl:import href="common.xsl"/>
   <xsl:output method="html" encoding="UTF-8" indent="no"/>
@@ -25,15 +28,43 @@
   <xsl:param name="root" select="''"/>
   <xsl:param name="issue-page" select="''"/>
 
+  <xsl:variable name="tei" select="/"/>
+
   <xsl:template match="/">
     <xsl:choose>
       <xsl:when test="$part = 'toc'">
-        <ol class="toc">
-          <!-- articles before the first page break (or in an issue without any) come first -->
-          <xsl:apply-templates mode="toc"
-            select="//tei:body//tei:div[@type = 'article'][not(preceding::tei:pb)]"/>
-          <xsl:apply-templates select="//tei:body//tei:pb" mode="toc"/>
-        </ol>
+        <xsl:call-template name="toc"/>
+      </xsl:when>
+      <xsl:when test="$part = 'pages'">
+        <xsl:variable name="text">
+          <xsl:call-template name="issue-text"/>
+        </xsl:variable>
+        <pages>
+          <xsl:copy-of select="$text"/>
+          <xsl:call-template name="toc"/>
+          <!-- An article page shows the article as the issue page does, but links to
+               the rest of the issue lead to the issue page (see internal-href): an
+               empty <page> when there are none, the article page's text otherwise. -->
+          <xsl:for-each select="exsl:node-set($text)//article[@id]">
+            <xsl:variable name="page-article" select="string(@id)"/>
+            <xsl:variable name="outside">
+              <xsl:for-each select=".//a/@href[starts-with(., '#')]">
+                <xsl:call-template name="outside-href">
+                  <xsl:with-param name="page-article" select="$page-article"/>
+                </xsl:call-template>
+              </xsl:for-each>
+            </xsl:variable>
+            <page article="{$page-article}">
+              <xsl:if test="$outside != ''">
+                <div class="tei-text">
+                  <xsl:apply-templates select="." mode="article-page">
+                    <xsl:with-param name="page-article" select="$page-article"/>
+                  </xsl:apply-templates>
+                </div>
+              </xsl:if>
+            </page>
+          </xsl:for-each>
+        </pages>
       </xsl:when>
       <xsl:when test="$article != ''">
         <div class="tei-text">
@@ -41,11 +72,64 @@
         </div>
       </xsl:when>
       <xsl:otherwise>
-        <div class="tei-text">
-          <xsl:apply-templates select="/tei:TEI/tei:text"/>
-        </div>
+        <xsl:call-template name="issue-text"/>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="issue-text">
+    <div class="tei-text">
+      <xsl:apply-templates select="/tei:TEI/tei:text"/>
+    </div>
+  </xsl:template>
+
+  <xsl:template name="toc">
+    <ol class="toc">
+      <!-- articles before the first page break (or in an issue without any) come first -->
+      <xsl:apply-templates mode="toc"
+        select="//tei:body//tei:div[@type = 'article'][not(preceding::tei:pb)]"/>
+      <xsl:apply-templates select="//tei:body//tei:pb" mode="toc"/>
+    </ol>
+  </xsl:template>
+
+  <!-- ===== an article page, copied from the issue's text ===== -->
+
+  <xsl:template match="@* | node()" mode="article-page">
+    <xsl:param name="page-article"/>
+    <xsl:copy>
+      <xsl:apply-templates select="@* | node()" mode="article-page">
+        <xsl:with-param name="page-article" select="$page-article"/>
+      </xsl:apply-templates>
+    </xsl:copy>
+  </xsl:template>
+
+  <!-- what internal-href writes when $article is the page's article -->
+  <xsl:template match="a/@href[starts-with(., '#')]" mode="article-page">
+    <xsl:param name="page-article"/>
+    <xsl:variable name="outside">
+      <xsl:call-template name="outside-href">
+        <xsl:with-param name="page-article" select="$page-article"/>
+      </xsl:call-template>
+    </xsl:variable>
+    <xsl:attribute name="href">
+      <xsl:choose>
+        <xsl:when test="$outside != ''">
+          <xsl:value-of select="concat($issue-page, .)"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:value-of select="."/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:attribute>
+  </xsl:template>
+
+  <!-- 'x' if this href="#id" points into the issue outside the page's article -->
+  <xsl:template name="outside-href">
+    <xsl:param name="page-article"/>
+    <xsl:variable name="id" select="substring(., 2)"/>
+    <xsl:for-each select="$tei">
+      <xsl:if test="key('by-id', $id) and not(key('by-id', $id)/ancestor-or-self::*[@xml:id = $page-article])">x</xsl:if>
+    </xsl:for-each>
   </xsl:template>
 
   <!-- ===== table of contents: pages, and the articles that begin on each ===== -->
@@ -338,8 +422,9 @@
     </xsl:choose>
   </xsl:template>
 
+  <!-- the label, then whatever the editor wrote inside the gap (its desc) -->
   <xsl:template match="tei:gap">
-    <span class="gap editorial" role="note"><xsl:call-template name="gap-label"/></span>
+    <span class="gap editorial" role="note"><xsl:call-template name="gap-label"/><xsl:apply-templates/></span>
   </xsl:template>
 
   <xsl:template match="tei:note">

@@ -5,6 +5,9 @@
   Parameters
     article  an article xml:id: only that article (per-article files)
     header   the citation header, already composed (one line per field)
+    part     'texts': every file of the issue in one pass, as
+             <texts><rule/><text/><text article="ID"/>…</texts> (the issue's text, then
+             each article's), for the caller to head each with its citation and the rule
 
   Blocks are separated by blank lines; the caller normalises to NFC and LF.
   lb contributes nothing: the text of a paragraph is exactly the TEI's.
@@ -19,15 +22,36 @@
 
   <xsl:param name="article" select="''"/>
   <xsl:param name="header" select="''"/>
+  <xsl:param name="part" select="''"/>
 
   <xsl:variable name="nl" select="'&#10;'"/>
   <xsl:variable name="block-end" select="'&#10;&#10;'"/>
 
+  <!-- between the citation header and the text -->
+  <xsl:variable name="rule" select="'————————————————————————'"/>
+
   <xsl:template match="/">
+    <xsl:choose>
+      <xsl:when test="$part = 'texts'">
+        <texts>
+          <rule><xsl:value-of select="$rule"/></rule>
+          <text><xsl:apply-templates select="/tei:TEI/tei:text"/></text>
+          <xsl:for-each select="//tei:div[@type = 'article'][@xml:id]">
+            <text article="{@xml:id}"><xsl:apply-templates select="."/></text>
+          </xsl:for-each>
+        </texts>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="one-text"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template name="one-text">
     <xsl:if test="$header != ''">
       <xsl:value-of select="$header"/>
       <xsl:value-of select="$nl"/>
-      <xsl:text>————————————————————————</xsl:text>
+      <xsl:value-of select="$rule"/>
       <xsl:value-of select="$block-end"/>
     </xsl:if>
     <xsl:choose>
@@ -140,6 +164,7 @@
 
   <xsl:template match="tei:gap">
     <xsl:call-template name="gap-label"/>
+    <xsl:apply-templates/>
     <xsl:if test="parent::tei:div">
       <xsl:value-of select="$block-end"/>
     </xsl:if>

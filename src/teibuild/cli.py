@@ -127,14 +127,59 @@ def build(tei_dir, out_dir, edition_file, jobs, quiet):
     from .render import build_site
 
     edition = resolve_edition(edition_file)
-    progress = None if quiet else (
-        lambda done, total, what: click.echo(f"[{done}/{total}] {what}", err=True))
-    with build_lock(tei_dir, out_dir):
-        report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBars()
+    try:
+        with build_lock(tei_dir, out_dir):
+            report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if not quiet:
         click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
                    f"{report.register_entries} register entries: {report.html_pages} HTML pages, "
                    f"{report.text_files} text files ({report.bytes / 1e6:.1f} MB) in {out_dir}")
+        click.echo(_work_done(report))
+
+
+def _work_done(report) -> str:
+    """What this build rendered (an incremental build renders only what changed)."""
+    if not (report.rendered_issues or report.rendered_entries or report.site_rendered
+            or report.search_rendered or report.removed):
+        return "nothing changed: no file written"
+    parts = [f"{report.rendered_issues} issue(s)", f"{report.rendered_entries} register page(s)"]
+    if report.site_rendered:
+        parts.append("the index pages")
+    if report.search_rendered:
+        parts.append(f"the search index ({report.search_seconds:.1f} s, "
+                     f"{report.search_cpu_seconds:.1f} s CPU)")
+    return (f"rendered {', '.join(parts)}; {report.written} file(s) written, "
+            f"{report.removed} removed")
+
+
+class ProgressBars:
+    """A `progress(done, total, what)` callback drawing a bar on `file` (stderr), a new
+    one for each stage of a command (reading, then rendering); made only when stderr
+    is a terminal and the run is not `--quiet`."""
+
+    def __init__(self, file=None):
+        self.file = file if file is not None else sys.stderr
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        stage = ("reading" if what.startswith("read ") else "rendering", total)
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = click.progressbar(length=total, label=stage[0], file=self.file,
+                                         show_pos=True, item_show_func=lambda item: item)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos, what)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command()
@@ -171,7 +216,7 @@ def cite(target_id, tei_dir, style, fmt, medium, edition_file):
               help="Folder of persons.xml, places.xml, orgs.xml (default: beside each file).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU core).")
-@click.option("--quiet", "-q", is_flag=True, help="No summary line.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @one_line_errors
 def validate(paths, fmt, registers_dir, jobs, quiet):
     """Check TEI files (default: tei/) against the edition's RELAX NG and Schematron rules.
@@ -180,12 +225,21 @@ def validate(paths, fmt, registers_dir, jobs, quiet):
     """
     import json
 
-    from .validate import expand, validate_paths
+    from .validate import expand, iter_problems
 
     files = expand(list(paths) or [Path("tei")])
     if not files:
         raise TeiBuildError("no .xml files to validate", path=" ".join(map(str, paths)) or "tei")
-    problems = validate_paths(files, registers_dir=registers_dir, jobs=jobs)
+    results = iter_problems(files, registers_dir=registers_dir, jobs=jobs)
+    problems = []
+    if quiet or len(files) < 2 or not sys.stderr.isatty():
+        for found in results:
+            problems.extend(found)
+    else:
+        with click.progressbar(results, length=len(files), label="validating",
+                               file=sys.stderr) as bar:
+            for found in bar:
+                problems.extend(found)
     if fmt == "json":
         click.echo(json.dumps({"files": [str(f) for f in files], "valid": not problems,
                                "problems": [p.as_dict() for p in problems]},

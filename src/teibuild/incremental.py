@@ -1,27 +1,42 @@
-"""Incremental builds: re-render only the pages whose inputs changed, never a stale one.
+"""The build: render only the pages whose inputs changed, never a stale one.
 
-A page depends on exactly what its render function is given, so that is what
-is tracked:
-- an issue's pages (HTML and text, zh-Hans and zh-Hant, its TEI copy) on that
-  issue's TEI file;
-- the site pages (home, issue list, registers, one page per register entry,
-  about, guidelines) on every issue's data and on the registers;
-- every page on the *fingerprint*: tei-build's code (all but the convert and tag
-  stages, whose work reaches the editions only through the TEI), templates,
-  stylesheets and schemas, the versions of the libraries that render, edition.toml and the TEI
-  folder. Any change there and everything is rebuilt.
+A first build and a rebuild are the same code: with nothing recorded, every
+page counts as changed. What each page is given to render is what is
+tracked, and the renderers are given nothing more (the pages of an issue
+get their neighbours' data without its name mentions, a register entry's
+page the data of the issues that mention it), so a page cannot depend on
+something its key leaves out:
+- an issue's pages (HTML and text, zh-Hans and zh-Hant, its TEI copy, its
+  citation files): its TEI file, and the *heading data* (everything but the
+  mentions) of the issues before and after it, which its page links to;
+- a register entry's page: the entry in its register, and for each issue
+  that mentions it, the issue's heading data and those mentions (the text
+  on either side included), so an edit elsewhere in an issue leaves it alone;
+- the home, issue-list, register-index and about pages: every issue's
+  heading data, and each entry's names, number of mentions and first name;
+- a shard of the search index (a fixed block of issues, `search.shard_of`):
+  the keys of its issues' pages, and the register names it shows; all of it,
+  the search stage's code;
+- all of it: the *fingerprint*: tei-build's rendering code, templates,
+  stylesheets and schemas, the versions of the libraries that render,
+  edition.toml and the TEI folder. Any change there and everything is rebuilt.
 
-The output folder keeps a manifest (`.tei-build/manifest.json`) of the input
-hashes each output came from and of every file written (size, mtime). A build
-hashes the inputs again, and re-renders an issue (or the site pages) whose
-inputs differ or whose outputs are missing or were changed on disk. Files in
-html/ and txt/ that the manifest does not list are removed, so the folder is
-always what a fresh build would make.
+The output folder keeps a manifest (`.tei-build/manifest.json`) of each
+output's inputs and of every file written (size, mtime), a small quick record
+(`quick.json`: enough to see that there is nothing to do), and caches: each
+issue's data, every issue's heading data, each register entry's mentions by
+issue, the registers as read. So an unchanged TEI file is neither parsed nor
+(when its size, times and inode are as recorded) even read, and the page of a
+name mentioned in every issue is rendered again without reading the other
+issues. A cache is only a short cut: what is taken from one is checked against
+the digests in the manifest, and a missing or stale one is made again from
+the TEI. Outputs that are missing or were changed on disk are rendered again,
+and files in html/ and txt/ that the manifest does not list are removed: the
+folder is always what a fresh build makes.
 
-New pages are written to a staging folder first; only when every issue has
-rendered are they moved into place, so bad input leaves the edition untouched.
-The manifest is removed before anything moves and written last: a build cut
-short is followed by a full one.
+New files are staged in `.tei-build/staging-*` and moved into place together,
+search index included, only when everything has rendered; a failure at any
+point (bad input, a full disk, Ctrl-C) leaves the previous edition as it was.
 """
 
 from __future__ import annotations
@@ -32,10 +47,12 @@ import os
 import pickle
 import shutil
 import tempfile
-from importlib import metadata
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import __version__
 from .edition import Edition
@@ -46,16 +63,29 @@ from .resources import resource_dir
 
 STATE = ".tei-build"
 MANIFEST = "manifest.json"
+QUICK = "quick.json"   # what a build that has nothing to do needs: small, read first
 ISSUES = "issues"  # one pickle of each issue's data, read again only when its TEI changes
+HEADS = "heads.pickle"          # every issue's heading data, for the pages that link to it
+ENTRIES = "entries"             # each register entry's mentions, by issue
+REGISTERS = "registers.pickle"  # the register entries as read from tei/
 TOPS = ("html", "txt")
-_FORMAT = 1
+#: what this module records and how it renders; it is not part of the fingerprint,
+#: so a change to either must change this number
+_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
-#: stages whose work reaches the editions only through the TEI files, which are hashed
-_NOT_RENDERING = {"convert", "tag"}
+#: parts of tei-build whose work reaches the editions only through the TEI files (which
+#: are hashed), or not at all
+_NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "parallel.py",
+                  "incremental.py", "render/writer.py", "search"}  # (search: its own key)
+#: a file whose mtime is this close to the last manifest's may have changed unseen
+_RACY_NS = 2_000_000_000
+#: separators of the packed tables in the manifest: characters XML 1.0 does not allow, so
+#: in no name and no path (packed, the manifest of thousands of issues loads in a blink)
+_SEP, _END = "\x1f", "\x1e"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class BuildReport:
     """What a build did: counts of the whole edition and of the work done this time."""
     issues: int
     articles: int
@@ -64,122 +94,120 @@ class Outcome:
     text_files: int
     files: int
     bytes: int
-    rendered_issues: int
-    site_rendered: bool
-    written: int
-    removed: int
+    rendered_issues: int = 0
+    rendered_entries: int = 0
+    site_rendered: bool = False
+    search_rendered: bool = False
+    search_seconds: float = 0.0       # wall-clock time the search index took
+    search_cpu_seconds: float = 0.0   # its CPU time (with Pagefind's and the workers')
+    written: int = 0
+    removed: int = 0
+
+
+Outcome = BuildReport
 
 
 def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = None,
-          progress: Callable[[int, int, str], None] | None = None) -> Outcome:
-    """Bring `out_dir/html` and `out_dir/txt` up to date with the TEI in `tei_dir`."""
+          progress: Callable[[int, int, str], None] | None = None,
+          search: bool = True) -> BuildReport:
+    """Bring `out_dir/html` and `out_dir/txt` up to date with the TEI in `tei_dir`.
+
+    `progress(done, total, what)` is called as work is done; `search=False`
+    neither makes nor touches the search index."""
     from .render.site import issue_files
 
     tei_dir, out_dir = Path(tei_dir), Path(out_dir)
     paths = issue_files(tei_dir)
     if not paths:
         raise TeiBuildError("no TEI issues (*.xml) to build", path=str(tei_dir))
-    note = progress or (lambda _done, _total, _what: None)
     fingerprint = _fingerprint(tei_dir, edition)
-    old = _load_manifest(out_dir, fingerprint)
-    on_disk = _scan(out_dir)
-    hashes = {p.name: sha256(p.read_bytes()) for p in paths}
-    site_key = _site_key(fingerprint, tei_dir, hashes)
-    if _nothing_to_do(old, hashes, site_key, on_disk):
-        return _outcome(old, rendered=0, site=False, written=0, removed=0)
+    quick = _load_json(out_dir / STATE / QUICK, fingerprint)
+    old = None if quick else _load_manifest(out_dir, fingerprint)
+    tei = _hash_inputs(tei_dir, paths, quick or old)
+    on_disk, scan = _scan(out_dir)
+    if quick and _nothing_to_do(quick, tei, scan, out_dir, search, edition.opencc):
+        return BuildReport(**quick["report"])
+    if old is None:
+        old = _load_manifest(out_dir, fingerprint, quick.get("manifest"))
+    # every output recorded is on disk as it was written, and nothing else is
+    intact = bool(quick) and old.get("verified", False) and quick.get("scan") == scan
 
     state = out_dir / STATE
-    made = not out_dir.exists()  # a failed first build leaves no folder behind
+    made_out, made_state = not out_dir.exists(), not state.exists()
     state.mkdir(parents=True, exist_ok=True)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=state))
     try:
-        cached = {p.name: _load_issue(state, p.name, fingerprint, hashes[p.name]) for p in paths}
-        changed = [p for p in paths if cached[p.name] is None]
-        for path, issue in zip(changed, ordered_map(_read_issue, changed, jobs)):
-            cached[path.name] = issue
-        issues = sorted(cached.values(), key=lambda i: i.sort_key)
-        from .render.build import _check_unique
-        _check_unique(issues)
-        names = {issue.id: issue.path.name for issue in issues}
-        manifest = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "site": {}}
-        work = []
-        for n, issue in enumerate(issues):
-            prev = issues[n - 1] if n else None
-            next_ = issues[n + 1] if n + 1 < len(issues) else None
-            key = "|".join(f"{i.path.name}:{hashes[i.path.name]}" if i else "-"
-                           for i in (issue, prev, next_))
-            record = old["issues"].get(names[issue.id])
-            if record and record["key"] == key and _outputs_current(record["outputs"], on_disk):
-                manifest["issues"][names[issue.id]] = record
-            else:
-                manifest["issues"][names[issue.id]] = {"key": key, "id": issue.id,
-                                                       "articles": len(issue.articles)}
-                work.append((issue, prev, next_))
-        site_ok = old["site"].get("key") == site_key and _outputs_current(
-            old["site"].get("outputs", {}), on_disk)
-        total = len(work) + (0 if site_ok else 1)
-        done = 0
-        for (issue, _, _), outputs in zip(work, ordered_map(
-                _render_issue_into, work, jobs, initializer=_start_worker,
-                initargs=(staging, edition))):
-            manifest["issues"][names[issue.id]]["outputs"] = dict.fromkeys(outputs)
-            done += 1
-            note(done, total, issue.id)
-        if site_ok:
-            manifest["site"] = old["site"]
-        else:
-            manifest["site"] = _render_site_into(staging, tei_dir, edition, issues, hashes,
-                                                 site_key, old["site"], on_disk, jobs)
-            note(total, total, "index, register and site pages")
-    except BaseException:
-        shutil.rmtree(out_dir if made else staging, ignore_errors=True)
-        raise
-    try:
-        written = _commit(out_dir, staging, manifest, on_disk)
-        _save(state, manifest, fingerprint, {p.name: (hashes[p.name], cached[p.name])
-                                             for p in changed})
+        try:
+            plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, on_disk,
+                         intact, jobs, progress)
+            manifest, counts = plan.run(paths, search)
+            removed = _removed(old, manifest, on_disk, intact)
+            _save_issues(state, fingerprint, plan.fresh, tei)
+            plan.save_caches(manifest)
+            moved = _commit(out_dir, staging, manifest, removed + plan.search_removed,
+                            plan.search_whole)
+        except BaseException:   # the previous edition is as it was: leave nothing of ours
+            if made_out:
+                shutil.rmtree(out_dir, ignore_errors=True)
+            elif made_state:
+                shutil.rmtree(state, ignore_errors=True)
+            raise
+        now = dict(on_disk)
+        for rel in removed:
+            now.pop(rel, None)
+        for record in _records(manifest):
+            if isinstance(record["outputs"], dict):
+                now.update((rel, tuple(v[:2])) for rel, v in record["outputs"].items())
+        report = _report(manifest, now, written=moved, removed=len(removed), **counts)
+        _save_manifest(state, manifest, report, tei, _scan_digest(now))
+        if counts["search_rendered"]:   # the replaced index, set aside: its removal is its cost
+            start, start_cpu = time.perf_counter(), _cpu()
+            shutil.rmtree(staging / "old" / SEARCH_INDEX[0], ignore_errors=True)
+            counts["search_seconds"] += time.perf_counter() - start
+            counts["search_cpu_seconds"] += _cpu() - start_cpu
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    removed = len(set(on_disk) - _listed(manifest))
-    return _outcome(manifest, rendered=len(work), site=not site_ok, written=written,
-                    removed=removed)
+    return report
 
 
-def _nothing_to_do(old: dict, hashes: dict, site_key: str, on_disk: dict) -> bool:
-    """Same issues with the same TEI, same registers, and every output as it was written.
+def _cpu() -> float:
+    """CPU time of this process and of the processes it has waited for."""
+    import resource
 
-    (With no TEI changed, the order of the issues and so every page's neighbours are
-    unchanged too.)"""
-    records = old["issues"]
-    if set(records) != set(hashes) or old["site"].get("key") != site_key:
-        return False
-    if any(records[name]["key"].split("|")[0] != f"{name}:{digest}"
-           for name, digest in hashes.items()):
-        return False
-    if set(on_disk) != _listed(old):
-        return False
-    return all(_outputs_current(r["outputs"], on_disk) for r in records.values()) and \
-        _outputs_current(old["site"]["outputs"], on_disk)
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _nothing_to_do(quick: dict, tei: dict, scan: str, out_dir: Path, search: bool,
+                   opencc: str) -> bool:
+    """Same inputs, and every output on disk exactly as it was written (and nothing else)."""
+    return quick.get("tei") == tei["issues"] and quick.get("registers") == tei["registers"] \
+        and quick.get("scan") == scan and "report" in quick and \
+        _file_digest(out_dir / STATE / MANIFEST) == quick.get("manifest") and (not search or (
+            quick["search"].get("code") == _search_code(opencc) and
+            _search_current(quick["search"], out_dir)))
 
 
 # --- what the outputs depend on -------------------------------------------------------
 
 def _fingerprint(tei_dir: Path, edition: Edition) -> str:
-    """Everything every page depends on besides its own TEI."""
+    """Everything every page depends on besides the TEI."""
     from lxml import etree
 
     digest = hashlib.sha256()
-    for part in (__version__, repr(edition), str(tei_dir), etree.LXML_VERSION,
+    for part in (_FORMAT, __version__, repr(edition), str(tei_dir), etree.LXML_VERSION,
                  etree.LIBXML_VERSION, etree.LIBXSLT_VERSION,
-                 *map(_version, ("jinja2", "markupsafe", "opencc"))):
+                 *map(_version, ("jinja2", "markupsafe", "opencc", "citeproc-py", "pagefind"))):
         digest.update(repr(part).encode() + b"\0")
     folders = [_PACKAGE] + [resource_dir(name) for name in ("xslt", "schemas")]
     for folder in dict.fromkeys(folders):
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder).parts
             if path.is_file() and "__pycache__" not in rel and path.suffix != ".pyc" and \
-                    not (folder == _PACKAGE and rel[0] in _NOT_RENDERING):
+                    not (folder == _PACKAGE and (rel[0] in _NOT_RENDERING or
+                                                 "/".join(rel) in _NOT_RENDERING)):
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -192,73 +220,434 @@ def _version(distribution: str) -> str:
         return ""
 
 
-def _site_key(fingerprint: str, tei_dir: Path, hashes: dict[str, str]) -> str:
-    """The site pages' inputs: every issue (through its hash) and the registers."""
+def _hash_inputs(tei_dir: Path, paths: list[Path], old: dict) -> dict:
+    """The sha256 of every issue and register file, and of the registers together.
+
+    A file whose size, mtime, ctime and inode are those recorded is not read again
+    (git's rule), unless its mtime is so close to the last build that it may have
+    changed within the same clock tick."""
     from .render.site import REGISTER_FILES
 
-    digest = hashlib.sha256(fingerprint.encode())
-    for name, value in sorted(hashes.items()):
-        digest.update(f"{name}\0{value}\0".encode())
-    for name in sorted(REGISTER_FILES.values()):
-        path = tei_dir / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"-"))
+    known = old.get("stat", {})
+    limit = old.get("written_ns", 0) - _RACY_NS
+    stats: dict[str, list] = {}
+
+    def digest(path: Path) -> str | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        before = known.get(path.name)
+        value = before[4] if before and before[:4] == stamp and st.st_mtime_ns < limit \
+            else sha256(path.read_bytes())
+        stats[path.name] = [*stamp, value]
+        return value
+
+    issues = {path.name: digest(path) for path in paths}
+    registers = _digest(*((name, digest(tei_dir / name))
+                          for name in sorted(REGISTER_FILES.values())))
+    return {"issues": issues, "registers": registers, "stat": stats}
+
+
+def _search_code(opencc: str) -> str:
+    """What the whole search index depends on besides the pages: the search stage."""
+    digest = hashlib.sha256(repr((_FORMAT, opencc, _version("pagefind"))).encode())
+    folder = _PACKAGE / "search"
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def _search_index() -> set[str]:
-    """The search index's files in html/: made from the built pages by the search stage,
-    not by rendering, so neither tracked nor removed here."""
-    try:
-        from .search import DATA_FILE
-        from .search.index import BUNDLE
-    except ImportError:
-        return set()
-    return {f"html/{BUNDLE}", f"html/{DATA_FILE}"}
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _scan(out_dir: Path) -> dict[str, tuple[int, int]]:
-    """Every file under html/ and txt/ with its size and mtime."""
-    found: dict[str, tuple[int, int]] = {}
-    prefix = len(str(out_dir)) + 1
-    skip = _search_index()
-    stack = [str(out_dir / top) for top in TOPS if (out_dir / top).is_dir()]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                rel = entry.path[prefix:].replace(os.sep, "/")
-                if rel in skip or entry.name.startswith(".search-"):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    st = entry.stat(follow_symlinks=False)
-                    found[rel] = (st.st_size, st.st_mtime_ns)
-    return found
+def head(issue):
+    """An issue's data without its name mentions: what other pages may show of it."""
+    return replace(issue, mentions=())
 
 
-def _outputs_current(outputs: dict, on_disk: dict) -> bool:
-    """Every recorded output is on disk exactly as it was written."""
-    return all(on_disk.get(rel) == tuple(stamp[:2]) for rel, stamp in outputs.items())
+def _summary(issue, digest: str) -> dict:
+    """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
+    its heading data's digest, and for each entry it mentions, the digest, number and
+    first name of those mentions."""
+    names: dict[str, list] = {}
+    for m in issue.mentions:
+        names.setdefault(f"{m.kind}/{m.key}", []).append(m)
+    return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
+            "articles": len(issue.articles), "head": _digest(head(issue)),
+            "names": _pack({k: [_digest(*ms), len(ms), ms[0].name]
+                            for k, ms in sorted(names.items())})}
 
 
-def _issue_current(record: dict | None, digest: str, on_disk: dict) -> bool:
-    return record is not None and record["sha256"] == digest and \
-        _outputs_current(record["outputs"], on_disk)
-
-
-def _listed(manifest: dict) -> set[str]:
-    """Every output the manifest accounts for."""
-    out = set(manifest["site"].get("outputs", {}))
-    for record in manifest["issues"].values():
-        out.update(record["outputs"])
-    return out
+def _register_digest(entry) -> str:
+    return _digest(*(getattr(entry, f.name) for f in fields(entry) if f.name != "mentions"))
 
 
 # --- rendering ---------------------------------------------------------------------------
 
+class _Plan:
+    """One build: decides what is stale, renders it into the staging folder, and
+    makes the new manifest."""
+
+    def __init__(self, tei_dir, state, staging, edition, fingerprint, old, tei, on_disk,
+                 intact, jobs, progress):
+        self.tei_dir, self.state, self.new = tei_dir, state, staging / "new"
+        self.edition, self.fingerprint, self.old, self.tei = edition, fingerprint, old, tei
+        self.on_disk, self.intact, self.jobs = on_disk, intact, jobs
+        self.note = progress or (lambda _done, _total, _what: None)
+        self.fresh: dict = {}     # file name → Issue read (or re-read) this time
+        self._loaded: dict = {}
+        self._registers = None
+        self._heads: dict | None = None
+        self._grouped: dict = {}
+        self.summaries: dict = {}
+        self.mentions: dict = {}   # "kind/key" → {issue id: [digest, mentions]}, rendered now
+        self.done = self.total = 0
+        self.search_removed: list[str] = []   # index files and shards no longer made
+        self.search_whole: list[str] = []     # shard folders replaced as a whole
+
+    # the issues' data, read only when needed
+    def issue(self, name: str):
+        if name in self.fresh:
+            return self.fresh[name]
+        if name not in self._loaded:
+            digest = self.tei["issues"][name]
+            cached = _load_issue(self.state, name, self.fingerprint, digest)
+            if cached is None:   # no cache, or a torn one: read the TEI again
+                from .render.site import read_issue
+                cached = self.fresh[name] = read_issue(self.tei_dir / name)
+            self._loaded[name] = cached
+        return self._loaded[name]
+
+    def registers(self) -> dict:
+        if self._registers is None:
+            cached = _load_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]))
+            if cached is None:
+                from .render.site import read_registers
+                cached = read_registers(self.tei_dir)
+                self.save_registers = True
+            self._registers = cached
+        return self._registers
+
+    save_registers = False
+
+    def head(self, name: str):
+        """An issue's heading data: from the heads cache if it is what the manifest says."""
+        if name in self.fresh:
+            return head(self.fresh[name])
+        if self._heads is None:
+            self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
+        kept = self._heads.get(name)
+        if kept is not None and _digest(kept) == self.summaries[name]["head"]:
+            return kept
+        return head(self.issue(name))
+
+    def grouped(self, name: str) -> dict[str, list]:
+        """An issue's mentions by entry ("kind/key")."""
+        if name not in self._grouped:
+            groups: dict[str, list] = {}
+            for m in self.issue(name).mentions:
+                groups.setdefault(f"{m.kind}/{m.key}", []).append(m)
+            self._grouped[name] = groups
+        return self._grouped[name]
+
+    def entry_mentions(self, entry: str, groups: list[tuple[str, str]]) -> list:
+        """An entry's mentions in issue order, from the issues read now and the entry's
+        cache (each issue's part checked against the digest the manifest holds), else
+        from the issues' data."""
+        cached = _load_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,)) or {}
+        out, kept = [], {}
+        for name, digest in groups:
+            issue_id = self.summaries[name]["id"]
+            part = cached.get(issue_id)
+            if name in self.fresh or part is None or part[0] != digest:
+                part = [digest, self.grouped(name)[entry]]
+            kept[issue_id] = part
+            out.extend(part[1])
+        self.mentions[entry] = kept
+        return out
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        self.note(self.done, self.total, what)
+
+    def run(self, paths: list[Path], search: bool) -> tuple[dict, dict]:
+        from .render.build import _check_unique
+
+        old = self.old
+        changed = [p for p in paths if old["issues"].get(p.name, {}).get("tei")
+                   != self.tei["issues"][p.name]]
+        summaries = {}
+        for n, (path, issue) in enumerate(zip(changed, ordered_map(_read_issue, changed,
+                                                                    self.jobs)), start=1):
+            self.fresh[path.name] = issue
+            self.note(n, len(changed), f"read {path.name}")
+            summaries[path.name] = _summary(issue, self.tei["issues"][path.name])
+        for path in paths:
+            if path.name not in summaries:
+                kept = old["issues"][path.name]
+                summaries[path.name] = {k: v for k, v in kept.items()
+                                        if k not in ("key", "outputs")}
+        order = sorted(summaries, key=lambda n: tuple(summaries[n]["sort"]))
+        _check_unique([SimpleNamespace(id=summaries[n]["id"], path=self.tei_dir / n)
+                       for n in order])
+        manifest = {"format": _FORMAT, "fingerprint": self.fingerprint, "issues": {},
+                    "entries": {}, "site": {}, "search": {}, "stat": self.tei["stat"],
+                    "registers": {"key": self.tei["registers"]}}
+
+        self.summaries = summaries
+        issue_work = self._stale_issues(order, summaries, manifest)
+        entries, entry_work = self._stale_entries(order, summaries, manifest)
+        site_key = _digest([(summaries[n]["id"], summaries[n]["head"]) for n in order],
+                           entries, self.tei["registers"])
+        site_stale = old["site"].get("key") != site_key or not self.current(old["site"])
+        search_stale = search and (old["search"].get("code") != _search_code(self.edition.opencc)
+                                   or not _search_current(old["search"], self.state.parent)
+                                   or bool(entry_work)
+                                   or old["search"].get("shards") != _shards(manifest)[1])
+        self.total = len(issue_work) + len(entry_work) + site_stale + search_stale
+
+        self._render_issues(issue_work, order, manifest)
+        self._render_entries(entry_work, order, summaries, manifest)
+        if site_stale:
+            manifest["site"] = self._render_site(order, site_key)
+            self.step("index, register and site pages")
+        else:
+            manifest["site"] = old["site"]
+        seconds = cpu = 0.0
+        if search_stale:
+            start, start_cpu = time.perf_counter(), _cpu()
+            manifest["search"] = self._render_search(manifest, bool(entry_work))
+            seconds, cpu = time.perf_counter() - start, _cpu() - start_cpu
+            self.step("search index")
+        elif search:
+            manifest["search"] = old["search"]
+        return manifest, {"rendered_issues": len(issue_work), "rendered_entries": len(entry_work),
+                          "site_rendered": site_stale, "search_rendered": search_stale,
+                          "search_seconds": seconds, "search_cpu_seconds": cpu}
+
+    def _stale_issues(self, order: list[str], summaries: dict, manifest: dict) -> list[tuple]:
+        """Issues whose pages must be rendered: their TEI or a neighbour's heading changed,
+        or an output is not on disk as it was written."""
+        work = []
+        for n, name in enumerate(order):
+            around = [order[n - 1] if n else None, order[n + 1] if n + 1 < len(order) else None]
+            key = "|".join([summaries[name]["tei"]] + [
+                f"{summaries[x]['id']}:{summaries[x]['head']}" if x else "-" for x in around])
+            record = self.old["issues"].get(name)
+            if record and record.get("key") == key and self.current(record):
+                manifest["issues"][name] = {**summaries[name], "key": key,
+                                            "outputs": record["outputs"]}
+            else:
+                manifest["issues"][name] = {**summaries[name], "key": key, "outputs": {}}
+                work.append((name, *around))
+        return work
+
+    def _render_issues(self, work: list[tuple], order: list[str], manifest: dict) -> None:
+        items = [(self.issue(name), *(self.head(x) if x else None for x in around))
+                 for name, *around in work]
+        for (name, *_), outputs in zip(work, ordered_map(
+                _render_issue_into, items, self.jobs, initializer=_start_worker,
+                initargs=(self.new, self.edition))):
+            manifest["issues"][name]["outputs"] = dict.fromkeys(outputs)
+            self.step(manifest["issues"][name]["id"])
+
+    def _stale_entries(self, order: list[str], summaries: dict, manifest: dict):
+        """Each entry's key, and the entries whose pages must be rendered.
+
+        Returns the (entry, register digest, number of mentions, first name) of every
+        entry, which the site pages show, and the stale ones' "kind/key"s."""
+        registers = self.old["registers"]
+        if registers.get("key") == self.tei["registers"] and "entries" in registers:
+            digests = registers["entries"]
+        else:
+            digests = {f"{kind}/{key}": _register_digest(entry)
+                       for (kind, key), entry in self.registers().items()}
+        manifest["registers"]["entries"] = digests
+        groups: dict[str, list] = {}
+        for name in order:
+            s = summaries[name]
+            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
+                groups.setdefault(entry, []).append((s["id"], s["head"], digest, count, first))
+        listing, work = [], []
+        for entry in sorted(set(digests) | set(groups)):
+            mentions = groups.get(entry, [])
+            listing.append((entry, digests.get(entry, "-"), sum(g[3] for g in mentions),
+                            mentions[0][4] if mentions else ""))
+            key = _digest(digests.get(entry, "-"), [g[:3] for g in mentions])
+            record = self.old["entries"].get(entry)
+            if record and record["key"] == key and self.current(record):
+                manifest["entries"][entry] = record
+            else:
+                manifest["entries"][entry] = {"key": key, "outputs": {}}
+                work.append(entry)
+        return listing, work
+
+    def _render_entries(self, work: list[str], order: list[str], summaries: dict,
+                        manifest: dict) -> None:
+        if not work:
+            return
+        from .render.site import Entry, join_mentions
+
+        wanted = set(work)
+        groups: dict[str, list] = {entry: [] for entry in work}
+        for name in order:
+            names = _unpack_names(summaries[name]["names"])
+            for entry in wanted.intersection(names):
+                groups[entry].append((name, names[entry][0]))
+        listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
+            {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
+        entries = []
+        for name in work:
+            entry = listed.get(name) or Entry(*name.split("/", 1))
+            entry.mentions = self.entry_mentions(name, groups[name])
+            entries.append(entry)
+        entries.sort(key=lambda e: -len(e.mentions))  # the longest pages first, to share out
+        by_id = {summaries[n]["id"]: self.head(n) for n in
+                 sorted({n for entry in work for n, _ in groups[entry]})}
+        for entry, outputs in zip(entries, ordered_map(
+                _entry_pages_into, entries, self.jobs, batch=16, initializer=_start_worker,
+                initargs=(self.new, self.edition, by_id))):
+            manifest["entries"][f"{entry.kind}/{entry.key}"]["outputs"] = dict.fromkeys(outputs)
+            self.step(f"{entry.kind}/{entry.key}")
+
+    def _render_site(self, order: list[str], key: str) -> dict:
+        """The pages that list every issue or entry; staged only where their bytes changed."""
+        from .render import build as render
+        from .render.site import REGISTER_FILES, join_mentions
+
+        issues = [self.issue(name) for name in order]
+        entries = join_mentions(self.registers(), issues)
+        files = render._site_pages([head(i) for i in issues], entries, self.edition,
+                                   with_entries=False)
+        for name in sorted(REGISTER_FILES.values()):
+            if (self.tei_dir / name).is_file():
+                files[f"html/tei/{name}"] = (self.tei_dir / name).read_bytes()
+        before = _outputs(self.old["site"]) if self.old["site"] else {}
+        outputs = {}
+        for rel in sorted(files):
+            digest = sha256(files[rel])
+            kept = before.get(rel)
+            if kept and kept[2] == digest and self.on_disk.get(rel) == tuple(kept[:2]):
+                outputs[rel] = kept
+            else:
+                _stage(self.new, rel, files[rel])
+                outputs[rel] = [0, 0, digest]  # stamped once in place
+        return {"key": key, "outputs": outputs}
+
+    def _render_search(self, manifest: dict, names_changed: bool) -> dict:
+        """The search index's shards whose issues' pages changed, and its common files,
+        staged to move in with the pages.
+
+        A shard is a fixed block of issues (`search.shard_of`) indexed from their
+        pages in both scripts and the register names they link to; its key is
+        those issues' page keys. A register name shown in a shard may change with
+        its entry's page: then `search.stale_shards` says which shards to redo."""
+        from . import search
+        from .search.index import BUNDLE
+
+        old, out_dir = self.old["search"], self.state.parent
+        full = old.get("code") != _search_code(self.edition.opencc) or \
+            not _search_current(old, out_dir)
+        members, keys = _shards(manifest)
+        stale = {s for s, key in keys.items() if full or old.get("shards", {}).get(s) != key}
+        bundle = out_dir / "html" / BUNDLE
+        on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
+        gone = on_disk - set(keys)
+
+        names = self._register_names(manifest, out_dir, search)
+        if names_changed and not full:
+            kept = {s: d for s, d in search.read_summaries(out_dir).items()
+                    if s in keys and s not in stale}
+            stale |= search.stale_shards(kept, names)
+        work = [(shard, [(rel, str(self._page(rel))) for issue, _ in sorted(members[shard])
+                         for rel in search.shard_pages(issue) if self._page(rel).exists()],
+                 names, self.edition.opencc, self.new)
+                for shard in sorted(stale)]
+        summaries = dict.fromkeys(gone)
+        for (shard, *_), summary in zip(work, ordered_map(_index_shard, work, self.jobs)):
+            summaries[shard] = summary
+        common = search.common_files(search.read_summaries(out_dir, summaries),
+                                     self.edition.opencc)
+        for rel, data in common.items():
+            _stage(self.new, rel, data)
+        self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
+            f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
+            if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
+        self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(stale) if summaries.get(s)]
+        stamps = [rel for rel in common if rel.endswith(".json")] + [
+            f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(keys)]
+        return {"code": _search_code(self.edition.opencc), "shards": keys,
+                "outputs": {rel: [0, 0] for rel in stamps}}
+
+    def save_caches(self, manifest: dict) -> None:
+        """The caches of what this build read (torn or stale files are simply not used)."""
+        for entry, parts in self.mentions.items():
+            _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), parts)
+        if self.save_registers:
+            _dump_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]),
+                         self._registers)
+        if self.fresh or not (self.state / HEADS).is_file():
+            if self._heads is None:
+                self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
+            # (a head kept from the cache is checked when it is used, so it is kept unchecked)
+            heads = {name: head(self.fresh[name]) if name in self.fresh else
+                     self._heads.get(name) or self.head(name) for name in manifest["issues"]}
+            _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
+        gone = set(self.old["entries"]) - set(manifest["entries"])
+        for entry in gone:
+            (self.state / ENTRIES / f"{entry}.pickle").unlink(missing_ok=True)
+
+    def current(self, record: dict) -> bool:
+        """Every output of the record is on disk as it was written."""
+        return self.intact or all(self.on_disk.get(rel) == tuple(stamp[:2])
+                                  for rel, stamp in _outputs(record).items())
+
+    def _page(self, rel: str) -> Path:
+        """A page of the new edition: staged, or as it is on disk."""
+        staged = self.new / rel
+        return staged if staged.exists() else self.state.parent / rel
+
+    def _register_names(self, manifest: dict, out_dir: Path, search) -> dict:
+        """The name each register entry's page is headed with, in the new edition."""
+        names = search.register_names(out_dir)
+        names.update(search.register_names({   # the pages rendered this time
+            rel: (self.new / rel).read_bytes() for record in manifest["entries"].values()
+            if isinstance(record["outputs"], dict) for rel in record["outputs"]
+            if rel.startswith("html/registers/") and (self.new / rel).exists()}))
+        live = {tuple(entry.split("/", 1)) for entry in manifest["entries"]}
+        return {key: name for key, name in names.items() if key in live}
+
+
+def _shards(manifest: dict) -> tuple[dict, dict]:
+    """The search index's shards: the (issue id, page key) of their issues, and their keys."""
+    from .search import shard_of
+
+    members: dict[str, list] = {}
+    for record in manifest["issues"].values():
+        members.setdefault(shard_of(record["id"]), []).append((record["id"], record["key"]))
+    return members, {shard: _digest(sorted(issues)) for shard, issues in sorted(members.items())}
+
+
+def _index_shard(item: tuple) -> bytes | None:
+    """Index one shard from its pages into the staging folder; its summary, or None if
+    it has no records."""
+    from .search import shard_files
+    from .search.shards import SUMMARY
+
+    shard, pages, names, opencc, new = item
+    files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
+                        opencc)
+    for rel, data in files.items():
+        _stage(new, rel, data)
+    return next((data for rel, data in files.items() if rel.endswith(f"/{SUMMARY}")), None)
+
+
 @dataclass
 class _Worker:
-    staging: Path
+    new: Path
     edition: Edition
     issues: dict | None = None  # issue id → issue data, for the register entry pages
 
@@ -266,9 +655,9 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(staging: Path, edition: Edition, issues: dict | None = None) -> None:
+def _start_worker(new: Path, edition: Edition, issues: dict | None = None) -> None:
     global _worker
-    _worker = _Worker(staging, edition, issues)
+    _worker = _Worker(new, edition, issues)
 
 
 def _read_issue(path: Path):
@@ -284,78 +673,26 @@ def _render_issue_into(work: tuple) -> list[str]:
     issue, prev, next_ = work
     files = _render_issue(issue, prev, next_, _worker.edition)
     for rel, data in files.items():
-        _write(_worker.staging / "new" / rel, data)
+        _stage(_worker.new, rel, data)
     return sorted(files)
 
 
-def _render_site_into(staging: Path, tei_dir: Path, edition: Edition, issues: list,
-                      hashes: dict, key: str, previous: dict, on_disk: dict,
-                      jobs: int | None) -> dict:
-    """Render the site pages; stage those whose bytes differ from what is on disk.
-
-    A register entry's page shows the entry and the issues that mention it, so it is
-    rendered again only when the entry (names, notes, mentions) or one of those
-    issues changed; every other site page lists all issues or entries and is
-    rendered whenever anything changed."""
-    from .render import build as render
-    from .render.site import REGISTER_FILES, join_mentions, read_registers
-
-    entries = join_mentions(read_registers(tei_dir), issues)
-    tei_hash = {issue.id: hashes[issue.path.name] for issue in issues}
-    old_outputs, old_keys = previous.get("outputs", {}), previous.get("entry_keys", {})
-    entry_keys, outputs = {}, {}
-    stale = []
-    for entry in entries:
-        rel = f"registers/{entry.kind}/{entry.key}.html"
-        # all it holds but its mentions, and the issues it is mentioned in (the mentions,
-        # their order and the issues' headings are all made from those issues' TEI)
-        digest = hashlib.sha256(repr([getattr(entry, f.name) for f in fields(entry)
-                                      if f.name != "mentions"]).encode())
-        for issue in sorted({m.issue for m in entry.mentions}):
-            digest.update(f"\0{issue}\0{tei_hash.get(issue)}".encode())
-        entry_keys[rel] = digest.hexdigest()
-        pages = [f"html/{rel}", f"html/zh-Hant/{rel}"]
-        if old_keys.get(rel) == entry_keys[rel] and all(
-                p in old_outputs and on_disk.get(p) == tuple(old_outputs[p][:2]) for p in pages):
-            outputs.update({p: old_outputs[p] for p in pages})
-        else:
-            stale.append(entry)
-
-    files = render._site_pages(issues, entries, edition, with_entries=False)
-    stale.sort(key=lambda e: -len(e.mentions))  # the longest pages first, to share out
-    for made in ordered_map(_entry_pages_into, stale, jobs, batch=16, initializer=_start_worker,
-                            initargs=(staging, edition, {i.id: i for i in issues})):
-        outputs.update(made)
-    for name in sorted(REGISTER_FILES.values()):
-        if (tei_dir / name).is_file():
-            files[f"html/tei/{name}"] = (tei_dir / name).read_bytes()
-    for rel in sorted(files):
-        digest = sha256(files[rel])
-        before = old_outputs.get(rel)
-        if before and before[2] == digest and on_disk.get(rel) == tuple(before[:2]):
-            outputs[rel] = before
-        else:
-            _write(staging / "new" / rel, files[rel])
-            outputs[rel] = [0, 0, digest]  # stamped once in place
-    return {"key": key, "entries": len(entries), "entry_keys": entry_keys,
-            "outputs": outputs}
-
-
-def _entry_pages_into(entry) -> dict[str, list]:
+def _entry_pages_into(entry) -> list[str]:
     """Render one register entry's pages into the staging folder."""
     from .render.build import entry_pages
 
-    made = {}
+    made = []
     for _entry, files in entry_pages(_worker.issues, [entry], _worker.edition):
         for rel, data in files.items():
-            _write(_worker.staging / "new" / rel, data)
-            made[rel] = [0, 0, sha256(data)]
-    return made
+            _stage(_worker.new, rel, data)
+            made.append(rel)
+    return sorted(made)
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+def _stage(new: Path, rel: str, data: bytes) -> None:
+    from .render.writer import stage
+
+    stage(new, rel, data)
 
 
 class _IssueData(pickle.Unpickler):
@@ -363,7 +700,8 @@ class _IssueData(pickle.Unpickler):
     folder (which may come with a pull request) must not run code on the next build."""
 
     ALLOWED = {("teibuild.render.site", "Issue"), ("teibuild.render.site", "Article"),
-               ("teibuild.render.site", "Mention"), ("pathlib", "PosixPath"),
+               ("teibuild.render.site", "Mention"), ("teibuild.render.site", "Entry"),
+               ("pathlib", "PosixPath"),
                ("pathlib", "WindowsPath"), ("pathlib", "Path")}
 
     def find_class(self, module, name):
@@ -372,130 +710,280 @@ class _IssueData(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not issue data")
 
 
+def _load_pickle(path: Path, stamp: tuple):
+    """What a cache file holds, if it was written with `stamp` (fingerprint, …), else None."""
+    try:
+        with path.open("rb") as fh:
+            cached = _IssueData(fh).load()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError, KeyError):
+        return None
+    if not isinstance(cached, tuple) or len(cached) != 2 or cached[0] != stamp:
+        return None
+    return cached[1]
+
+
+def _dump_pickle(path: Path, stamp: tuple, value) -> None:
+    _write(path, pickle.dumps((stamp, value), protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     """An issue's data as a build with this fingerprint read it from this TEI, or None."""
     try:
         with (state / ISSUES / f"{name}.pickle").open("rb") as fh:
             cached = _IssueData(fh).load()
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError):
+            TypeError, ValueError, IndexError, KeyError):
         return None
-    if not isinstance(cached, tuple) or cached[:2] != (fingerprint, digest):
+    if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest):
         return None
     return cached[2]
 
 
+# --- what is on disk ---------------------------------------------------------------------
+
+#: the search index's place in html/ (teibuild.search's BUNDLE and DATA_FILE; not imported
+#: from there, which would cost a build with nothing to do most of its time): swapped in
+#: whole, not scanned file by file
+SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
+
+
+def _scan(out_dir: Path) -> tuple[dict[str, tuple[int, int]], str]:
+    """Every file under html/ and txt/ with its size and mtime (the search index's
+    files apart: they are checked by `_search_current`), and `_scan_digest` of them.
+
+    (One thread: with threads, the Python half of each step waits for the others,
+    and 140,000 files took twice as long.)"""
+    skip = set(SEARCH_INDEX)
+    found: dict[str, tuple[int, int]] = {}
+    digests: dict[str, str] = {}
+    stack = [top for top in TOPS if (out_dir / top).is_dir()]
+    while stack:
+        rel_dir = stack.pop()
+        rows = []
+        with os.scandir(out_dir / rel_dir) as entries:
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}"
+                if rel in skip or entry.name.startswith(".search-"):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(rel)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found[rel] = (st.st_size, st.st_mtime_ns)
+                    rows.append((entry.name, st.st_size, st.st_mtime_ns))
+        if rows:
+            digests[rel_dir] = _folder_digest(rows)
+    return found, _combine(digests)
+
+
+def _scan_digest(on_disk: dict) -> str:
+    """One digest of every file's path, size and mtime (in no particular order)."""
+    folders: dict[str, list] = {}
+    for rel, (size, mtime) in on_disk.items():
+        folder, _, name = rel.rpartition("/")
+        folders.setdefault(folder, []).append((name, size, mtime))
+    return _combine({folder: _folder_digest(rows) for folder, rows in folders.items()})
+
+
+def _folder_digest(rows: list) -> str:
+    rows.sort()
+    return hashlib.sha256("".join(f"{n}\0{s}\0{m}\n" for n, s, m in rows).encode(
+        "utf-8", "surrogateescape")).hexdigest()
+
+
+def _combine(digests: dict[str, str]) -> str:
+    return hashlib.sha256("".join(f"{folder}\0{digest}\n" for folder, digest in
+                                  sorted(digests.items())).encode(
+        "utf-8", "surrogateescape")).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _search_current(record: dict, out_dir: Path) -> bool:
+    """The search index's files are on disk as they were written."""
+    if not record.get("outputs"):
+        return False
+    for rel, stamp in record["outputs"].items():
+        try:
+            st = os.stat(os.path.join(out_dir, rel))
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != tuple(stamp):
+            return False
+    return True
+
+
+def _records(manifest: dict) -> list[dict]:
+    """Every record with outputs under html/ and txt/ (the search index apart)."""
+    return [*manifest["issues"].values(), *manifest["entries"].values(),
+            *([manifest["site"]] if manifest["site"] else [])]
+
+
+def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str]:
+    """Files on disk that the new edition does not have. When the disk is as the old
+    manifest says, those are what the records rendered again or gone no longer make."""
+    if not intact:
+        listed: set[str] = set()
+        for record in _records(manifest):
+            listed.update(_outputs(record))
+        return sorted(set(on_disk) - listed)
+    made = set()
+    for record in _records(manifest):
+        if isinstance(record["outputs"], dict):
+            made.update(record["outputs"])
+    gone = set()
+    for part in ("issues", "entries"):
+        for name, record in old[part].items():
+            if manifest[part].get(name, {}).get("outputs") is not record["outputs"]:
+                gone.update(_outputs(record))
+    if old["site"] and manifest["site"] is not old["site"]:
+        gone.update(_outputs(old["site"]))
+    return sorted(gone - made)
+
+
+def _outputs(record: dict) -> dict:
+    """A record's outputs, {path: [size, mtime(, sha256)]}, however they are stored."""
+    value = record["outputs"]
+    if not isinstance(value, str):
+        return value
+    out = {}
+    for row in value.split(_END)[:-1]:
+        rel, size, mtime, *rest = row.split(_SEP)
+        out[rel] = [int(size), int(mtime), *rest]
+    return out
+
+
+def _unpack_names(value) -> dict:
+    """An issue's mentions by entry: {"kind/key": [digest, number, first name]}."""
+    if not isinstance(value, str):
+        return value
+    out = {}
+    for row in value.split(_END)[:-1]:
+        entry, digest, count, first = row.split(_SEP)
+        out[entry] = [digest, int(count), first]
+    return out
+
+
+def _pack(table: dict) -> str:
+    return "".join(_SEP.join(map(str, (key, *values))) + _END for key, values in table.items())
+
+
 # --- putting it in place -----------------------------------------------------------------
 
-def _commit(out_dir: Path, staging: Path, manifest: dict, on_disk: dict) -> int:
-    """Move the staged files into place, stamp them, and remove what is no longer made."""
-    (out_dir / STATE / MANIFEST).unlink(missing_ok=True)
-    new = staging / "new"
-    moved = []
-    undo: list[tuple[Path, Path | None]] = []   # (what was put in place, the old file kept aside)
+def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
+            whole: list[str]) -> int:
+    """Move the staged files into place (the search index as a whole), take out what is
+    no longer made, and stamp what moved in. If this fails, the previous edition is
+    put back and so is its manifest."""
+    from .render.writer import move_into_place
+
+    previous = {}
+    for name in (QUICK, MANIFEST):   # a build cut short is followed by a full one
+        path = out_dir / STATE / name
+        if path.is_file():
+            previous[path] = path.read_bytes()
+            path.unlink()
     try:
-        if new.is_dir():
-            for top in TOPS:
-                if not (new / top).is_dir():
-                    continue
-                if not (out_dir / top).is_dir():
-                    (new / top).rename(out_dir / top)
-                    undo.append((out_dir / top, None))
-                    moved.extend(_relative_files(out_dir, top))
-                    continue
-                for rel in _relative_files(new, top):
-                    target = out_dir / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    kept = None
-                    if target.exists():
-                        kept = staging / "old" / rel
-                        kept.parent.mkdir(parents=True, exist_ok=True)
-                        os.replace(target, kept)
-                    undo.append((target, kept))
-                    os.replace(new / rel, target)
-                    moved.append(rel)
-    except BaseException:   # a fault halfway: put every old file back, take the new ones out
-        for target, kept in reversed(undo):
-            if kept is not None:
-                os.replace(kept, target)
-            elif target.is_dir():
-                shutil.rmtree(target)
-            else:
-                target.unlink(missing_ok=True)
+        moved = move_into_place(out_dir, staging / "new", staging / "old", remove=removed,
+                                whole=whole if (out_dir / SEARCH_INDEX[0]).is_dir()
+                                else SEARCH_INDEX[:1])
+    except BaseException:
+        for path, data in previous.items():
+            atomic_write(path, data)
         raise
-    stamps = {}
-    for rel in moved:
-        st = (out_dir / rel).stat()
-        stamps[rel] = [st.st_size, st.st_mtime_ns]
-    for record in manifest["issues"].values():
-        for rel in record["outputs"]:
-            if rel in stamps:
-                record["outputs"][rel] = stamps[rel]
-    for rel, value in manifest["site"]["outputs"].items():
-        if rel in stamps:
-            manifest["site"]["outputs"][rel] = [*stamps[rel], value[2]]
-    listed = _listed(manifest)
-    for rel in sorted(set(on_disk) - listed):
-        path = out_dir / rel
-        path.unlink(missing_ok=True)
-        _prune(path.parent, out_dir)
+    for record in _records(manifest):   # stamp what was written this time
+        if isinstance(record["outputs"], dict):
+            for rel, value in record["outputs"].items():
+                if not value or not value[0] and not value[1]:
+                    st = (out_dir / rel).stat()
+                    record["outputs"][rel] = [st.st_size, st.st_mtime_ns, *(value or [])[2:]]
+    for rel, value in manifest["search"].get("outputs", {}).items():
+        if value == [0, 0]:   # made this time
+            st = (out_dir / rel).stat()
+            manifest["search"]["outputs"][rel] = [st.st_size, st.st_mtime_ns]
     return len(moved)
 
 
-def _relative_files(root: Path, top: str) -> list[str]:
-    out = []
-    for folder, _dirs, files in os.walk(root / top):
-        rel = Path(folder).relative_to(root).as_posix()
-        out.extend(f"{rel}/{name}" for name in files)
-    return sorted(out)
-
-
-def _prune(folder: Path, out_dir: Path) -> None:
-    """Remove folders emptied by deletions, up to html/ and txt/ themselves."""
-    while folder != out_dir and folder.parent != out_dir:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
-
-
-def _load_manifest(out_dir: Path, fingerprint: str) -> dict:
-    empty = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "site": {}}
-    try:
-        data = json.loads((out_dir / STATE / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return empty
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or \
-            data.get("fingerprint") != fingerprint:
+def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -> dict:
+    """The last build's manifest (empty if there is none this build can use); it is
+    "verified" when it is the one the quick record was written with."""
+    empty = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "entries": {},
+             "site": {}, "search": {}, "registers": {}, "stat": {}}
+    data = _load_json(out_dir / STATE / MANIFEST, fingerprint, digest)
+    if not data or set(empty) - set(data):
         return empty
     return data
 
 
-def _save(state: Path, manifest: dict, fingerprint: str, read: dict) -> None:
-    """The manifest, and the data of the issues read this time; drop that of issues gone."""
+def _load_json(path: Path, fingerprint: str, digest: str | None = None) -> dict:
+    """A record of the last build, if it was made with this fingerprint (and, given a
+    digest, is exactly the file expected), else {}."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+        written = path.stat().st_mtime_ns
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or \
+            data.get("fingerprint") != fingerprint:
+        return {}
+    data["written_ns"] = written
+    data["verified"] = digest is not None and sha256(raw) == digest
+    return data
+
+
+def _save_issues(state: Path, fingerprint: str, read: dict, tei: dict) -> None:
+    """The data of the issues read this time (a cache: a torn file fails to load, and
+    the issue is simply read again)."""
     folder = state / ISSUES
     folder.mkdir(exist_ok=True)
-    for name, (digest, issue) in read.items():
-        # a cache: a torn file fails to load and the issue is simply read again
-        _write(folder / f"{name}.pickle",
-               pickle.dumps((fingerprint, digest, issue), protocol=pickle.HIGHEST_PROTOCOL))
-    for path in folder.glob("*.pickle"):
+    for name, issue in read.items():
+        _write(folder / f"{name}.pickle", pickle.dumps(
+            (fingerprint, tei["issues"][name], issue), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
+                   scan: str) -> None:
+    """The manifest and the quick record, written last; the cached data of issues gone
+    is dropped."""
+    for path in (state / ISSUES).glob("*.pickle"):
         if path.name[:-len(".pickle")] not in manifest["issues"]:
             path.unlink()
-    atomic_write(state / MANIFEST, json.dumps(manifest, sort_keys=True).encode("utf-8"))
-
-
-def _outcome(manifest: dict, rendered: int, site: bool, written: int, removed: int) -> Outcome:
-    sizes = {}
+    for record in _records(manifest):   # (what was carried over is packed already)
+        if isinstance(record["outputs"], dict):
+            record["outputs"] = _pack(record["outputs"])
     for record in manifest["issues"].values():
-        sizes.update({rel: stamp[0] for rel, stamp in record["outputs"].items()})
-    sizes.update({rel: stamp[0] for rel, stamp in manifest["site"].get("outputs", {}).items()})
-    return Outcome(
+        if isinstance(record["names"], dict):
+            record["names"] = _pack(record["names"])
+    data = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    atomic_write(state / MANIFEST, data)
+    counts = {f.name: getattr(report, f.name) for f in fields(report)
+              if f.name in ("issues", "articles", "register_entries", "html_pages",
+                            "text_files", "files", "bytes")}
+    quick = {"format": _FORMAT, "fingerprint": manifest["fingerprint"], "manifest": sha256(data),
+             "stat": manifest["stat"], "tei": tei["issues"], "registers": tei["registers"],
+             "search": manifest["search"], "scan": scan, "report": counts}
+    atomic_write(state / QUICK, json.dumps(quick, sort_keys=True,
+                                           ensure_ascii=False).encode("utf-8"))
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _report(manifest: dict, on_disk: dict, **done) -> BuildReport:
+    """What the edition holds (its pages and texts, `on_disk`), and what was done."""
+    return BuildReport(
         issues=len(manifest["issues"]),
         articles=sum(r["articles"] for r in manifest["issues"].values()),
-        register_entries=manifest["site"].get("entries", 0),
-        html_pages=sum(1 for rel in sizes if rel.endswith(".html")),
-        text_files=sum(1 for rel in sizes if rel.endswith(".txt")),
-        files=len(sizes), bytes=sum(sizes.values()),
-        rendered_issues=rendered, site_rendered=site, written=written, removed=removed)
+        register_entries=len(manifest["entries"]),
+        html_pages=sum(1 for rel in on_disk if rel.endswith(".html")),
+        text_files=sum(1 for rel in on_disk if rel.endswith(".txt")),
+        files=len(on_disk), bytes=sum(size for size, _ in on_disk.values()), **done)

@@ -5,7 +5,9 @@
    spelt the same way and searched as a phrase, so 核酸 finds exactly the
    paragraphs that contain 核酸, whatever a word segmenter would make of them.
    Queries are folded to simplified characters first (search-data.json, from
-   OpenCC), so 檢測 finds 检测. Results are paragraphs; each links to its anchor. */
+   OpenCC), so 檢測 finds 检测. Results are paragraphs; each links to its anchor.
+   The index is in shards (blocks of issues) merged into Pagefind's primary
+   bundle, which holds no pages of its own. */
 (function () {
   "use strict";
   var root = document.getElementById("search");
@@ -110,7 +112,6 @@
   async function run(query) {
     var typed = terms(query), folded = terms(fold(query));
     var f = filters(), options = { filters: f };
-    if (sortSelect.value === "date") { options.sort = { date: "asc" }; }
     if (!folded.length && !hasFilters(f)) { return { results: [], filters: {}, words: [] }; }
     var variants = [folded];
     if (typed.join(" ") !== folded.join(" ")) { variants.push(typed); }
@@ -121,7 +122,10 @@
     searches.forEach(function (s) {
       s.results.forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; results.push(r); } });
     });
-    if (searches.length > 1 && !options.sort) {
+    // a result's id is its page's name, which sorts in date order (teibuild.search.canonical.page_name)
+    if (sortSelect.value === "date") {
+      results.sort(function (a, b) { return a.id < b.id ? -1 : a.id > b.id ? 1 : 0; });
+    } else if (searches.length > 1) {
       results.sort(function (a, b) { return b.score - a.score; });
     }
     return { results: results, filters: searches[0].filters || {}, words: variants };
@@ -213,6 +217,9 @@
       });
     }
     more.hidden = current >= pending.length;
+    if (more.hidden && shown.length) {  // every result checked: the count is exact now
+      status.textContent = label("count", { n: String(shown.length) });
+    }
   }
 
   /* ---- facets ---- */
@@ -347,7 +354,10 @@
       pagefind = responses[0];
       data = responses[1];
       await pagefind.init();
-      await pagefind.filters();  // facet counts come with results only once filters are loaded
+      // the index is one Pagefind bundle per block of issues, searched as one (teibuild.search.shards)
+      await Promise.all((data.shards || []).map(function (shard) {
+        return pagefind.mergeIndex(new URL(shard + "/", bundle).href);
+      }));
     } catch (e) {
       status.textContent = label("failed");
       root.setAttribute("data-state", "unavailable");
@@ -363,6 +373,19 @@
       showMore(terms(fold(input.value)), [terms(fold(input.value)), terms(input.value)]);
     });
     await update();
+    // Facet counts need every filter of every shard; a search loads only the filters it uses,
+    // so the first results come without waiting for the rest, and the facets follow.
+    await pagefind.filters();
+    await refreshFacets();
+    root.setAttribute("data-facets", "ready");
+  }
+
+  /* The facets of the current search again, now that every filter is loaded. */
+  async function refreshFacets() {
+    var mine = generation;
+    if (!terms(input.value).length && !hasFilters(filters())) { return; }
+    var outcome = await run(input.value);
+    if (mine === generation) { renderFacets(outcome.filters); }
   }
 
   start();

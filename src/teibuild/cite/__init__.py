@@ -15,15 +15,15 @@ from lxml import etree
 from ..edition import Edition
 from ..errors import TeiBuildError
 from ..websafe import safe_url
-from .csl import XML_ID, csl_item
+from .csl import XML_ID, csl_item, issue_facts
 from .exports import to_bibtex, to_csl_json, to_ris
 from .header import header_fields
 from .lookup import find_target
 from .meta import highwire_tags, json_ld_script
 from .styles import STYLES, render
 
-__all__ = ["citation_context", "citation_fields", "cite", "download_files", "OUTPUT_FORMATS",
-           "STYLES"]
+__all__ = ["citation_context", "citation_fields", "cite", "download_files", "issue_facts",
+           "OUTPUT_FORMATS", "STYLES"]
 
 OUTPUT_FORMATS = ("text", "html", "bibtex", "ris", "csl-json")
 DOWNLOADS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
@@ -35,17 +35,18 @@ def _plain(markup: str) -> str:
 
 
 def citation_context(tree: etree._ElementTree, article_id: str | None, edition: Edition,
-                     paragraph_id: str | None = None) -> dict:
+                     paragraph_id: str | None = None, facts: dict | None = None) -> dict:
     """Everything a page needs to cite the issue, an article, or one paragraph of it.
 
     Keys: id, csl (CSL-JSON dict), html/text {style: citation}, print {"gb7714":
     citation of the printed paper}, labels
     {style: name}, bibtex, ris, csl_json, meta [(name, content)], jsonld,
     permalink, version, downloads {ext: path relative to the edition root}.
+    `facts`: see csl_item.
     """
     root_id = tree.getroot().get(XML_ID)
     target = paragraph_id or article_id or root_id
-    item = csl_item(tree, target, edition)
+    item = csl_item(tree, target, edition, facts)
     markup = {name: render(item, name, "html") for name in STYLES}
     return {
         "id": target,

@@ -117,6 +117,12 @@ def _access_date(changes: list[str], edition: Edition, issued: str | None) -> st
 
 
 def find_element(tree: etree._ElementTree, target_id: str) -> etree._Element | None:
+    """The element with this xml:id: libxml2's ID table first (parsed documents have one),
+    else a walk through the document."""
+    if target_id and not any(c.isspace() for c in target_id):  # id() splits at spaces
+        found = tree.xpath("id($id)", id=target_id)
+        if found and found[0].get(XML_ID) == target_id:
+            return found[0]
     found = tree.xpath("//*[@xml:id=$id]", id=target_id)
     return found[0] if found else None
 
@@ -165,14 +171,16 @@ def _heads(article: etree._Element) -> tuple[str, str]:
     return clean_text(main), clean_text(sub)
 
 
-def csl_item(tree: etree._ElementTree, target_id: str, edition: Edition) -> dict:
+def csl_item(tree: etree._ElementTree, target_id: str, edition: Edition,
+             facts: dict | None = None) -> dict:
     """The CSL-JSON item for an issue, an article or anything with an xml:id inside one.
 
     An article or paragraph is an `article-newspaper` titled by the article's
     main head; anything else (a photo caption, the masthead) cites the issue.
-    The permalink always points at the cited element itself.
+    The permalink always points at the cited element itself. `facts` (issue_facts of
+    the same tree and edition) saves reading the header again for every item of an issue.
     """
-    facts = issue_facts(tree, edition)
+    facts = facts or issue_facts(tree, edition)
     element = find_element(tree, target_id)
     if element is None:
         raise TeiBuildError(f"no element with xml:id {target_id!r}", path=facts["where"])

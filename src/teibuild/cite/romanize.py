@@ -47,6 +47,7 @@ def _segmenter():
     return tokenizer
 
 
+@functools.lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     """One word's syllables run together; an apostrophe before a, o, e inside it (Xi'an)."""
     syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=True)

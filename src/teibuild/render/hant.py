@@ -23,6 +23,8 @@ HANS, HANT = "zh-Hans", "zh-Hant"
 
 _TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
                   re.S)
+# _TAG without its groups, to cut a page into text, tag, text … in one go
+_SPLIT = re.compile(r"(<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.S)
 _READABLE_ATTR = re.compile(
     r"(\s(?:title|aria-label|alt|placeholder|data-label-[a-z-]+)=\")([^\"]*)(\")")
 _NO_TRANSLATE = re.compile(r"\stranslate=\"no\"")
@@ -60,58 +62,63 @@ def text_to_hant(text: str, config: str = "s2t", names: tuple[str, ...] = ()) ->
 
 def html_to_hant(html: str, config: str = "s2t") -> str:
     """Convert the text of an HTML page, leaving every tag byte-for-byte as it was."""
-    convert = converter(config).convert
-    out: list[str] = []            # tags as they are, text as None placeholders
+    pieces = _SPLIT.split(html)    # text, tag, text, tag … text
     runs: list[str | None] = []    # convertible text; None ends a phrase run
-    pos = 0
-    frozen = _Span()               # inside translate="no"
-    name = _Span()                 # inside the outermost name
-    for m in _TAG.finditer(html):
-        _add_text(html[pos:m.start()], frozen.depth, out, runs)
-        tag, closing, tag_name = m.group(0), m.group(1), (m.group(2) or "").lower()
-        attrs = m.group(3) or ""
-        if frozen.depth:
-            frozen.step(tag_name, closing)
-        elif tag_name and not closing and _NO_TRANSLATE.search(attrs):
-            frozen.open(tag_name)
-        else:
-            tag = _READABLE_ATTR.sub(lambda a: a[1] + convert(a[2]) + a[3], tag)
-        if name.depth:
-            if name.step(tag_name, closing) == 0:
-                runs.append(None)
-        elif tag_name and not closing and _NAME.search(attrs):
-            name.open(tag_name)
+    at: list[int] = []             # where each text of `runs` came from in `pieces`
+    frozen_tag, frozen = "", 0     # inside translate="no": its tag name and depth
+    name_tag, name = "", 0         # inside the outermost name
+    info = _tag_info
+    last = len(pieces) - 1
+    for k in range(0, last + 1, 2):
+        text = pieces[k]
+        if text and not frozen and not text.isspace():
+            at.append(k)
+            runs.append(text)
+        if k == last:
+            break
+        tag = pieces[k + 1]
+        tag_name, closing, no_translate, is_name, readable, inline = info(tag)
+        if frozen:
+            if tag_name == frozen_tag:
+                frozen += -1 if closing else 1
+        elif no_translate:
+            frozen_tag, frozen = tag_name, 1
+        elif readable:
+            pieces[k + 1] = _readable(tag, config)
+        if name:
+            if tag_name == name_tag:
+                name += -1 if closing else 1
+                if not name:
+                    runs.append(None)
+        elif is_name:
+            name_tag, name = tag_name, 1
             runs.append(None)
-        if tag_name not in _INLINE:
+        if not inline:
             runs.append(None)
-        out.append(tag)
-        pos = m.end()
-    _add_text(html[pos:], frozen.depth, out, runs)
-    converted = iter(c for c in _convert_runs(convert, runs) if c is not None)
-    return "".join(piece if piece is not None else next(converted) for piece in out)
+    converted = [c for c in _convert_runs(converter(config).convert, runs) if c is not None]
+    for index, text in zip(at, converted):
+        pieces[index] = text
+    return "".join(pieces)
 
 
-class _Span:
-    """Depth of one open element, counted by its tag name (enough for our own HTML)."""
-
-    def __init__(self):
-        self.tag, self.depth = "", 0
-
-    def open(self, tag: str) -> None:
-        self.tag, self.depth = tag, 1
-
-    def step(self, tag: str, closing: str) -> int:
-        if tag == self.tag:
-            self.depth += -1 if closing else 1
-        return self.depth
+@lru_cache(maxsize=65536)
+def _tag_info(tag: str) -> tuple[str, bool, bool, bool, bool, bool]:
+    """What converting needs to know of a tag: (name, closing, opens translate="no",
+    opens a name, has readable attributes, is inline). Tags repeat, so this is remembered."""
+    m = _TAG.fullmatch(tag)
+    closing, tag_name = bool(m.group(1)), (m.group(2) or "").lower()
+    attrs = m.group(3) or ""
+    opening = bool(tag_name) and not closing
+    return (tag_name, closing, opening and bool(_NO_TRANSLATE.search(attrs)),
+            opening and bool(_NAME.search(attrs)), bool(_READABLE_ATTR.search(tag)),
+            tag_name in _INLINE)
 
 
-def _add_text(text: str, frozen: int, out: list, runs: list) -> None:
-    if text and not frozen and text.strip():
-        out.append(None)
-        runs.append(text)
-    else:
-        out.append(text)
+@lru_cache(maxsize=16384)
+def _readable(tag: str, config: str) -> str:
+    """A tag with its human-readable attributes converted."""
+    convert = converter(config).convert
+    return _READABLE_ATTR.sub(lambda a: a[1] + convert(a[2]) + a[3], tag)
 
 
 def _convert_runs(convert, parts: list[str | None]) -> list[str | None]:

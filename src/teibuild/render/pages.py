@@ -78,7 +78,21 @@ class Here:
 
 @lru_cache(maxsize=4096)
 def _relpath(target: str, start: str) -> str:
-    return posixpath.relpath(target, start)
+    """posixpath.relpath for paths inside the site, without asking the OS for the cwd."""
+    if not target or target.startswith("/") or start.startswith("/"):
+        return posixpath.relpath(target, start)
+    there = posixpath.normpath(target).split("/")
+    here = [] if start == "." else posixpath.normpath(start).split("/")
+    if ".." in here or "." in here:
+        return posixpath.relpath(target, start)
+    if there == ["."]:
+        there = []
+    common = 0
+    for a, b in zip(there, here):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
 
 
 @lru_cache(maxsize=None)
@@ -94,7 +108,12 @@ def environment() -> Environment:
 def fragment(result: etree._XSLTResultTree) -> str:
     """Serialise an XSLT result as HTML (the serializer escapes every TEI string)."""
     root = result.getroot()
-    return "" if root is None else etree.tostring(root, method="html", encoding="unicode")
+    return "" if root is None else serialize(root)
+
+
+def serialize(element: etree._Element) -> str:
+    """One element of an XSLT result as HTML, without what follows it."""
+    return etree.tostring(element, method="html", encoding="unicode", with_tail=False)
 
 
 def tei_text(text: str, here: Here, issue, **context) -> Markup:

@@ -70,6 +70,26 @@ def render_text(tree: etree._ElementTree, issue: Issue, edition: Edition,
     return normalise(bytes(result).decode("utf-8"))
 
 
+def render_texts(tree: etree._ElementTree, issue: Issue,
+                 edition: Edition) -> list[tuple[Article | None, str]]:
+    """The plain text of the issue and of each of its articles (as render_text makes
+    them), from one run of tei2txt.xsl."""
+    root = transform("tei2txt.xsl", tree, part="texts").getroot()
+    rule, whole, *parts = root
+    ids = [p.get("article") for p in parts]
+    bodies = {p.get("article"): p for p in parts if ids.count(p.get("article")) == 1}
+    texts: list[tuple[Article | None, str]] = []
+    for article in (None, *issue.articles):
+        body = whole if article is None else bodies.get(article.id)
+        if body is None:  # not an article of the issue's text: rendered on its own
+            texts.append((article, render_text(tree, issue, edition, article)))
+            continue
+        header = citation_header(issue, edition, article)
+        head = f"{header}\n{rule.text}\n\n" if header else ""
+        texts.append((article, normalise(head + "".join(body.itertext()))))
+    return texts
+
+
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "\n".join(line.rstrip() for line in text.split("\n"))

@@ -1,12 +1,16 @@
-"""Putting the built site on disk all at once, or not at all.
+"""Putting built files on disk all at once, or not at all.
 
-Everything is rendered in memory first, written to a staging folder beside
-the output, and only then swapped in; a failure leaves the previous edition
-untouched and no stale page of an issue that no longer exists survives.
+Pages are rendered into a staging folder inside the output folder (the same
+file system, so every move is a rename) and moved into place only when
+everything has rendered. The moves themselves are a transaction: every file
+replaced or removed is first set aside, and if any step fails (a full disk,
+Ctrl-C, an error) each one is undone in reverse, so the previous edition is
+left exactly as it was.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,42 +25,116 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> int:
         check_relative_path(rel)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
-    keep = False
     try:
         for rel in sorted(files):
-            target = staging / "new" / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[rel])
-        keep = _swap(out_dir, staging, sorted({rel.split("/", 1)[0] for rel in files}))
+            stage(staging / "new", rel, files[rel])
+        tops = sorted({rel.split("/", 1)[0] for rel in files})
+        move_into_place(out_dir, staging / "new", staging / "old", whole=tops)
     finally:
-        if not keep:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     return len(files)
 
 
-def _swap(out_dir: Path, staging: Path, tops: list[str]) -> bool:
-    """Swap the new folders in; if any swap fails, put every old one back."""
-    swapped: list[tuple[str, bool]] = []
-    try:
-        for top in tops:
-            current = out_dir / top
-            had_old = current.exists()
-            if had_old:
-                current.rename(staging / f"old-{top}")
-            swapped.append((top, had_old))
-            (staging / "new" / top).rename(current)
-    except BaseException:
-        try:
-            for top, had_old in reversed(swapped):
-                current = out_dir / top
-                if current.exists() and not (staging / "new" / top).exists():
-                    current.rename(staging / f"undone-{top}")
-                if had_old:
-                    (staging / f"old-{top}").rename(current)
-        except OSError:
-            raise TeiBuildError(f"the build failed while swapping in the new edition and the "
-                                f"previous one could not be put back; it is in {staging}",
-                                path=str(out_dir)) from None
-        raise
-    return False
+def stage(folder: Path, rel: str, data: bytes) -> None:
+    """Write one output file under the staging `folder`; `rel` may not leave it."""
+    check_relative_path(rel)
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
+
+def move_into_place(out_dir: Path, new: Path, aside: Path, remove: list[str] = (),
+                    whole: list[str] = ()) -> list[str]:
+    """Move every file staged under `new` to the same place under `out_dir`, replace
+    the folders named in `whole` (relative paths) as a whole, and take the files in
+    `remove` out; all of it or, if anything fails, none of it.
+
+    Returns the relative paths moved in (a folder moved whole counts as one)."""
+    undo: list[tuple[Path, Path | None]] = []  # (what is now in place, where its old self is)
+    made: list[Path] = []                     # folders created on the way
+    moved: list[str] = []
+    try:
+        # the top folders of a first build, and folders replaced whole, move at once
+        for rel in sorted({*whole, *(p.name for p in new.iterdir() if p.is_dir()
+                                     and not (out_dir / p.name).exists())} if new.is_dir()
+                          else ()):
+            if (new / rel).exists():
+                _put(out_dir, new, aside, rel, undo, made)
+                moved.append(rel)
+        for rel in _files(new):
+            _put(out_dir, new, aside, rel, undo, made)
+            moved.append(rel)
+        for rel in sorted(remove):
+            target = out_dir / rel
+            if target.exists() or target.is_symlink():
+                kept = aside / "removed" / rel
+                _makedirs(kept.parent, [])
+                os.replace(target, kept)
+                undo.append((target, kept))   # undone by moving it back
+    except BaseException:
+        _undo(out_dir, undo, made)
+        raise
+    for rel in remove:   # folders emptied by removals; nothing left to undo
+        _prune((out_dir / rel).parent, out_dir)
+    return moved
+
+
+def _put(out_dir: Path, new: Path, aside: Path, rel: str, undo: list, made: list) -> None:
+    target = out_dir / rel
+    _makedirs(target.parent, made)
+    kept = None
+    if target.exists() or target.is_symlink():
+        kept = aside / rel
+        _makedirs(kept.parent, [])
+        os.replace(target, kept)
+    undo.append((target, kept))
+    os.replace(new / rel, target)
+
+
+def _undo(out_dir: Path, undo: list, made: list) -> None:
+    """Put every old file back and take every new one out, most recent first."""
+    try:
+        for target, kept in reversed(undo):
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)   # a folder moved in whole (a rename cannot replace it)
+            elif kept is None:
+                target.unlink(missing_ok=True)
+            if kept is not None:
+                os.replace(kept, target)
+        for folder in reversed(made):
+            folder.rmdir()
+    except OSError as exc:
+        raise TeiBuildError(f"the build failed while moving the new edition into place and "
+                            f"the previous one could not be put back completely ({exc})",
+                            path=str(out_dir)) from None
+
+
+def _makedirs(folder: Path, made: list[Path]) -> None:
+    """mkdir -p, remembering each folder created (parents first)."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+        made.append(path)
+
+
+def _files(root: Path) -> list[str]:
+    """Every file under `root`, relative, sorted."""
+    out = []
+    if root.is_dir():
+        for folder, _dirs, files in os.walk(root):
+            rel = Path(folder).relative_to(root).as_posix()
+            out.extend(f"{rel}/{name}" if rel != "." else name for name in files)
+    return sorted(out)
+
+
+def _prune(folder: Path, out_dir: Path) -> None:
+    """Remove folders emptied by removals, up to html/ and txt/ themselves."""
+    while folder != out_dir and folder.parent != out_dir:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

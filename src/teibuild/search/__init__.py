@@ -2,48 +2,107 @@
 
 `search_files` turns a built site held in memory into the files of its search
 index (so `tei-build build` swaps site and index into place together);
-`build_search_index` does the same for an edition already on disk.
+`build_search_index` does the same for an edition already on disk, and
+`reindex_shards` re-indexes only the shards (blocks of issues, see shards.py)
+whose issues changed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write
-from ..render.hant import text_to_hant
-from .index import BUNDLE, pagefind_files
-from .records import Record, site_records
-from .scripts import search_data
+from ..parallel import ordered_map
+from .index import BUNDLE
+from .shards import DATA_FILE, SUMMARY, common_files, issue_of_page, read_summaries, \
+    register_names, shard_files, shard_of, shard_pages, stale_shards
 
-__all__ = ["DATA_FILE", "SearchReport", "build_search_index", "search_files"]
-
-DATA_FILE = "search-data.json"
+__all__ = ["DATA_FILE", "SearchReport", "build_search_index", "common_files", "read_summaries",
+           "register_names", "reindex_shards", "search_files", "shard_files", "shard_of",
+           "shard_pages", "stale_shards"]
 
 
 @dataclass(frozen=True)
 class SearchReport:
     records: int   # paragraphs and article headings indexed
     issues: int
-    files: int     # files of the index (Pagefind bundle + search-data.json)
+    files: int     # files of the index (Pagefind bundles + search-data.json)
     bytes: int
+    shards: int = 0
 
 
-def search_files(site: Mapping[str, bytes], opencc: str = "s2t") -> tuple[dict[str, bytes], SearchReport]:
-    """The index of a built site `{'html/…': bytes}` as more files of the same site."""
-    records = site_records(site)
-    files = {f"html/{BUNDLE}/{path}": data for path, data in pagefind_files(records).items()}
-    pairs = [(r.text, r.text_hant) for r in records] + [(r.title, r.title_hant) for r in records]
-    files[f"html/{DATA_FILE}"] = search_data(_filter_values(records), _issues(records, opencc),
-                                             pairs, opencc)
-    report = SearchReport(records=len(records), issues=len({r.issue for r in records}),
-                          files=len(files), bytes=sum(map(len, files.values())))
-    return files, report
+def search_files(site: Mapping[str, bytes], opencc: str = "s2t",
+                 jobs: int | None = None) -> tuple[dict[str, bytes], SearchReport]:
+    """The index of a built site `{'html/…': bytes}` as more files of the same site.
+
+    Shards are indexed by `jobs` processes (default: one per core); the result
+    does not depend on how many.
+    """
+    names = register_names(site)
+    by_shard: dict[str, dict[str, bytes]] = {}
+    for path, data in site.items():
+        if issue := issue_of_page(path):
+            by_shard.setdefault(shard_of(issue), {})[path] = data
+    work = [(shard, pages, names, opencc) for shard, pages in sorted(by_shard.items())]
+    del by_shard
+    files: dict[str, bytes] = {}
+    for done in ordered_map(_shard, work, jobs):
+        files.update(done)
+    files.update(common_files(_summaries(files), opencc))
+    return dict(sorted(files.items())), _report(files)
+
+
+def _shard(item: tuple) -> dict[str, bytes]:
+    return shard_files(*item)
+
+
+def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = "s2t",
+                   names: Mapping[tuple[str, str], str] | None = None) -> SearchReport:
+    """Re-index `shards` of the edition in `out_dir` from its pages on disk, and the common files.
+
+    Each shard's folder is replaced as a whole; shards left without issues are
+    removed. `names`: what register_names(out_dir) gives, read again when not given.
+    The report counts the whole index, and the files rewritten outside the shards.
+    """
+    html_dir = Path(out_dir) / "html"
+    names = register_names(Path(out_dir)) if names is None else names
+    wanted = set(shards)
+    pages = {f"html/{p.relative_to(html_dir).as_posix()}": p
+             for folder in (html_dir / "issues", html_dir / "zh-Hant" / "issues")
+             for p in sorted(folder.glob("*.html"))}
+    new: dict[str, dict[str, bytes]] = {shard: {} for shard in sorted(wanted)}
+    for shard in sorted(wanted):
+        mine = {rel: path.read_bytes() for rel, path in pages.items()
+                if (issue := issue_of_page(rel)) and shard_of(issue) == shard}
+        new[shard] = shard_files(shard, mine, names, opencc)
+    summaries = read_summaries(out_dir, {shard: files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}")
+                                         for shard, files in new.items()})
+    common = common_files(summaries, opencc)
+    staging = Path(tempfile.mkdtemp(prefix=".search-", dir=html_dir))
+    try:
+        for shard, files in new.items():
+            _write(staging / shard, files, f"html/{BUNDLE}/{shard}/")
+            current = html_dir / BUNDLE / shard
+            if current.exists():
+                current.rename(staging / f"{shard}.old")
+            if files:
+                (html_dir / BUNDLE).mkdir(exist_ok=True)
+                os.replace(staging / shard, current)
+        for rel, data in common.items():
+            atomic_write(Path(out_dir) / rel, data)
+        for old in (html_dir / BUNDLE).iterdir():  # the primary bundle of another Pagefind
+            if old.is_file() and f"html/{BUNDLE}/{old.name}" not in common:
+                old.unlink()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _report(common, summaries)
 
 
 def build_search_index(site_dir: Path, opencc: str = "s2t") -> SearchReport:
@@ -72,15 +131,21 @@ def build_search_index(site_dir: Path, opencc: str = "s2t") -> SearchReport:
     return report
 
 
-def _filter_values(records: list[Record]) -> dict[str, list[str]]:
-    values: dict[str, set[str]] = {}
-    for record in records:
-        for kind, names in record.names.items():
-            values.setdefault(kind, set()).update(names)
-    return {kind: sorted(names) for kind, names in sorted(values.items())}
+def _summaries(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {rel.split("/")[2]: data for rel, data in files.items()
+            if rel.startswith(f"html/{BUNDLE}/") and rel.endswith(f"/{SUMMARY}") and rel.count("/") == 3}
 
 
-def _issues(records: list[Record], opencc: str) -> dict[str, dict[str, str]]:
-    """What the issue facet shows for each issue id, in both scripts."""
-    return {r.issue: {"label": r.issue_label, "label_hant": text_to_hant(r.issue_label, opencc),
-                      "date": r.date} for r in records}
+def _report(files: Mapping[str, bytes], summaries: Mapping[str, bytes] | None = None) -> SearchReport:
+    summaries = _summaries(files) if summaries is None else summaries
+    loaded = [json.loads(data) for data in summaries.values()]
+    return SearchReport(records=sum(s["records"] for s in loaded),
+                        issues=sum(len(s["issues"]) for s in loaded), files=len(files),
+                        bytes=sum(map(len, files.values())), shards=len(loaded))
+
+
+def _write(folder: Path, files: Mapping[str, bytes], prefix: str) -> None:
+    for rel, data in files.items():
+        target = folder / rel[len(prefix):]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)

@@ -22,10 +22,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import TeiBuildError
-from .canonical import canonical_bundle
+from .canonical import canonical_bundle, page_name
 from .records import Record
 
 BUNDLE = "pagefind"
@@ -63,6 +64,7 @@ def index_text(text: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=None)
 def han_code(char: str) -> str:
     """A character as four lower-case letters (base 26 of its code point; 26**4 > U+3134F)."""
     n = ord(char)
@@ -70,11 +72,12 @@ def han_code(char: str) -> str:
 
 
 def record_document(record: Record) -> str:
-    """One record as the HTML Pagefind reads: body to match, meta to show, filters, sort key.
+    """One record as the HTML Pagefind reads: body to match, meta to show, filters.
 
-    Meta, filter and sort values are given as attributes (`key[data-value]`):
+    Meta and filter values are given as attributes (`key[data-value]`):
     given as element text, Pagefind would also index them as words, and a
-    paragraph would match words that are only in its article's title.
+    paragraph would match words that are only in its article's title. There is
+    no sort key: results are put in date order by their names (see canonical.py).
     """
     esc = html.escape
     meta = {"title": record.title, "url": record.url, "text": record.text, "issue": record.issue_label,
@@ -83,37 +86,50 @@ def record_document(record: Record) -> str:
     filters = [("issue", record.issue), ("date", record.date)]
     filters += [(kind, name) for kind in ("person", "place", "org")
                 for name in record.names.get(kind, ())]
-    sort = [("date", f"{record.date}|{record.url}")]
     lines = [f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head><body>',
              f"<main data-pagefind-body>{esc(index_text(record.text))}</main>"]
-    for attribute, pairs in (("meta", meta.items()), ("filter", filters), ("sort", sort)):
+    for attribute, pairs in (("meta", meta.items()), ("filter", filters)):
         lines += [f'<i data-pagefind-{attribute}="{key}[data-value]" data-value="{esc(value)}"></i>'
                   for key, value in pairs if value]
     lines.append("</body></html>\n")
     return "\n".join(lines)
 
 
-def pagefind_files(records: Iterable[Record]) -> dict[str, bytes]:
-    """The Pagefind bundle for `records`, as {path inside the bundle: bytes}."""
-    binary = _pagefind_binary()
+def pagefind_files(records: Iterable[Record], shard: str = "") -> dict[str, bytes]:
+    """The Pagefind bundle for `records` (in record order), as {path inside the bundle: bytes}.
+
+    Each page is named after its place in date order (`canonical.page_name`), so
+    the search page can sort the results of several shards by date without
+    loading them.
+    """
     records = list(records)
-    with tempfile.TemporaryDirectory(prefix="tei-build-search-", dir=_scratch_dir(records)) as tmp:
+    names = [page_name(r.date, shard, n) for n, r in enumerate(records)]
+    return canonical_bundle(run_pagefind([record_document(r) for r in records], records),
+                            names)
+
+
+def run_pagefind(documents: list[str], records: list[Record] | None = None) -> dict[str, bytes]:
+    """Pagefind's own bundle for `documents` (HTML), {path inside the bundle: bytes}.
+
+    The documents are written in reverse order: on tmpfs Pagefind then numbers
+    its pages in document order already, and canonical_bundle need not renumber
+    every index chunk (the result is the same either way, only faster).
+    """
+    binary = _pagefind_binary()
+    with tempfile.TemporaryDirectory(prefix="tei-build-search-",
+                                     dir=_scratch_dir(records or [])) as tmp:
         docs, out = Path(tmp) / "records", Path(tmp) / BUNDLE
         docs.mkdir()
-        count = 0
-        for n, record in enumerate(records):
-            path = docs / f"{n // 1000:04d}" / f"{n % 1000:03d}.html"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(record_document(record), encoding="utf-8")
-            count += 1
+        width = len(str(max(len(documents) - 1, 0)))
+        for n in reversed(range(len(documents))):
+            (docs / f"{n:0{width}d}.html").write_text(documents[n], encoding="utf-8")
         run = subprocess.run([str(binary), "--site", str(docs), "--output-path", str(out),
                               "--silent"], capture_output=True, text=True, check=False)
         if run.returncode != 0 or not (out / "pagefind.js").is_file():
             problem = (run.stderr or run.stdout).strip().splitlines() or ["no search bundle written"]
             raise TeiBuildError(f"Pagefind failed: {problem[-1]}", path=str(docs))
-        return canonical_bundle({p.relative_to(out).as_posix(): p.read_bytes()
-                                 for p in sorted(out.rglob("*"))
-                                 if p.is_file() and not _UNUSED.match(p.name)})
+        return {p.relative_to(out).as_posix(): p.read_bytes()
+                for p in sorted(out.rglob("*")) if p.is_file() and not _UNUSED.match(p.name)}
 
 
 def _scratch_dir(records: list[Record]) -> str | None:

@@ -9,21 +9,26 @@ The zh-Hant page of the same issue gives each record its traditional text.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from lxml import html as lhtml
+from lxml import etree
 
 from ..errors import TeiBuildError
 
 HANT_PREFIX = "zh-Hant/"
 _ISSUE_PAGE = re.compile(r"html/issues/([^/]+)\.html\Z")
 _REGISTER_HREF = re.compile(r"(?:\.\./)*registers/(persons|places|orgs)/([^/#]+)\.html\Z")
+_REGISTER_PAGE = re.compile(r"html/registers/(persons|places|orgs)/([^/]+)\.html\Z")
+_REGISTER_H1 = re.compile(r"<main\b.*?<h1>([^<]*)</h1>", re.S)
+REGISTER_HEAD = 8192  # bytes of a register page that hold its heading (at ~1.9 KB)
 _NAME_KIND = {"persons": "person", "places": "place", "orgs": "org"}
 # page chrome inside the text: paragraph number, copy-link pilcrow, small "人/地" sub-links
 _SKIP_CLASSES = {"pnum", "plink", "subname"}
 _BLOCKS = {"div", "header", "h1", "h2", "h3", "p", "li", "aside", "figcaption"}
+
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,13 @@ class Record:
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # person/place/org → names
 
 
-def site_records(files: Mapping[str, bytes]) -> list[Record]:
-    """Every record of the built site `{path: bytes}` (paths as `html/…`), in a stable order."""
-    registers = _register_names(files)
+def site_records(files: Mapping[str, bytes],
+                 names: Mapping[tuple[str, str], str] | None = None) -> list[Record]:
+    """Every record of the built site `{path: bytes}` (paths as `html/…`), in a stable order.
+
+    `names` is what `register_names` gives; read from the site's register pages when not given.
+    """
+    registers = register_names(files) if names is None else names
     records: list[Record] = []
     for path in sorted(files):
         m = _ISSUE_PAGE.match(path)
@@ -54,7 +63,12 @@ def site_records(files: Mapping[str, bytes]) -> list[Record]:
         hant = _parse(files[hant_path], hant_path) if hant_path in files else None
         records.extend(issue_records(_parse(files[path], path), hant, m.group(1), registers,
                                      path))
-    return sorted(records, key=lambda r: (r.date, r.issue, r.url))
+    return sorted(records, key=record_order)
+
+
+def record_order(record: Record) -> tuple[str, str, str]:
+    """Results in date order: by issue date, then issue, then place in the issue."""
+    return (record.date, record.issue, record.url)
 
 
 def issue_records(page, hant_page, issue_id: str, registers: Mapping[tuple[str, str], str],
@@ -65,24 +79,29 @@ def issue_records(page, hant_page, issue_id: str, registers: Mapping[tuple[str, 
     if not heads:
         raise TeiBuildError("issue page has no heading to index", path=where)
     base = dict(issue=issue_id, issue_label=_text(heads[0]), date=(dates or [""])[0])
-    hant_by_id = {e.get("id"): e for e in hant_page.iter() if e.get("id")} \
+    hant_by_id = {e.get("id"): e for e in hant_page.xpath("//*[@id]")} \
         if hant_page is not None else {}
     labels, hant_labels = _toc_labels(page), _toc_labels(hant_page)
+    units = [(parts, anchor, article, page_label, _names(parts, registers))
+             for parts, anchor, article, page_label in _units(page)]
+    for tree in (page, hant_page):
+        if tree is not None:
+            _flatten(tree)
     records = []
-    for unit, anchor, article, page_label in _units(page):
-        text = _text(unit)
+    for parts, anchor, article, page_label, names in units:
+        text = _plain(parts)
         if not text:
             continue
-        twin = hant_by_id.get(unit.get("id")) if unit.get("id") else None
-        if twin is None and article is not None and anchor == article.get("id"):
+        if article is not None and anchor == article.get("id"):
             twin = _article_head(hant_by_id.get(anchor))
+        else:
+            twin = [hant_by_id[anchor]] if anchor in hant_by_id else None
         title_key = article.get("id") if article is not None else anchor
         records.append(Record(
             url=f"issues/{issue_id}.html#{anchor}", anchor=anchor, page=page_label,
-            title=labels.get(title_key) or _caption_title(unit, "zh-Hans"),
-            title_hant=hant_labels.get(title_key) or _caption_title(unit, "zh-Hant"),
-            text=text, text_hant=_text(twin) if twin is not None else "",
-            names=_names(unit, registers), **base))
+            title=labels.get(title_key) or _caption_title(parts[0], "zh-Hans"),
+            title_hant=hant_labels.get(title_key) or _caption_title(parts[0], "zh-Hant"),
+            text=text, text_hant=_plain(twin) if twin else "", names=names, **base))
     return records
 
 
@@ -94,7 +113,7 @@ def _toc_labels(page) -> dict[str, str]:
 
 
 def _units(page) -> Iterator[tuple]:
-    """(element, anchor, article, page label) for each article heading block and paragraph."""
+    """(elements, anchor, article, page label) for each article heading block and paragraph."""
     page_label = ""
     body = page.xpath('//div[@class="tei-text"]')
     if not body:
@@ -109,23 +128,16 @@ def _units(page) -> Iterator[tuple]:
                 yield head, el.get("id"), el, page_label
         elif el.tag == "p" and "para" in classes and el.get("id"):
             article = next((a for a in el.iterancestors("article")), None)
-            yield el, el.get("id"), article, page_label
+            yield [el], el.get("id"), article, page_label
 
 
-def _article_head(article):
-    """The article's headings and byline as one element (a detached copy), or None."""
+def _article_head(article) -> list | None:
+    """The article's headings and byline, read as one unit, or None."""
     if article is None:
         return None
     parts = [e for e in article if e.tag == "header" or
              (e.tag in ("h2", "h3", "p") and set((e.get("class") or "").split()) & {"head", "byline"})]
-    if not parts:
-        return None
-    holder = lhtml.Element("div")
-    for part in parts:
-        copy = lhtml.fromstring(lhtml.tostring(part, encoding="unicode"))
-        copy.tail = None
-        holder.append(copy)
-    return holder
+    return parts or None
 
 
 def _caption_title(unit, script: str) -> str:
@@ -133,7 +145,7 @@ def _caption_title(unit, script: str) -> str:
     return {"zh-Hans": "图片说明", "zh-Hant": "圖片說明"}[script] if in_figure else ""
 
 
-def _text(el) -> str:
+def _text(*elements) -> str:
     """Reading text: no chrome, nothing where the source broke a line, blocks kept apart."""
     out: list[str] = []
 
@@ -146,38 +158,79 @@ def _text(el) -> str:
                     out.append(" ")
             out.append(child.tail or "")
 
-    walk(el)
+    for el in elements:
+        walk(el)
+        out.append(" ")
     return " ".join("".join(out).split())
 
 
-def _names(unit, registers: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
+def _flatten(page) -> None:
+    """Make the plain text of every unit read as _text reads it, at C speed (see _plain):
+    page chrome removed (its tail kept), a space after every block."""
+    for body in page.xpath('//div[@class="tei-text"]'):
+        chrome = [el for el in body.iter() if el.get("class") and
+                  not _SKIP_CLASSES.isdisjoint(el.get("class").split())]
+        for el in chrome:
+            parent, previous, tail = el.getparent(), el.getprevious(), el.tail or ""
+            if previous is not None:
+                previous.tail = (previous.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+            parent.remove(el)
+        for el in body.iter(*_BLOCKS):
+            el.tail = " " + (el.tail or "")
+
+
+def _plain(elements) -> str:
+    """What _text gives for `elements` of a tree that _flatten has prepared."""
+    return " ".join(" ".join(etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+                             for el in elements).split())
+
+
+def _names(units, registers: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
     found: dict[str, set[str]] = {}
-    for a in unit.iter("a"):
-        if "name" not in (a.get("class") or "").split():
-            continue
-        m = _REGISTER_HREF.match(a.get("href") or "")
-        if not m:
-            continue
-        kind = _NAME_KIND[m.group(1)]
-        name = registers.get((m.group(1), m.group(2))) or _text(a)
-        found.setdefault(kind, set()).add(name)
+    for unit in units:
+        for a in unit.iter("a"):
+            if "name" not in (a.get("class") or "").split():
+                continue
+            m = _REGISTER_HREF.match(a.get("href") or "")
+            if not m:
+                continue
+            kind = _NAME_KIND[m.group(1)]
+            name = registers.get((m.group(1), m.group(2))) or _text(a)
+            found.setdefault(kind, set()).add(name)
     return {kind: tuple(sorted(names)) for kind, names in sorted(found.items())}
 
 
-def _register_names(files: Mapping[str, bytes]) -> dict[tuple[str, str], str]:
-    """(kind, key) → the name a register page is headed with (the entry's zh-Hans name)."""
+def register_names(files: Mapping[str, bytes]) -> dict[tuple[str, str], str]:
+    """(kind, key) → the name a register page is headed with (the entry's zh-Hans name).
+
+    `files` maps `html/registers/<kind>/<key>.html` to the page, or to the page's
+    first bytes: the heading is read from the start of the page (see REGISTER_HEAD)
+    rather than by parsing pages that list every mention of a name.
+    """
     names = {}
     for path in sorted(files):
-        m = re.match(r"html/registers/(persons|places|orgs)/([^/]+)\.html\Z", path)
+        m = _REGISTER_PAGE.match(path)
         if m:
-            h1 = _parse(files[path], path).xpath("//main//h1")
-            if h1:
-                names[(m.group(1), m.group(2))] = _text(h1[0])
+            head = _REGISTER_H1.search(files[path].decode("utf-8", "replace"))
+            if head:
+                names[(m.group(1), m.group(2))] = " ".join(html.unescape(head.group(1)).split())
     return names
 
 
 def _parse(data: bytes, where: str):
+    """A built page as a plain lxml tree (lxml.html's element classes cost a third of the time)."""
     try:
-        return lhtml.document_fromstring(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TeiBuildError(f"cannot read built page: {exc}", path=where) from None
+        root = etree.fromstring(data, _HTML)
+    except (ValueError, etree.XMLSyntaxError) as exc:
+        root = None
+        problem = str(exc)
+    else:
+        problem = "not an HTML page"
+    if root is None:
+        raise TeiBuildError(f"cannot read built page: {problem}", path=where)
+    return root
+
+
+_HTML = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)

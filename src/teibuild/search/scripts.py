@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from ..render.hant import converter
@@ -34,26 +34,35 @@ def opencc_fold_table() -> dict[str, str]:
     return {a: b for a, b in zip(chars, folded) if a != b}
 
 
-def fold_table(pairs: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+def fold_table(pairs: Iterable[tuple[str, str]] = (),
+               counts: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, str]:
     """OpenCC's table, corrected by how this edition's zh-Hant text renders its own text.
 
-    `pairs` are (simplified, traditional) texts of the same length. Where the
+    `pairs` are (simplified, traditional) texts of the same length (or `counts`,
+    what fold_counts makes of them). Where the
     zh-Hant pages print a character that OpenCC alone would not fold back (反覆
     for 反复: 覆 is also a simplified character), the edition's own use wins,
     so that text copied from a zh-Hant page finds its paragraph. The query as
     typed is searched as well (search.js), so 覆盖 still finds 覆盖.
     """
     table = dict(opencc_fold_table())
-    seen: dict[str, Counter] = {}
-    for hans, hant in pairs:
-        if len(hans) != len(hant):
-            continue
-        for s, t in zip(hans, hant):
-            if s != t:
-                seen.setdefault(t, Counter())[s] += 1
-    for t, counts in sorted(seen.items()):
-        table[t] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    seen = fold_counts(pairs) if counts is None else counts
+    for t, found in sorted(seen.items()):
+        table[t] = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     return table
+
+
+def fold_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, Counter]:
+    """{traditional character: {simplified character it stands for: times}} in aligned texts."""
+    aligned: Counter = Counter()
+    for hans, hant in pairs:
+        if hans != hant and len(hans) == len(hant):
+            aligned.update(zip(hans, hant))  # counted in C, character pairs alike or not
+    seen: dict[str, Counter] = {}
+    for (s, t), n in sorted(aligned.items()):
+        if s != t:
+            seen.setdefault(t, Counter())[s] += n
+    return seen
 
 
 def fold(text: str, table: dict[str, str] | None = None) -> str:
@@ -69,8 +78,11 @@ def labels_hant(values, config: str = "s2t") -> dict[str, str]:
 
 
 def search_data(filter_values: dict[str, list[str]], issues: dict[str, dict],
-                pairs: Iterable[tuple[str, str]] = (), config: str = "s2t") -> bytes:
-    """`search-data.json`: the fold table, zh-Hant labels and the issues the facets list."""
+                counts: Mapping[str, Mapping[str, int]], shards: list[str],
+                config: str = "s2t") -> bytes:
+    """`search-data.json`: the fold table, zh-Hant labels, the issues the facets list and
+    the shards the search page merges."""
     labels = [v for kind in ("person", "place", "org") for v in filter_values.get(kind, [])]
-    data = {"fold": fold_table(pairs), "hant": labels_hant(labels, config), "issues": issues}
+    data = {"fold": fold_table(counts=counts), "hant": labels_hant(labels, config),
+            "issues": issues, "shards": shards}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

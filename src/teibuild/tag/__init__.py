@@ -19,13 +19,16 @@ from lxml import etree
 from .. import TEI_NS, XML_NS, __version__
 from .registers import KINDS, Registers
 from .spans import Span, flatten, rewrap
-from .tagger import NAME_TAGS, decide, dictionary_hits, fixed_candidates
+from .tagger import NAME_TAGS, decide, dictionary_hits, fixed_candidates, name_pattern
 
 __all__ = ["KINDS", "Registers", "tag_issue", "text_units"]
 
 NS = {"t": TEI_NS}
-UNITS = ("//t:text//t:p | //t:text//t:head | //t:text//t:byline")
 RESP = "#tagger"
+_UNIT = "(self::t:p or self::t:head or self::t:byline)"
+_UNITS = etree.XPath(
+    f"//t:text//*[{_UNIT} and not(ancestor::t:fw or ancestor::t:div[@type='masthead'] "
+    f"or ancestor::t:teiHeader or ancestor::*[{_UNIT}])]", namespaces=NS)
 
 
 def issue_date(root) -> dt.date | None:
@@ -38,15 +41,7 @@ def issue_date(root) -> dt.date | None:
 
 def text_units(root) -> list[etree._Element]:
     """Headings, bylines and paragraphs outside the masthead, outermost only."""
-    units = []
-    for el in root.xpath(UNITS, namespaces=NS):
-        if el.xpath("ancestor::t:fw or ancestor::t:div[@type='masthead'] or ancestor::t:teiHeader",
-                    namespaces=NS):
-            continue
-        if any(a in units for a in el.iterancestors()):
-            continue
-        units.append(el)
-    return units
+    return _UNITS(root)
 
 
 def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
@@ -64,13 +59,16 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
     curated = {name: (tag, "register") for name, (tag, _ident) in registers.curated().items()}
 
     fixed = [fixed_candidates(f.text, date, spans) for f, spans in zip(flats, model_spans)]
-    register_hits = [dictionary_hits(f.text, curated, "register") for f in flats]
+    curated_re = name_pattern(curated) if curated else None
+    register_hits = [dictionary_hits(f.text, curated, "register", curated_re) for f in flats]
 
     # Pass 1: names found by patterns and the model anywhere in the issue …
     issue_names: dict[str, tuple[str, str]] = {}
+    first_pass = []
     for flat, regs, (pats, *rest) in zip(flats, register_hits, fixed):
         blocked = [(s, e) for s, e, _ in flat.blocks]
-        for f in decide(flat.text, [regs, pats, *rest], blocked):
+        first_pass.append(decide(flat.text, [regs, pats, *rest], blocked))
+        for f in first_pass[-1]:
             if f.tag in NAME_TAGS and f.source in ("pattern", "model"):
                 name = "".join(flat.text[f.start:f.end].split())
                 prev = issue_names.get(name)
@@ -81,13 +79,22 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
     # (the model's guesses only after every surer source has had its say).
     confident = {n: v for n, v in issue_names.items() if v[1] != "model"}
     guessed = {n: v for n, v in issue_names.items() if v[1] == "model"}
+    confident_re, guessed_re = (name_pattern(d) if d else None for d in (confident, guessed))
     counts = {tag: 0 for tag in (*NAME_TAGS, "roleName", "date")}
-    for unit, flat, regs, (pats, *rest) in zip(units, flats, register_hits, fixed):
+    mentioned: set[tuple[str, str]] = set()  # (tag, id): each entry's mentions noted once
+    roles: set[tuple[str, str]] = set()  # (person id, title), each noted once
+    for unit, flat, regs, (pats, *rest), first in zip(units, flats, register_hits, fixed, first_pass):
         blocked = [(s, e) for s, e, _ in flat.blocks]
-        sure = dictionary_hits(flat.text, confident, "issue")
-        unsure = dictionary_hits(flat.text, guessed, "issue")
+        sure = dictionary_hits(flat.text, confident, "issue", confident_re)
+        unsure = dictionary_hits(flat.text, guessed, "issue", guessed_re)
         short, guesses = rest
-        decided = decide(flat.text, [regs, pats, sure, short, unsure, guesses], blocked)
+        # names known from elsewhere that were all found here already, just as surely,
+        # cannot change the first decision: keep it rather than decide again
+        decided_here = {(f.start, f.end, f.tag): f.certain for f in first}
+        if all(decided_here.get((h.start, h.end, h.tag)) == h.certain for h in (*sure, *unsure)):
+            decided = first
+        else:
+            decided = decide(flat.text, [regs, pats, sure, short, unsure, guesses], blocked)
         out = []
         for f in decided:
             attrs = dict(f.attrs)
@@ -96,25 +103,28 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
                 attrs["ref"] = f"{reg.kind.file}#{ident}"
-                for role in f.roles:
-                    if f.tag == "persName":
-                        reg.note_role(ident, role)
-                reg.note_mention(ident, issue, when)
+                if f.tag == "persName":
+                    roles.update((ident, role) for role in f.roles)
+                mentioned.add((f.tag, ident))
                 if not f.certain:
                     attrs["cert"] = "medium"
                     attrs["resp"] = RESP
             counts[f.tag] += 1
             out.append(Span(f.start, f.end, f.tag, attrs))
-        _record_existing(flat, registers, issue, when)
+        _record_existing(flat, registers, mentioned)
         if out:
             rewrap(unit, flat, out)
+    for ident, role in sorted(roles):
+        registers["persName"].note_role(ident, role)
+    for tag, ident in sorted(mentioned):
+        registers[tag].note_mention(ident, issue, when)
     if root.xpath("//*[@resp=$r]", namespaces=NS, r=RESP) and not root.xpath(
             "//*[@xml:id='tagger']", namespaces=NS):
         _declare_tagger(root)
     return counts
 
 
-def _record_existing(flat, registers, issue, when):
+def _record_existing(flat, registers, mentioned):
     """Names already marked up (by an editor or an earlier run) count as mentions."""
     for _s, _e, el in flat.blocks:
         for name_el in el.iter(*(f"{{{TEI_NS}}}{t}" for t in NAME_TAGS)):
@@ -123,7 +133,7 @@ def _record_existing(flat, registers, issue, when):
             tag = etree.QName(name_el).localname
             reg = registers[tag]
             if file == reg.kind.file and ident in reg.entries:
-                reg.note_mention(reg.resolve(ident), issue, when)
+                mentioned.add((tag, reg.resolve(ident)))
 
 
 def _declare_tagger(root) -> None:

@@ -78,7 +78,7 @@ def resolve(month: int, day: int | None, year: int | None, issue: dt.date | None
 def find_dates(text: str, issue: dt.date | None) -> list[DateSpan]:
     """Absolute dates with @when, relative ones with what can honestly be said."""
     out: list[DateSpan] = []
-    for m in DATE_RE.finditer(text):
+    for m in DATE_RE.finditer(text) if "月" in text or "年" in text else ():
         if m.group("yo"):
             year = cn_number(m.group("yo"))
             if year and 1000 <= year <= 2999 and not _follows_digit(text, m.start()):

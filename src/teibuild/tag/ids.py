@@ -8,6 +8,7 @@ Those readings are fixed here, without touching pypinyin's global dictionaries.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
 from pypinyin import Style, lazy_pinyin
@@ -38,6 +39,10 @@ GENERIC_WORDS = sorted({
     "路", "镇", "村", "区", "市", "省", "县", "乡", "街", "大道", "广场", "公园", "酒店",
 }, key=len, reverse=True)
 _PLACE_RE = re.compile("|".join(sorted(PLACE_READINGS, key=len, reverse=True)))
+# Longest id: longer names keep a readable start and a hash of the whole name, so
+# that ids (and the file names a site derives from them) stay short and distinct.
+MAX_ID = 48
+_HASH_LEN = 8
 _TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü", "aaaaeeeeiiiioooouuuuvvvvv")
 
 
@@ -115,4 +120,7 @@ def base_id(name: str, kind: str) -> str:
         ident = "u" + "".join(f"{ord(c):x}" for c in name)[:24]
     if not (ident[0].isalpha() or ident[0] == "_"):
         ident = "n" + ident
+    if len(ident) > MAX_ID:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_HASH_LEN]
+        ident = ident[:MAX_ID - _HASH_LEN - 1].rstrip("-") + "-" + digest
     return ident

@@ -14,15 +14,25 @@ from .lexicon import SURNAMES
 
 MODEL_PATH = Path(__file__).with_name("data") / "ner.crfsuite"
 TYPES = ("PER", "LOC", "ORG")
-
-_CN_DIGITS = set("〇零一二三四五六七八九十百千万两")
 _PAD = ("^2", "^1")
+_END = ("$1", "$2")
+
+_CN_DIGITS = frozenset("〇零一二三四五六七八九十百千万两")
 SURNAME_CHARS = frozenset(n for n in SURNAMES if len(n) == 1)
 PLACE_END_CHARS = frozenset("省市县区镇乡村路街州岛山河湖江海港湾国洲")
-_END = ("$1", "$2")
+# Characters of the standard transliteration of foreign names (克林顿, 萨塔基·阿齐兹):
+# a run of them is a strong hint of a foreign person or place the corpora never show.
+TRANSLIT_CHARS = frozenset(
+    "阿埃艾爱安昂奥巴拜班邦保鲍贝本比彼毕宾波伯博布查达戴丹道德登迪蒂丁东杜敦多厄恩尔法凡菲"
+    "费芬丰佛夫弗福富盖甘冈戈哥格根贡古瓜圭哈海汉豪赫黑亨洪胡霍基吉加贾坚杰金卡凯坎康考柯科"
+    "克肯库夸奎昆拉莱赖兰朗劳勒雷蕾里利莉丽林琳卢鲁路伦罗洛玛马迈麦曼芒梅门蒙米摩莫姆穆纳奈"
+    "南内尼努诺欧帕潘庞佩彭皮珀普奇齐恰乔切琴丘萨塞赛桑瑟森沙莎什施舒斯松苏索塔泰坦汤特提廷"
+    "通图托瓦万旺威韦维温沃乌伍西希锡谢辛休雅亚扬耶伊因英尤约泽扎詹兹佐·")
 
 
 def _char_class(ch: str) -> str:
+    if ch in TRANSLIT_CHARS:
+        return "T"
     if ch.isdigit():
         return "D"
     if ch in _CN_DIGITS:
@@ -36,53 +46,72 @@ def _char_class(ch: str) -> str:
     return "P"
 
 
-def features(text: str) -> list[list[str]]:
-    """Attributes for every character of `text`: characters and bigrams in a ±2
-    window, the centred trigram, character classes, and whether a character is a
-    common surname or a common place-name ending (knowledge that generalises to
-    names the corpora never show)."""
-    chars = [*_PAD, *("_" if c.isspace() else c for c in text), *_END]
-    classes = ["B", "B", *map(_class_of, text), "E", "E"]
-    unigrams = [_unigrams(c) for c in chars]
-    bigrams = [x + y for x, y in zip(chars, chars[1:])]  # bigrams[i] = chars[i] + chars[i+1]
+@functools.lru_cache(maxsize=None)
+def _unit(c: str) -> tuple:
+    """What one character contributes, worked out once per character:
+    (itself as written in attributes, its class, its own attributes, the
+    attributes it gives as c-1 and c+1, what it tells the next character, and
+    itself in UTF-8). Attributes are UTF-8 bytes, as the CRF stores them: handing
+    it str makes it encode every attribute of every character again."""
+    if c in _PAD or c in _END:
+        written, cls = c, "B" if c in _PAD else "E"
+    else:
+        written, cls = ("_" if c.isspace() else c), _char_class(c)
+    w = written.encode("utf-8")
+    own = (b"c=" + w,) + ((b"sur",) if written in SURNAME_CHARS else ()) \
+        + ((b"loc",) if written in PLACE_END_CHARS else ())
+    return (written, cls, own, b"c-1=" + w, b"c+1=" + w,
+            (b"sur-1",) if written in SURNAME_CHARS else (), w)
+
+
+_BIGRAMS: dict[str, tuple[bytes, ...]] = {}
+_BIGRAMS_KEPT = 200_000  # distinct bigrams remembered (a few tens of MB at most)
+_CLASSES: dict[str, bytes] = {}
+
+
+def _bigram(b: str) -> tuple[bytes, ...]:
+    if len(_BIGRAMS) >= _BIGRAMS_KEPT:
+        _BIGRAMS.clear()
+    e = b.encode("utf-8")
+    t = _BIGRAMS[b] = (b"b-1=" + e, b"b+1=" + e, b"b-2=" + e, b"b+2=" + e, b"t0=" + e)
+    return t
+
+
+def _classes(k: str) -> bytes:
+    t = _CLASSES[k] = b"k=" + k.encode("ascii")
+    return t
+
+
+def features(text: str) -> list[list[bytes]]:
+    """Attributes for every character of `text`: characters in a ±1 window, bigrams
+    in a ±2 window, the centred trigram, the classes of the centred three
+    characters, and whether a character is a common surname, a place-name ending or a
+    transliteration character (knowledge that generalises to names the corpora
+    never show). Attributes are built once per character, bigram and class pattern
+    and reused: this runs on every character of every issue."""
+    u = [*map(_unit, _PAD), *map(_unit, text), *map(_unit, _END)]
+    ch = [x[0] for x in u]
+    cl = [x[1] for x in u]
+    bigram, classes = _BIGRAMS.get, _CLASSES.get
+    bi = [bigram(b) or _bigram(b) for b in map(str.__add__, ch, ch[1:])]  # bi[i]: ch[i] ch[i+1]
     out = []
-    for i in range(2, len(chars) - 2):
-        f = [*unigrams[i][0], unigrams[i - 1][1], unigrams[i + 1][2], unigrams[i - 2][3],
-             unigrams[i + 2][4], "b-1=" + bigrams[i - 1], "b+1=" + bigrams[i],
-             "b-2=" + bigrams[i - 2], "b+2=" + bigrams[i + 1], "t0=" + bigrams[i - 1] + chars[i + 1],
-             "k=" + classes[i - 1] + classes[i] + classes[i + 1]]
-        if chars[i - 1] in SURNAME_CHARS:
-            f.append("sur-1")
-        out.append(f)
+    for i in range(2, len(u) - 2):
+        prev, nxt = u[i - 1], u[i + 1]
+        k = cl[i - 1] + cl[i] + cl[i + 1]
+        out.append([*u[i][2], prev[3], nxt[4], bi[i - 1][0], bi[i][1], bi[i - 2][2], bi[i + 1][3],
+                    bi[i - 1][4] + nxt[6], classes(k) or _classes(k), *prev[5]])
     return out
-
-
-_CLASS_CACHE: dict[str, str] = {}
-
-
-def _class_of(ch: str) -> str:
-    cls = _CLASS_CACHE.get(ch)
-    if cls is None:
-        cls = _CLASS_CACHE[ch] = _char_class(ch)
-    return cls
-
-
-@functools.lru_cache(maxsize=8192)
-def _unigrams(c: str) -> tuple:
-    """The prefixed strings a character contributes: (own attributes, as c-1, c+1, c-2, c+2)."""
-    own = ["c=" + c]
-    if c in SURNAME_CHARS:
-        own.append("sur")
-    if c in PLACE_END_CHARS:
-        own.append("loc")
-    return (tuple(own), "c-1=" + c, "c+1=" + c, "c-2=" + c, "c+2=" + c)
 
 
 def spans_from_labels(labels: list[str]) -> list[tuple[int, int, str]]:
     """(start, end, type) for every B-/I- run; a stray I- starts a new entity."""
     spans = []
     start, kind = None, None
-    for i, lab in enumerate([*labels, "O"]):
+    marked = [i for i, lab in enumerate(labels) if lab != "O"]  # most characters are O
+    if not marked:
+        return spans
+    labels = labels[:marked[-1] + 1]
+    for i, lab in enumerate([*labels, "O"][marked[0]:], marked[0]):
         if lab.startswith("I-") and kind == lab[2:]:
             continue
         if kind is not None:

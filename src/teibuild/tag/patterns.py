@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .lexicon import (ADMIN_UNITS, AFTER_NAME_CHARS, AFTER_NAME_WORDS, BOUNDARY_CHARS,
                       BOUNDARY_WORDS, DETERMINERS, MEASURE_WORDS, NUMERALS, ORG_SUFFIXES,
                       ORG_WORDS, PLACE_LIST_ENDS, PLACE_SUFFIXES, ROLE_CORES, ROLE_INSTITUTIONS,
-                      SURNAMES, TRAILING_ROLES)
+                      SURNAMES, TRAILING_ROLES, COMMON_ENDINGS)
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,15 @@ def _alt(words) -> str:
 
 
 _INSTITUTION = rf"(?:[{ADMIN_UNITS}](?:{_alt(ROLE_INSTITUTIONS)})?|{_alt(ROLE_INSTITUTIONS)})"
-ROLE_RE = re.compile(rf"(?:{_INSTITUTION})?副?(?:{_alt(ROLE_CORES)})(?!会|员会)")
+ROLE_RE = re.compile(rf"(?:{_INSTITUTION})?副?(?:{_alt(ROLE_CORES)})(?!会|员会|班子|干部|小组)")
 TRAILING_RE = re.compile(rf"(?:{_alt(TRAILING_ROLES)})")
 _ORG_WORDS_RE = re.compile(_alt(ORG_WORDS))
 _LIST_END_RE = re.compile(_alt(PLACE_LIST_ENDS))
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _SPACE = " \u3000"
 
 
 def is_han(ch: str) -> bool:
-    return bool(_HAN.fullmatch(ch))
+    return len(ch) == 1 and "\u4e00" <= ch <= "\u9fff"
 
 
 def _surname_at(text: str, i: int) -> bool:
@@ -71,6 +70,8 @@ def name_at(text: str, i: int, model_ends: dict[int, int]) -> int | None:
     while run < len(text) and is_han(text[run]) and run - i <= longest:
         run += 1
     if 2 <= run - i <= longest and (run == len(text) or not is_han(text[run])):
+        if run - i == 3 and text[run - 1] in "说摄":
+            return run - 1  # 秘书长林亚说，
         return run  # delimited by punctuation: 吴强、关也彤、
     good = [i + n for n in ((4, 3) if double else (3, 2))
             if i + n <= run and (n == 2 or text[i + n - 1] not in AFTER_NAME_CHARS)
@@ -81,8 +82,9 @@ def name_at(text: str, i: int, model_ends: dict[int, int]) -> int | None:
     return good[0] if good else None
 
 
-def find_roles(text: str, orgs: list[Hit]) -> list[Hit]:
-    """Titles; a title right after an organisation (…领导小组组长) takes it in."""
+def find_roles(text: str, orgs: list[Hit], model_spans=()) -> list[Hit]:
+    """Titles; a title right after an organisation (…领导小组组长) takes it in, and so
+    does one whose institution ends a name the model found (中央军|委副主席)."""
     org_ends = {h.end: h for h in orgs}
     out = []
     for m in ROLE_RE.finditer(text):
@@ -90,6 +92,9 @@ def find_roles(text: str, orgs: list[Hit]) -> list[Hit]:
         org = org_ends.get(start)
         if org is not None:
             start = org.start
+        else:
+            start = min([s for s, e, k in model_spans
+                         if k != "PER" and s < start < e <= m.end()], default=start)
         out.append(Hit(start, m.end(), "roleName"))
     return out
 
@@ -135,6 +140,8 @@ def names_before_titles(text: str, model_starts: dict[int, int]) -> list[Hit]:
     (where the model sees a name ending there, it says where the name starts)."""
     out = []
     for m in TRAILING_RE.finditer(text):
+        if text[m.start() - 1:m.start()] == "副":
+            continue  # 副总理 is one title
         model_start = model_starts.get(m.start())
         lengths = (3, 2)
         if model_start is not None and 2 <= m.start() - model_start <= 4:
@@ -145,6 +152,10 @@ def names_before_titles(text: str, model_starts: dict[int, int]) -> list[Hit]:
                 continue
             if not all(is_han(c) for c in text[start:m.start()]):
                 continue
+            if ROLE_RE.match(text, start):
+                break  # 国家主席 is one title
+            if m.group() == "同志" and len(lengths) > 1 and is_han(text[start - 1:start]):
+                break  # 和区里同志: a form of address after a word, not after a name
             if _left_boundary(text, start) or len(lengths) == 1:
                 if m.group() == "同志":  # a form of address, not a title
                     out.append(Hit(start, m.start(), "persName"))
@@ -210,6 +221,10 @@ def _suffix_hits(text, suffixes, kind, limit, model_spans, admin_ok, stops):
         prefix = text[start:suffix_start]
         if not prefix or _counted(prefix):
             continue
+        if kind == "placeName" and ROLE_RE.match(text, suffix_start):
+            continue  # 村长, 镇长: the ending begins a title
+        if any(text.endswith(w, start, end) and len(w) > len(suffix) for w in COMMON_ENDINGS):
+            continue  # 湖北农村, 安徽省公路: a common noun, not a name ending
         if len(prefix) < min_len and not (admin_ok and prefix[-1] in ADMIN_UNITS + "委"):
             continue
         if needs == "model" and not any(s < suffix_start and e > start for s, e in covered):
@@ -237,9 +252,28 @@ def find_orgs(text: str, model_spans) -> list[Hit]:
 
 
 def find_org_words(text: str) -> list[Hit]:
-    """市委, 国务院 … (weaker than everything else: dropped where they overlap)."""
-    return [Hit(m.start(), m.end(), "orgName") for m in _ORG_WORDS_RE.finditer(text)
-            if not ROLE_RE.match(text, m.start())]  # 区委书记 stays one title
+    """市委, 国务院 … (weaker than everything else: dropped where they overlap).
+
+    区委书记 stays one title, while 新华社记者 and 国务院总理 hold the body's name.
+    中央 alone is mostly "central" (中央有关部门); it is the Party Centre for
+    certain only next to another body (中央和市委, 中央、市委)."""
+    out = []
+    for m in _ORG_WORDS_RE.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if word.endswith("委") and ROLE_RE.match(text, start):
+            continue
+        if word == "中央" and not _next_to_body(text, start, end):
+            continue
+        out.append(Hit(start, end, "orgName"))
+    return out
+
+
+def _next_to_body(text: str, start: int, end: int) -> bool:
+    """中央和市委, 市委、中央: a body's short name coordinated with another's."""
+    joins = "和、与及"
+    after = text[end:end + 1] in joins and bool(_ORG_WORDS_RE.match(text, end + 1))
+    before = start > 0 and text[start - 1] in joins and text.endswith(ORG_WORDS, 0, start - 1)
+    return after or before
 
 
 def find_place_lists(text: str, known: list[tuple[int, int]]) -> list[Hit]:

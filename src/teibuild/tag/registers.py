@@ -203,7 +203,13 @@ class Register:
 
     def note_mention(self, ident: str, issue: str, date: str) -> None:
         entry = self.entries[ident]
-        note = entry.find(f"{T}note[@type='mentions']")
+        note = next((n for n in entry.iterchildren(f"{T}note") if n.get("type") == "mentions"), None)
+        if note is not None:
+            refs = {r.get("type"): r for r in note.iterchildren(f"{T}ref")}
+            first, last = refs.get("first"), refs.get("last")
+            if first is not None and last is not None and \
+                    (_date_of(first), first.get("n") or "") <= (date, issue) <= (_date_of(last), last.get("n") or ""):
+                return  # within the mentions already recorded: nothing to change
         if note is None:
             note = etree.Element(f"{T}note")
             note.set("type", "mentions")
@@ -231,7 +237,7 @@ class Register:
 
 
 def _date_of(ref) -> str:
-    d = ref.find(f"{T}date")
+    d = next(ref.iterchildren(f"{T}date"), None)
     return (d.get("when") if d is not None else "") or ""
 
 

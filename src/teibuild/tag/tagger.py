@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from . import patterns
 from .dates import find_dates
-from .lexicon import AFTER_NAME_WORDS, BOUNDARY_WORDS
+from .lexicon import AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, GENERIC_NOUNS
 from .patterns import ROLE_RE, TRAILING_RE
 
 NAME_TAGS = ("persName", "placeName", "orgName")
@@ -25,6 +25,12 @@ _WORDS = BOUNDARY_WORDS | AFTER_NAME_WORDS
 MODEL_TAG = {"PER": "persName", "LOC": "placeName", "ORG": "orgName"}
 # (inner, outer) pairs that may nest
 NESTING = {("placeName", "orgName"), ("orgName", "roleName"), ("placeName", "roleName")}
+_ACRONYM = re.compile(r"[A-Z][A-Z&]+")
+_ADDRESS = re.compile("先生|女士|同志|夫人|小姐|老师|师傅")
+# characters that go on a sentence and seldom end a given name
+_NAME_NEVER_ENDS = frozenset("说在的了将等是也还就都又再已并对向到所系")
+_GENERIC_LENGTHS = sorted({len(w) for w in GENERIC_NOUNS}, reverse=True)
+_DETERMINERS = "".join(sorted(DETERMINERS))
 
 
 @dataclass
@@ -41,14 +47,20 @@ class Found:
         return self.source != "model"
 
 
-def dictionary_hits(text: str, names: dict[str, tuple[str, str]], source: str) -> list[Found]:
+def dictionary_hits(text: str, names: dict[str, tuple[str, str]], source: str,
+                    pattern: re.Pattern | None = None) -> list[Found]:
     """Longest-first matches of known names; names maps text → (tag, source of the name)."""
     if not names:
         return []
-    pattern = _name_pattern(tuple(sorted(names)))
+    pattern = pattern or name_pattern(names)
     return [Found(m.start(), m.end(), names[m.group()][0],
                   names[m.group()][1] if source == "issue" else source)
             for m in pattern.finditer(text)]
+
+
+def name_pattern(names) -> re.Pattern:
+    """One pattern for a dictionary's names, longest first (build it once per dictionary)."""
+    return _name_pattern(tuple(sorted(names)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -60,16 +72,59 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
 def model_hits(text: str, spans) -> list[Found]:
     out = []
     for start, end, kind in spans:
-        piece = text[start:end]
         tag = MODEL_TAG[kind]
-        if not any(patterns.is_han(c) for c in piece) or (end - start < 2 and tag != "placeName"):
+        if tag == "persName":
+            end = _person_end(text, start, end)
+        else:
+            start = _name_start(text, start, end)
+        piece = text[start:end]
+        if not any(patterns.is_han(c) for c in piece) and not (tag == "orgName" and _ACRONYM.fullmatch(piece)):
+            continue  # Latin letters only as acronyms of bodies: WTO, PATA
+        if end - start < 2 and tag != "placeName":
             continue  # single characters only as places: 中美, 中日
         if text[end - 1:end + 1] in _WORDS or (start and text[start - 1:start + 1] in _WORDS):
             continue  # the guess cuts a common word in two: 市委部|署, 郭芳带|队
-        if tag == "persName" and (ROLE_RE.search(piece) or not all(c.isalpha() or c in "·•" for c in piece)):
+        if tag != "persName" and is_generic(piece):
+            continue  # 超市, 居委会, 该医院: a kind of place or body, not a particular one
+        if tag == "persName" and (ROLE_RE.search(piece) or not all(c.isalpha() or c in "·•・‧-" for c in piece)):
             continue  # a title is never a person
         out.append(Found(start, end, tag, "model"))
     return out
+
+
+def _person_end(text: str, start: int, end: int) -> int:
+    """Where a guessed personal name really ends: before a form of address
+    (郑朝宗|先生, 谢子长|同志都) and before a word that goes on the sentence
+    (曹芬|所在, 林亚|说, 胡捷|为长江商学院…), when a name of two or more is left."""
+    m = _ADDRESS.search(text, start + 1, end)
+    if m:
+        end = m.start()
+    if end - start >= 3 and (text[end - 1] in _NAME_NEVER_ENDS or text[end - 1:end + 1] in _WORDS):
+        end -= 1
+    return end
+
+
+def _name_start(text: str, start: int, end: int) -> int:
+    """Where a guessed place or body really starts: after the verbs and particles
+    a guess sometimes takes in (传达学习贯彻|市委, 在|虹口区)."""
+    while True:
+        if end - start > 2 and text[start:start + 2] in BOUNDARY_WORDS:
+            start += 2
+        elif end - start > 1 and text[start] in BOUNDARY_CHARS:
+            start += 1
+        else:
+            return start
+
+
+def is_generic(name: str) -> bool:
+    """True if `name` is only common nouns (社区医院, 各超市), with no proper-name part."""
+    rest = name.lstrip(_DETERMINERS)
+    while rest:
+        n = next((n for n in _GENERIC_LENGTHS if rest[-n:] in GENERIC_NOUNS), None)
+        if n is None:
+            return False
+        rest = rest[:-n]
+    return True
 
 
 def candidates(text: str, issue_date: dt.date | None, model_spans, curated, issue_names) -> list[list[Found]]:
@@ -84,7 +139,7 @@ def fixed_candidates(text: str, issue_date: dt.date | None, model_spans) -> list
     model_ends = {s: e for s, e, k in model_spans if k == "PER"}
     orgs = patterns.find_orgs(text, model_spans)
     places = patterns.find_places(text, model_spans)
-    roles = patterns.find_roles(text, orgs)
+    roles = patterns.find_roles(text, orgs, model_spans)
     persons, used_roles = patterns.find_titled_persons(text, roles, model_ends)
     before_titles = patterns.names_before_titles(
         text, {e: s for s, e, k in model_spans if k == "PER"})
@@ -109,8 +164,8 @@ def decide(text: str, groups: list[list[Found]], blocked=()) -> list[Found]:
         for cand in sorted(group, key=lambda f: (-(f.end - f.start), f.start, f.tag)):
             if any(not (cand.end <= s or cand.start >= e) for s, e in blocked):
                 continue
-            if cand.source == "model":  # a guess never nests in or around anything
-                if all(cand.end <= o.start or o.end <= cand.start for o in accepted):
+            if cand.source == "model":  # a guess nests in nothing but the title it begins
+                if all(cand.end <= o.start or o.end <= cand.start or _heads(text, cand, o) for o in accepted):
                     accepted.append(cand)
             elif all(_compatible(cand, other) for other in accepted):
                 accepted.append(cand)
@@ -131,6 +186,13 @@ def decide(text: str, groups: list[list[Found]], blocked=()) -> list[Found]:
             r = roles_by_end[person.start]
             person.roles = (text[r.start:r.end],)
     return sorted(accepted, key=lambda f: (f.start, -f.end))
+
+
+def _heads(text: str, guess: Found, other: Found) -> bool:
+    """True if `guess` (a place or body) begins a title that was widened to take it in
+    (中央军|委副主席 → 中央军委副主席); 区委副书记 is a title as it stands."""
+    return other.tag == "roleName" and guess.start == other.start and guess.end < other.end \
+        and (guess.tag, other.tag) in NESTING and not ROLE_RE.fullmatch(text, other.start, other.end)
 
 
 def _compatible(a: Found, b: Found) -> bool:

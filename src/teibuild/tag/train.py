@@ -16,13 +16,15 @@ from .corpora import labels_for, split
 from .model import MODEL_PATH, features
 
 
-def train(corpus_dir: Path, out: Path, c1: float = 0.03, c2: float = 0.01,
-          iterations: int = 150, minfreq: int = 2, verbose: bool = False) -> dict:
+def train(corpus_dir: Path, out: Path, c1: float = 0.3, c2: float = 0.05,
+          iterations: int = 150, minfreq: int = 2, verbose: bool = False,
+          part: str = "train") -> dict:
     import pycrfsuite
 
+    started, cpu = time.monotonic(), time.process_time()
     data = split(corpus_dir)
     trainer = pycrfsuite.Trainer(verbose=verbose)
-    for example in data["train"]:
+    for example in data[part]:
         trainer.append(features(example[0]), labels_for(example))
     trainer.set_params({
         "c1": c1, "c2": c2, "max_iterations": iterations, "feature.minfreq": minfreq,
@@ -31,26 +33,28 @@ def train(corpus_dir: Path, out: Path, c1: float = 0.03, c2: float = 0.01,
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    started = time.monotonic()
     trainer.train(str(tmp))
     tmp.replace(out)
-    return {"sentences": len(data["train"]), "chars": sum(len(t) for t, _ in data["train"]),
-            "seconds": round(time.monotonic() - started, 1), "bytes": out.stat().st_size}
+    return {"sentences": len(data[part]), "chars": sum(len(t) for t, _ in data[part]),
+            "seconds": round(time.monotonic() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 1), "bytes": out.stat().st_size}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus_dir", type=Path)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("--c1", type=float, default=0.03)
-    parser.add_argument("--c2", type=float, default=0.01)
+    parser.add_argument("--c1", type=float, default=0.3)
+    parser.add_argument("--c2", type=float, default=0.05)
     parser.add_argument("--iterations", type=int, default=150)
     parser.add_argument("--minfreq", type=int, default=2,
                         help="drop features seen fewer times (smaller, faster model)")
     parser.add_argument("--verbose", action="store_true", help="log every iteration")
+    parser.add_argument("--part", choices=("train", "tune-train"), default="train",
+                        help="tune-train leaves out the dev split, for choosing options")
     args = parser.parse_args(argv)
     report = train(args.corpus_dir, args.out, args.c1, args.c2, args.iterations, args.minfreq,
-                   args.verbose)
+                   args.verbose, args.part)
     print(" ".join(f"{k}={v}" for k, v in report.items()))
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .guidelines import guidelines_html
 from .problem import Problem
-from .runner import expand, validate_file, validate_paths
+from .runner import expand, iter_problems, validate_file, validate_paths
 
-__all__ = ["Problem", "expand", "guidelines_html", "validate_file", "validate_paths"]
+__all__ = ["Problem", "expand", "guidelines_html", "iter_problems", "validate_file",
+           "validate_paths"]

@@ -146,7 +146,9 @@ class Grammar:
 
 
 @functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=4)
 def grammar_for(rng_path: Path, tei_all_path: Path | None) -> Grammar:
+    """Loaded once per process: a run with several invalid files pays for it once."""
     return Grammar(rng_path, tei_all_path)
 
 

@@ -1,8 +1,11 @@
 """Validate against the customisation's compiled RELAX NG (tei-newspaper.rng).
 
-The schema is loaded once per process (about 0.2 s); a valid issue then
-costs a few milliseconds.  Only when a file is invalid does diagnose.py work
-out precise, plain-words problems.
+A document is first checked the fast way: libxml2 checks the element
+structure with a grammar whose attributes are left to Python, and Python
+checks the attributes (relaxng_split explains why and how). Both are loaded
+once per process. Only when that finds something does the full schema run,
+and, when it agrees the file is invalid, diagnose.py works out precise,
+plain-words problems.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from lxml import etree
 
 from ..resources import resource_dir
 from ..xmlsafe import parse_file
-from . import messages
+from . import messages, relaxng_split, single_pass
 from .diagnose import diagnose, grammar_for
 from .problem import Problem
 from .source import Source
@@ -34,11 +37,30 @@ def _load(path: Path) -> etree.RelaxNG:
     return etree.RelaxNG(parse_file(path))
 
 
-def check(source: Source, path: Path | None = None) -> list[Problem]:
+def load_split(path: Path | None = None) -> tuple[etree.RelaxNG, dict]:
+    """(element-structure schema, attribute rules by element), once per process and path."""
+    return _load_split(Path(path or rng_path()).resolve())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_split(path: Path) -> tuple[etree.RelaxNG, dict]:
+    split = relaxng_split.split(parse_file(path).getroot())
+    return etree.RelaxNG(split.structure), split.attributes
+
+
+def check(source: Source, path: Path | None = None,
+          attributes_ok: bool | None = None) -> list[Problem]:
+    """Problems against the schema; `attributes_ok` is what single_pass.scan found
+    about the attributes, if it ran (otherwise they are checked here)."""
+    structure, attributes = load_split(path)
+    if attributes_ok is None:
+        attributes_ok = single_pass.scan(source.tree, attributes, source.data).attributes_ok
+    if attributes_ok and structure.validate(source.tree):
+        return []
     schema = load(path)
     if schema.validate(source.tree):
         return []
-    path = path or rng_path()
+    path = Path(path or rng_path())
     problems = diagnose(source, grammar_for(path, path.with_name("tei_all.rng")))
     if problems:
         return problems

@@ -1,14 +1,22 @@
-"""Validate files and folders: RELAX NG, then Schematron, then cross-document pointers."""
+"""Validate files and folders: RELAX NG, then Schematron, then cross-document pointers.
+
+Each file is parsed once; one pass of Python (single_pass) then decides its
+attributes and the Schematron rules, libxml2 its element structure, and only
+what that finds wrong goes through the full schemas for its messages. The
+schemas are loaded once per process, before the worker processes are forked,
+so they share them.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import TEI_NS
 from ..errors import TeiBuildError
 from ..parallel import ordered_map
-from . import messages, references, relaxng, schematron
+from . import messages, references, relaxng, schematron, single_pass
 from .problem import Problem
 from .source import Source
 
@@ -33,11 +41,13 @@ def validate_file(path: Path, registers_dir: Path | None = None,
         source = Source.read(path)
     except TeiBuildError as exc:
         return [_unreadable(path, exc)]
-    problems = relaxng.check(source)
     if source.tree.getroot().tag != f"{{{TEI_NS}}}TEI":
-        return problems  # not a TEI document at all: the rules below would only add noise
-    problems += schematron.check(source)
-    problems += references.check(source, registers_dir, index or references.IdIndex())
+        # not a TEI document at all: the rules below would only add noise
+        return relaxng.check(source, attributes_ok=False)
+    scan = single_pass.scan(source.tree, relaxng.load_split()[1], source.data)
+    problems = relaxng.check(source, attributes_ok=scan.attributes_ok)
+    problems += schematron.check(source, rules_ok=scan.rules_ok)
+    problems += references.check(source, registers_dir, index or references.IdIndex(), scan.external)
     return sorted(set(problems), key=lambda p: (p.line, p.column, p.rule, p.message))
 
 
@@ -45,18 +55,30 @@ def validate_paths(paths, registers_dir: Path | None = None,
                    jobs: int | None = 1) -> list[Problem]:
     """Problems of every file under `paths` (folders expand to their *.xml files),
     checked in `jobs` worker processes (None: every core); in file order."""
-    problems: list[Problem] = []
-    for found in ordered_map(_validate_in_worker, expand(paths), jobs, batch=8,
-                             initializer=_start_worker, initargs=(registers_dir,)):
-        problems.extend(found)
-    return problems
+    return [problem for found in iter_problems(expand(paths), registers_dir, jobs)
+            for problem in found]
+
+
+def iter_problems(files: list[Path], registers_dir: Path | None = None,
+                  jobs: int | None = 1) -> Iterator[list[Problem]]:
+    """The problems of each file, file by file as they are checked (for a progress bar)."""
+    _load_schemas()
+    yield from ordered_map(_validate_in_worker, files, jobs, batch=8,
+                           initializer=_start_worker, initargs=(registers_dir,))
 
 
 _worker: tuple = (None, None)  # registers folder, and the ids of the files pointed into
 
 
+def _load_schemas() -> None:
+    """What every file needs, loaded here once (workers forked later inherit it)."""
+    relaxng.load_split()
+    schematron.load()
+
+
 def _start_worker(registers_dir: Path | None) -> None:
     global _worker
+    _load_schemas()   # already loaded unless workers are spawned rather than forked
     _worker = (registers_dir, references.IdIndex())
 
 

@@ -359,15 +359,21 @@ def _report_lost_elements(grammar, custom: Customisation, odd_path):
                             path=odd_path)
 
 
-def _prune_unreachable(grammar) -> None:
-    defines = {d.get("name"): d for d in grammar.iterfind(f"{R}define")}
-    reached, todo = set(), [grammar.find(f"{R}start")]
+def reachable_defines(start, defines: dict) -> set[str]:
+    """Names of the defines that `start` reaches through refs, directly or not."""
+    reached, todo = set(), [start]
     while todo:
         for ref in todo.pop().iter(f"{R}ref"):
             name = ref.get("name")
             if name not in reached:
                 reached.add(name)
                 todo.append(defines[name])
+    return reached
+
+
+def _prune_unreachable(grammar) -> None:
+    defines = {d.get("name"): d for d in grammar.iterfind(f"{R}define")}
+    reached = reachable_defines(grammar.find(f"{R}start"), defines)
     for name, define in defines.items():
         if name not in reached:
             grammar.remove(define)

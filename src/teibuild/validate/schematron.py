@@ -1,7 +1,11 @@
 """Run the edition's ISO Schematron rules (tei-newspaper.sch) through lxml.
 
 The compiled validator is cached per process: a pre-commit hook or a parallel
-runner validates many files with one load.
+runner validates many files with one load. Most documents break no rule, and
+single_pass decides that in a fraction of the time the XSLT takes; only a
+document it does not pass is run through the Schematron, which words the
+problems. A .sch other than the one single_pass was written for (an edited
+ODD, another schema) is always run in full.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from pathlib import Path
 
 from lxml import etree, isoschematron
 
+from ..fsutil import sha256
 from ..resources import resource_dir
 from ..xmlsafe import parse_file
+from . import single_pass
 from .problem import Problem
 from .source import Source
 
@@ -25,17 +31,26 @@ def schematron_path() -> Path:
 
 def load(path: Path | None = None) -> isoschematron.Schematron:
     """The compiled rules, loaded once per process and path."""
-    return _load(Path(path or schematron_path()).resolve())
+    return _load(Path(path or schematron_path()).resolve())[0]
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: Path) -> isoschematron.Schematron:
-    return isoschematron.Schematron(parse_file(path), store_report=True)
+def _load(path: Path) -> tuple[isoschematron.Schematron, bool]:
+    """(validator, whether single_pass decides exactly these rules)."""
+    data = path.read_bytes()
+    validator = isoschematron.Schematron(parse_file(path), store_report=True)
+    return validator, sha256(data) == single_pass.RULES_SHA256
 
 
-def check(source: Source, path: Path | None = None) -> list[Problem]:
-    """One Problem per failed assertion or successful report, named after its pattern."""
-    validator = load(path)
+def check(source: Source, path: Path | None = None, rules_ok: bool | None = None) -> list[Problem]:
+    """One Problem per failed assertion or successful report, named after its pattern.
+    `rules_ok` is what single_pass.scan found, if it ran (otherwise it runs here)."""
+    validator, screened = _load(Path(path or schematron_path()).resolve())
+    if screened:
+        if rules_ok is None:
+            rules_ok = single_pass.scan(source.tree, {}).rules_ok
+        if rules_ok:
+            return []
     if validator.validate(source.tree):
         return []
     problems, pattern = [], "schematron"

@@ -1,0 +1,172 @@
+"""The index in shards: fixed blocks of issues, so that editing one issue re-indexes one block.
+
+Pagefind searches several indexes as one in the reader's browser (`mergeIndex`),
+so the edition's index is one Pagefind bundle per block of SHARD_SIZE issue
+numbers (`html/pagefind/<shard>/`), plus a primary bundle of no pages that
+carries Pagefind's runtime and into which the search page merges the shards
+listed in `search-data.json`. Blocks are fixed by issue number, not by count,
+so adding issues never moves an issue to another shard.
+
+A shard is made from its issues' built pages alone (both scripts) and the
+names of the register entries they link to. Each shard keeps a summary
+(`shard.json`: its issues, the names in its filters, the register names it
+used, its traditional → simplified character counts), from which the files
+common to all shards are made without reading any page again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..render.hant import text_to_hant
+from .canonical import empty_index
+from .index import BUNDLE, pagefind_files, run_pagefind
+from .records import HANT_PREFIX, REGISTER_HEAD, Record, register_names as _page_names, \
+    site_records
+from .scripts import fold_counts, search_data
+
+SHARD_SIZE = 50  # issues per shard: a weekly's year, a daily's two months
+SUMMARY = "shard.json"
+DATA_FILE = "search-data.json"
+_NUMBER = re.compile(r"(\d+)\Z")
+_RUNTIME = re.compile(r"(pagefind\.js|pagefind-worker\.js|wasm\.[^/]+\.pagefind)\Z")
+_ISSUE_PAGE = re.compile(rf"html/(?:{HANT_PREFIX})?issues/([^/]+)\.html\Z")
+_PLACEHOLDER = ('<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"></head><body>'
+                '<main data-pagefind-body>runtime</main></body></html>\n')
+
+
+def shard_of(issue_id: str) -> str:
+    """The shard an issue belongs to: `hongkou-1845` → `n001800` (issues 1800–1849).
+
+    An issue id without a number at its end goes to one of 256 shards by hash.
+    """
+    m = _NUMBER.search(issue_id)
+    if m:
+        return f"n{int(m.group(1)) // SHARD_SIZE * SHARD_SIZE:06d}"
+    return "x" + hashlib.sha256(issue_id.encode("utf-8")).hexdigest()[:2]
+
+
+def shard_pages(issue_id: str) -> tuple[str, str]:
+    """The pages whose text feeds the index: the issue page in each script."""
+    return f"html/issues/{issue_id}.html", f"html/{HANT_PREFIX}issues/{issue_id}.html"
+
+
+def issue_of_page(path: str) -> str | None:
+    """The issue whose text the page `path` ('html/…') holds, if it is an issue page."""
+    m = _ISSUE_PAGE.match(path)
+    return m.group(1) if m and m.group(1) != "index" else None
+
+
+def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], str]:
+    """(kind, key) → the name a filter shows for a register entry, from its page's heading.
+
+    `source` is a built site `{'html/…': bytes}` or the folder holding html/.
+    """
+    if isinstance(source, Mapping):
+        return _page_names(source)
+    heads = {}
+    folder = Path(source) / "html" / "registers"
+    for kind in ("persons", "places", "orgs"):
+        for path in sorted((folder / kind).glob("*.html")):
+            with path.open("rb") as f:
+                heads[f"html/registers/{kind}/{path.name}"] = f.read(REGISTER_HEAD)
+    return _page_names(heads)
+
+
+def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
+                opencc: str = "s2t") -> dict[str, bytes]:
+    """The files of one shard (`html/pagefind/<shard>/…`) from the issue pages of its issues.
+
+    `pages` holds both scripts' issue pages of every issue of the shard (others
+    are ignored). No issues: no files (the shard's folder goes).
+    """
+    mine = {path: data for path, data in pages.items()
+            if (issue := issue_of_page(path)) and shard_of(issue) == shard}
+    used = _Used(names)
+    return shard_bundle(shard, site_records(mine, used), used.seen, opencc)
+
+
+def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str], str | None],
+                 opencc: str = "s2t") -> dict[str, bytes]:
+    """One shard's Pagefind bundle and summary, from its records (in record order)."""
+    if not records:
+        return {}
+    prefix = f"html/{BUNDLE}/{shard}/"
+    files = {prefix + path: data for path, data in pagefind_files(records, shard).items()
+             if not _RUNTIME.match(path)}
+    files[prefix + SUMMARY] = _summary(records, used, opencc)
+    return files
+
+
+def common_files(summaries: Mapping[str, bytes], opencc: str = "s2t") -> dict[str, bytes]:
+    """Pagefind's runtime, the primary index and `search-data.json`, from every shard's summary."""
+    runtime = run_pagefind([_PLACEHOLDER])
+    files = {f"html/{BUNDLE}/{path}": data for path, data in runtime.items() if _RUNTIME.match(path)}
+    files.update({f"html/{BUNDLE}/{path}": data for path, data in empty_index(runtime).items()})
+    issues: dict[str, dict] = {}
+    values: dict[str, set[str]] = {}
+    counts: dict[str, Counter] = {}
+    for shard in sorted(summaries):
+        summary = json.loads(summaries[shard])
+        issues.update(summary["issues"])
+        for kind, names in summary["names"].items():
+            values.setdefault(kind, set()).update(names)
+        for hant, seen in summary["fold"].items():
+            counts.setdefault(hant, Counter()).update(seen)
+    filter_values = {kind: sorted(names) for kind, names in sorted(values.items())}
+    files[f"html/{DATA_FILE}"] = search_data(filter_values, issues, counts, sorted(summaries), opencc)
+    return files
+
+
+def read_summaries(out_dir: Path, replaced: Mapping[str, bytes | None] | None = None) -> dict[str, bytes]:
+    """Every shard's summary: those in `replaced` (None: the shard is gone), the rest from disk."""
+    found = {path.parent.name: path.read_bytes()
+             for path in sorted((Path(out_dir) / "html" / BUNDLE).glob(f"*/{SUMMARY}"))}
+    found.update(replaced or {})
+    return {shard: data for shard, data in sorted(found.items()) if data is not None}
+
+
+def stale_shards(summaries: Mapping[str, bytes], names: Mapping[tuple[str, str], str]) -> set[str]:
+    """Shards that show a register name which has changed since they were made."""
+    stale = set()
+    for shard, data in summaries.items():
+        for ref, name in json.loads(data)["registers"].items():
+            kind, key = ref.split("/", 1)
+            if names.get((kind, key)) != name:
+                stale.add(shard)
+                break
+    return stale
+
+
+def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str) -> bytes:
+    issues = {r.issue: {"label": r.issue_label, "label_hant": text_to_hant(r.issue_label, opencc),
+                        "date": r.date} for r in records}
+    names: dict[str, set[str]] = {}
+    for record in records:
+        for kind, found in record.names.items():
+            names.setdefault(kind, set()).update(found)
+    pairs = [(r.text, r.text_hant) for r in records] + [(r.title, r.title_hant) for r in records]
+    summary = {"issues": issues, "records": len(records),
+               "names": {kind: sorted(found) for kind, found in names.items()},
+               "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},
+               "fold": {hant: dict(seen) for hant, seen in fold_counts(pairs).items()}}
+    return json.dumps(summary, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class _Used:
+    """The register names, noting which ones the records looked up (for stale_shards)."""
+
+    def __init__(self, names: Mapping[tuple[str, str], str]):
+        self.names = names
+        self.seen: dict[tuple[str, str], str | None] = {}
+
+    def get(self, key: tuple[str, str], default=None):
+        value = self.names.get(key)
+        self.seen[key] = value
+        return default if value is None else value

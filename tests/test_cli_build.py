@@ -1,0 +1,54 @@
+"""`tei-build build` on the command line: what it says, and a progress bar only on a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from hostile.harness import EDITION, run, tei_folder
+from teibuild.cli import ProgressBars
+
+
+def build(tei, out, *options):
+    return run("build", "--tei", tei, "--out", out, "--edition", EDITION, "-j", "1", *options)
+
+
+def test_quiet_build_prints_nothing_and_a_rebuild_says_nothing_changed(tmp_path):
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    quiet = build(tei, out, "-q")
+    assert (quiet.code, quiet.stdout, quiet.stderr) == (0, "", "")
+    again = build(tei, out)
+    assert again.code == 0 and again.stderr == ""   # stderr is no terminal here: no bar
+    assert again.stdout.splitlines()[-1] == "nothing changed: no file written"
+    issue = tei / "hongkou-1845.xml"
+    issue.write_bytes(issue.read_bytes().replace("晚，区疫情".encode(), "晚，新区疫情".encode()))
+    edited = build(tei, out)
+    assert edited.stderr == ""
+    assert edited.stdout.splitlines()[-1].startswith("rendered 1 issue(s), ")
+    assert "the search index (" in edited.stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_follow_each_stage():
+    screen = Terminal()
+    bars = ProgressBars(screen)
+    for n in range(1, 4):
+        bars(n, 3, f"read hongkou-{n}.xml")
+    for n, what in enumerate(["hongkou-1", "hongkou-2", "persons/guo-fang", "search index"], 1):
+        bars(n, 4, what)
+    bars.close()
+    text = screen.getvalue()
+    assert "reading" in text and "3/3" in text
+    assert "rendering" in text and "4/4" in text and "search index" in text
+
+
+def test_no_bar_drawn_where_there_is_no_terminal():
+    screen = io.StringIO()
+    bars = ProgressBars(screen)
+    for n in range(1, 4):
+        bars(n, 3, f"hongkou-{n}")
+    bars.close()
+    assert "1/3" not in screen.getvalue() and "hongkou" not in screen.getvalue()

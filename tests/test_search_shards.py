@@ -1,0 +1,176 @@
+"""The index in shards: one Pagefind bundle per block of issues, re-indexed one block at a time."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from teibuild.edition import load_edition
+from teibuild.render.build import render_site
+from teibuild.search import (DATA_FILE, build_search_index, common_files, read_summaries,
+                             register_names, reindex_shards, search_files, shard_files, shard_of,
+                             shard_pages, stale_shards)
+from teibuild.search.canonical import _decode, _encode, _recompress, _raw
+from teibuild.search.shards import SHARD_SIZE, SUMMARY
+
+from test_search import REPO, SAMPLE, sample_tei
+
+SECOND = "hongkou-1901"  # another shard than hongkou-1845
+
+
+def two_issue_tei(folder: Path) -> Path:
+    """The sample issue and a copy of it numbered 1901 and dated a week later."""
+    sample_tei(folder)
+    text = SAMPLE.read_text(encoding="utf-8")
+    for old, new in (("hongkou-1845", SECOND), ("第1845期", "第1901期"), ('n="1845"', 'n="1901"'),
+                     ("2022-03-25", "2022-04-01")):
+        text = text.replace(old, new)
+    (folder / f"{SECOND}.xml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> dict[str, bytes]:
+    tei = two_issue_tei(tmp_path_factory.mktemp("shards") / "tei")
+    return render_site(tei, load_edition(REPO / "edition.toml"), jobs=1).files
+
+
+@pytest.fixture(scope="module")
+def indexed(site):
+    return search_files(site, jobs=1)
+
+
+def write(folder: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """The index as it is on disk: html/pagefind/ and search-data.json."""
+    html = folder / "html"
+    found = {f"html/{p.relative_to(html).as_posix()}": p.read_bytes()
+             for p in sorted((html / "pagefind").rglob("*")) if p.is_file()}
+    found[f"html/{DATA_FILE}"] = (html / DATA_FILE).read_bytes()
+    return found
+
+
+def test_shards_are_fixed_blocks_of_issue_numbers():
+    assert shard_of("hongkou-1845") == shard_of("hongkou-1849") == "n001800"
+    assert shard_of("hongkou-1850") == "n001850" != shard_of("hongkou-1849")
+    assert shard_of("hongkou-0007") == shard_of("x-7") == "n000000"
+    assert SHARD_SIZE == 50
+    odd = shard_of("hongkou-special")
+    assert re.fullmatch(r"x[0-9a-f]{2}", odd) and odd == shard_of("hongkou-special")
+    assert shard_pages("hongkou-1845") == ("html/issues/hongkou-1845.html",
+                                           "html/zh-Hant/issues/hongkou-1845.html")
+
+
+def test_each_shard_is_a_bundle_and_the_primary_bundle_holds_the_runtime(indexed):
+    files, report = indexed
+    assert report.shards == 2 and report.issues == 2
+    shards = sorted({p.split("/")[2] for p in files if p.count("/") > 3 or p.endswith(SUMMARY)})
+    assert shards == ["n001800", "n001900"]
+    for shard in shards:
+        mine = [p for p in files if p.startswith(f"html/pagefind/{shard}/")]
+        assert f"html/pagefind/{shard}/pagefind-entry.json" in mine
+        assert any("/fragment/" in p for p in mine) and any("/index/" in p for p in mine)
+        assert not any(p.endswith(("pagefind.js", ".pagefind")) for p in mine)  # runtime: once
+    entry = json.loads(files["html/pagefind/pagefind-entry.json"])
+    assert entry["languages"]["und"]["page_count"] == 0
+    assert {"html/pagefind/pagefind.js", "html/pagefind/wasm.unknown.pagefind"} <= set(files)
+    data = json.loads(files[f"html/{DATA_FILE}"])
+    assert data["shards"] == shards
+    assert data["issues"][SECOND]["date"] == "2022-04-01"
+    summary = json.loads(files[f"html/pagefind/n001900/{SUMMARY}"])
+    assert list(summary["issues"]) == [SECOND] and summary["records"] * 2 == report.records
+
+
+def test_page_names_sort_in_date_order_across_shards(indexed):
+    files, _ = indexed
+    names = []
+    for shard in ("n001900", "n001800"):  # listed in the wrong order on purpose
+        entry = json.loads(files[f"html/pagefind/{shard}/pagefind-entry.json"])
+        meta = _decode(files[f"html/pagefind/{shard}/pagefind.{entry['languages']['und']['hash']}.pf_meta"])
+        names += [page for page, _ in meta[1]]
+    urls = []
+    for name in sorted(names):
+        shard = "n001800" if "-n001800-" in name else "n001900"
+        fragment = json.loads(_raw(files[f"html/pagefind/{shard}/fragment/{name}.pf_fragment"]))
+        urls.append((fragment["meta"]["date"], fragment["meta"]["url"]))
+    assert urls[0][0] == "2022-03-25" and urls[-1][0] == "2022-04-01"
+    assert [d for d, _ in urls] == sorted(d for d, _ in urls)
+    first_issue = [u for d, u in urls if d == "2022-03-25"]
+    assert first_issue[0] == "issues/hongkou-1845.html#hongkou-1845-a01"
+
+
+def test_pagefinds_cbor_is_what_cbor2_writes_so_chunks_need_not_be_decoded(indexed):
+    files, _ = indexed
+    chunks = [data for path, data in files.items() if "/index/" in path]
+    assert chunks
+    for data in chunks:
+        assert _recompress(data) == _encode(_decode(data))
+
+
+def test_one_shard_is_made_from_its_own_issue_pages_alone(site, indexed):
+    files, _ = indexed
+    names = register_names(site)
+    pages = {p: site[p] for p in shard_pages(SECOND)}
+    alone = shard_files("n001900", pages, names)
+    assert alone == {p: d for p, d in files.items() if p.startswith("html/pagefind/n001900/")}
+    assert shard_files("n001900", {p: site[p] for p in shard_pages("hongkou-1845")}, names) == {}
+    summaries = {s: files[f"html/pagefind/{s}/{SUMMARY}"] for s in ("n001800", "n001900")}
+    assert common_files(summaries) == {p: d for p, d in files.items()
+                                       if p.count("/") == 2 or p == f"html/{DATA_FILE}"}
+
+
+def test_reindexing_an_edited_issues_shard_gives_what_a_full_index_gives(tmp_path, site):
+    edition = write(tmp_path / "ed", site)
+    build_search_index(edition)
+    before = tree(edition)
+    page = edition / "html" / "issues" / f"{SECOND}.html"
+    page.write_bytes(page.read_bytes().replace("会议以视频会议形式召开".encode(), "会议以线上形式召开".encode()))
+    reindex_shards(edition, {shard_of(SECOND)})
+    after = tree(edition)
+    assert {p: d for p, d in after.items() if "/n001800/" in p} == \
+        {p: d for p, d in before.items() if "/n001800/" in p}
+    assert {p for p in after if "/n001900/" in p} != {p for p in before if "/n001900/" in p}
+    fresh = write(tmp_path / "fresh", {**site, f"html/issues/{SECOND}.html": page.read_bytes()})
+    build_search_index(fresh)
+    assert tree(fresh) == after
+    assert not list((edition / "html").glob(".search-*"))
+
+
+def test_a_shard_whose_issues_are_gone_is_removed(tmp_path, site):
+    edition = write(tmp_path / "ed", site)
+    build_search_index(edition)
+    for rel in shard_pages(SECOND):
+        (edition / rel).unlink()
+    report = reindex_shards(edition, {shard_of(SECOND)})
+    assert not (edition / "html" / "pagefind" / "n001900").exists()
+    assert json.loads((edition / "html" / DATA_FILE).read_bytes())["shards"] == ["n001800"]
+    assert report.shards == 1 and report.issues == 1
+
+
+def test_a_renamed_register_entry_makes_the_shards_that_show_it_stale(tmp_path, site, indexed):
+    files, _ = indexed
+    edition = write(tmp_path / "ed", files)
+    names = register_names(site)
+    summaries = read_summaries(edition)
+    assert sorted(summaries) == ["n001800", "n001900"]
+    assert stale_shards(summaries, names) == set()
+    renamed = {**names, ("persons", "guo-fang"): "郭 芳"}
+    assert stale_shards(summaries, renamed) == {"n001800", "n001900"}
+    unused = {**names, ("persons", "nobody-here"): "某人"}
+    assert stale_shards(summaries, unused) == set()
+    assert register_names(write(tmp_path / "site", site)) == names  # from the pages on disk
+    assert names[("persons", "guo-fang")] == "郭芳"
+
+
+def test_the_index_is_the_same_whatever_the_number_of_jobs(site, indexed):
+    assert search_files(site, jobs=2)[0] == indexed[0]

@@ -1,0 +1,92 @@
+"""News-language patterns and the rules that filter the model's guesses.
+
+Model spans are given by hand here, so these tests do not depend on the trained model.
+"""
+
+import json
+
+from teibuild.tag.corpora import split
+from teibuild.tag.patterns import find_org_words, find_places
+from teibuild.tag.tagger import candidates, decide, model_hits
+
+
+def tagged(text, model_spans):
+    return [(text[f.start:f.end], f.tag, f.source)
+            for f in decide(text, candidates(text, None, model_spans, {}, {}))]
+
+
+def test_central_alone_is_an_adjective_next_to_another_body_the_party_centre():
+    def words(text):
+        return [text[h.start:h.end] for h in find_org_words(text)]
+
+    assert words("按照中央和市委部署要求") == ["中央", "市委"]
+    assert words("高度统一到中央、市委的部署") == ["中央", "市委"]
+    assert words("中央有关部门负责人") == []
+    assert words("中央十分重视") == []
+    assert words("市委领导和中央") == []
+
+
+def test_a_body_in_a_byline_title_is_named_but_a_district_committee_title_stays_whole():
+    text = "新华社记者陈雁报道：区委书记郭芳"
+    found = tagged(text, [(5, 7, "PER")])
+    assert ("新华社", "orgName", "short form") in found
+    assert ("新华社记者", "roleName", "pattern") in found
+    assert ("区委书记", "roleName", "pattern") in found
+    assert not any(t == "区委" for t, _, _ in found)
+
+
+def test_a_title_widens_to_take_in_the_body_the_model_found():
+    text = "中央军委副主席张震出席"
+    found = tagged(text, [(0, 4, "ORG"), (7, 9, "PER")])
+    assert ("中央军委副主席", "roleName", "pattern") in found
+    assert ("中央军委", "orgName", "model") in found       # nested in the title
+    assert ("张震", "persName", "pattern") in found
+
+
+def test_a_deputy_title_is_not_a_name_before_a_title():
+    text = "德意志联邦共和国副总理兼外交部长"
+    found = tagged(text, [(0, 8, "LOC")])
+    assert ("德意志联邦共和国", "placeName", "model") in found
+    assert not any(tag == "persName" for _, tag, _ in found)
+
+
+def test_common_nouns_and_titles_are_not_place_endings():
+    def places(text, spans):
+        return [text[h.start:h.end] for h in find_places(text, spans)]
+
+    assert places("他出生在湖北农村一个家庭", [(3, 7, "LOC")]) == []
+    assert places("一张安徽省公路运输客票", [(2, 7, "LOC")]) == []
+    assert places("邢台市希望儿童村村长曹春生", [(0, 8, "LOC")]) == ["邢台市希望儿童村"]
+    assert places("来到四川北路看望", [(2, 6, "LOC")]) == ["四川北路"]
+
+
+def test_guessed_persons_end_before_forms_of_address_and_the_words_after_a_name():
+    text = "郑朝宗先生指出，曹芬所在报社，林亚说"
+    spans = [(0, 5, "PER"), (8, 11, "PER"), (15, 18, "PER")]
+    assert [(text[f.start:f.end], f.tag) for f in model_hits(text, spans)] == [
+        ("郑朝宗", "persName"), ("曹芬", "persName"), ("林亚", "persName")]
+    text = "厉有为出席"           # a name ending in 为 is left whole
+    assert [text[f.start:f.end] for f in model_hits(text, [(0, 3, "PER")])] == ["厉有为"]
+
+
+def test_acronyms_of_bodies_are_kept_other_latin_guesses_are_not():
+    text = "加入PATA，会见Smith"
+    found = model_hits(text, [(2, 6, "ORG"), (9, 14, "PER")])
+    assert [(text[f.start:f.end], f.tag) for f in found] == [("PATA", "orgName")]
+
+
+def test_dev_split_is_carved_from_training_and_held_out_data_stays_apart(tmp_path):
+    def doc(i):
+        return json.dumps({"text": f"第{i}句。", "entity_list": []}, ensure_ascii=False)
+
+    (tmp_path / "boson-train.jsonl").write_text("\n".join(doc(i) for i in range(20)), encoding="utf-8")
+    (tmp_path / "msra-test.jsonl").write_text("\n".join(doc(100 + i) for i in range(20)),
+                                             encoding="utf-8")
+    (tmp_path / "cluener-dev.jsonl").write_text(doc(999), encoding="utf-8")
+    (tmp_path / "pd1998-dev.bio").write_text("北 B-LOC\n京 I-LOC\n", encoding="utf-8")
+    data = split(tmp_path)
+    texts = {k: [t for t, _ in v] for k, v in data.items()}
+    assert sorted(texts["train"]) == sorted(texts["tune-train"] + texts["msra-dev"] + texts["boson-dev"])
+    held_out = texts["msra-heldout"] + texts["boson-heldout"]
+    assert len(held_out) == 4 + 2 and not set(held_out) & set(texts["train"])
+    assert len(texts["msra-dev"]) == 4 and len(texts["boson-dev"]) == 2
