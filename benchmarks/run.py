@@ -44,6 +44,16 @@ REFERENCE_MS = {"html": 76.0, "text": 23.0, "validate": 12.0}
 
 # --- running and measuring one command ---------------------------------------------------
 
+def _max_rss_mb(report: Path) -> float | None:
+    """The maximum resident set size GNU time wrote (in KB), in MB."""
+    try:
+        return round(int(report.read_text().split()[-1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        report.unlink(missing_ok=True)
+
+
 def _tree_memory(root: int) -> tuple[int, int]:
     """Memory of a process and all its descendants, in bytes: (RSS, PSS) summed.
 
@@ -76,7 +86,11 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.Popen(TEI_BUILD + args, cwd=cwd, stdout=subprocess.PIPE,
+    # GNU time reports this command's own largest process (getrusage(RUSAGE_CHILDREN)
+    # would give the largest of every command run so far)
+    timer = ["/usr/bin/time", "-f", "%M", "-o", str(cwd / ".maxrss")] \
+        if Path("/usr/bin/time").is_file() else []
+    proc = subprocess.Popen(timer + TEI_BUILD + args, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     peak = [0, 0]
     stop = threading.Event()
@@ -100,7 +114,7 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
         + (" …" if len(args) > 8 else ""),
         "wall_s": round(wall, 2),
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
-        "max_process_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "max_process_rss_mb": _max_rss_mb(cwd / ".maxrss") if timer else None,
         "peak_tree_rss_mb": round(peak[0] / 2**20, 1),
         "peak_tree_pss_mb": round(peak[1] / 2**20, 1),
         "load_before": round(load, 2),
@@ -109,7 +123,7 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     }
     print(f"{label:>22}: {result['wall_s']:7.2f} s wall {result['cpu_s']:7.2f} s CPU "
           f"memory {result['peak_tree_pss_mb']:7.1f} MB PSS, {result['peak_tree_rss_mb']:.1f} "
-          f"MB RSS summed, largest process {result['max_process_rss_mb']:.1f} MB; "
+          f"MB RSS summed, largest process {result['max_process_rss_mb']} MB; "
           f"load {load:.2f}", flush=True)
     return result
 
