@@ -27,6 +27,13 @@ def test_quiet_build_prints_nothing_and_a_rebuild_says_nothing_changed(tmp_path)
     assert "the search index (" in edited.stdout
 
 
+def test_a_first_build_counts_every_file_it_writes(tmp_path):
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    first = build(tei, out)
+    made = [p for p in out.rglob("*") if p.is_file() and ".tei-build" not in p.parts]
+    assert f"; {len(made)} file(s) written, 0 removed" in first.stdout.splitlines()[-1]
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -889,8 +889,9 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
         if path.is_file():
             previous[path] = path.read_bytes()
             path.unlink()
+    written = sum(len(files) for _, _, files in os.walk(staging / "new"))
     try:
-        moved = move_into_place(out_dir, staging / "new", staging / "old", remove=removed,
+        move_into_place(out_dir, staging / "new", staging / "old", remove=removed,
                                 whole=whole if (out_dir / SEARCH_INDEX[0]).is_dir()
                                 else SEARCH_INDEX[:1])
     except BaseException:
@@ -907,7 +908,7 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
         if value == [0, 0]:   # made this time
             st = (out_dir / rel).stat()
             manifest["search"]["outputs"][rel] = [st.st_size, st.st_mtime_ns]
-    return len(moved)
+    return written
 
 
 def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -> dict:
