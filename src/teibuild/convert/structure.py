@@ -200,9 +200,8 @@ def _attach_notices(page: Page, notices: list[tuple[int, Block]]) -> None:
     cut = [a for a in articles if a.cut_off]
     unattached: list[tuple[int, Block]] = []
     for position, notice in notices:
-        direction = notice.text.strip().lstrip("（(【[")[:1]
         candidates = [a for a in cut if not a.notices] or cut
-        if direction not in ("下", "转") or not candidates:
+        if continues_from(notice.text) or not candidates:
             unattached.append((position, notice))     # kept where it was printed
             continue
         line = notice.first_line
@@ -214,7 +213,7 @@ def _attach_notices(page: Page, notices: list[tuple[int, Block]]) -> None:
         target.continued_on = notice.notice_page
     for position, notice in reversed(unattached):
         page.items.insert(position, notice)
-    pages = {n.notice_page for _, n in notices if n.text.strip().lstrip("（(【[")[:1] in "下转"}
+    pages = {n.notice_page for _, n in notices if not continues_from(n.text)}
     for article in cut:
         if article.continued_on is None and len(pages) == 1:
             article.continued_on = next(iter(pages))

@@ -96,7 +96,7 @@ class IssueWriter:
         article_no = 0
         figure_no = 0
         masthead_no = 0
-        continuations: dict[str, list[tuple[etree._Element, str]]] = {}
+        continuations: dict[str, list[tuple[etree._Element, str, int]]] = {}
         written: dict[int, list[tuple[object, etree._Element]]] = {}   # page -> items as written
         for page in pages:
             sub(body, "pb", n=page.number, xml_id=f"{self.issue_id}-pb{page.number}")
@@ -108,7 +108,7 @@ class IssueWriter:
                     body.append(div)
                     if item.continued_on:
                         continuations.setdefault(item.continued_on, []).append(
-                            (div, item.notice_cert or "low"))
+                            (div, item.notice_cert or "low", page.number))
                 elif item.kind == "caption":
                     figure_no += 1
                     div = self.figure(item, figure_no)
@@ -124,13 +124,12 @@ class IssueWriter:
         # continuations on transcribed pages: link each cut report to the report it goes on in
         for target_page in sorted(continuations, key=_page_key):
             if _page_key(target_page) in written:
-                for div, _cert in continuations.pop(target_page):
-                    self.link_continuation(div, written[_page_key(target_page)],
-                                           _page_of(div, written))
+                for div, _cert, from_page in continuations.pop(target_page):
+                    self.link_continuation(div, written[_page_key(target_page)], from_page)
         # continuations on pages not in the source: a page break and a gap, so links resolve
         for target_page in sorted(continuations, key=_page_key):
             sub(body, "pb", n=target_page, xml_id=f"{self.issue_id}-pb{target_page}")
-            for div, cert in continuations[target_page]:
+            for div, cert, _from_page in continuations[target_page]:
                 article_no += 1
                 cont_id = f"{self.issue_id}-a{article_no:02d}"
                 div.set("part", "M" if div.get("part") in ("F", "M") else "I")
@@ -143,7 +142,7 @@ class IssueWriter:
                 _point_notices(div, f"#{cont_id}")
 
     def link_continuation(self, div: etree._Element, items: list[tuple[object, etree._Element]],
-                          from_page: int | None) -> None:
+                          from_page: int) -> None:
         """Join a cut report to where it goes on, on a page the source transcribes: the report
         right after a 上接 notice naming this report's page, else the first report there with
         neither heading nor byline. With neither, the notice is kept as printed text only."""
@@ -162,9 +161,9 @@ class IssueWriter:
                            if isinstance(item, Article) and not item.heads and item.byline is None
                            and element.get("prev") is None and element is not div), None)
         if target is None:
-            for ref in div.iter(T + "ref"):
-                if ref.get("type") == "continuation":
-                    _unwrap(ref)
+            for fw in div.iter(T + "fw"):
+                if fw.get("type") == "continuation":
+                    etree.strip_tags(fw, T + "ref")
             return
         div.set("part", "M" if div.get("part") in ("F", "M") else "I")
         div.set("next", f"#{target.get(XML_ID)}")
@@ -447,35 +446,8 @@ def _descendant_slots(node: etree._Element):
     yield node, "tail"
 
 
-def _page_of(div: etree._Element, written: dict[int, list[tuple[object, etree._Element]]]) -> int | None:
-    return next((page for page, items in written.items()
-                 if any(element is div for _, element in items)), None)
-
-
 def _point_notices(div: etree._Element, target: str) -> None:
     for ref in div.iter(T + "ref"):
         if ref.get("type") == "continuation":
             ref.set("target", target)
 
-
-def _unwrap(element: etree._Element) -> None:
-    """Replace an element by its content (text, children and tail kept in place)."""
-    parent = element.getparent()
-    position = parent.index(element)
-    text = element.text or ""
-    if position:
-        before = parent[position - 1]
-        before.tail = (before.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    for offset, child in enumerate(list(element)):
-        parent.insert(position + offset, child)
-    last = parent[position + len(element) - 1] if len(element) else None
-    tail = element.tail or ""
-    parent.remove(element)
-    if last is not None:
-        last.tail = (last.tail or "") + tail
-    elif position:
-        parent[position - 1].tail = (parent[position - 1].tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
