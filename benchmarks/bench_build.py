@@ -46,18 +46,24 @@ def transcribed_pages(issue) -> int:
     return max(1, len({a.page for a in issue.articles if not a.placeholder}))
 
 
+def sample_issues(tei: Path, sample: int) -> tuple[list[Path], list]:
+    """`sample` issue files spread evenly over the folder, and their issues as read."""
+    from teibuild.render.site import issue_files, read_issue
+
+    paths = issue_files(tei)
+    chosen = paths[::max(1, len(paths) // sample)][:sample]
+    return chosen, [read_issue(p) for p in chosen]
+
+
 def per_page(tei: Path, edition_file: Path, sample: int) -> dict:
     import importlib
 
     from teibuild.edition import load_edition
     from teibuild.render import build
-    from teibuild.render.site import issue_files, read_issue
+    from teibuild.render.site import read_issue
 
     edition = load_edition(edition_file)
-    paths = issue_files(tei)
-    step = max(1, len(paths) // sample)
-    chosen = paths[::step][:sample]
-    issues = [read_issue(p) for p in chosen]
+    chosen, issues = sample_issues(tei, sample)
     for issue in issues:  # warm: compiled stylesheets, templates, citation shapes
         build._render_issue(issue, None, None, edition)
     pages = sum(transcribed_pages(i) for i in issues)

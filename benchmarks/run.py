@@ -172,16 +172,14 @@ def check_edit(before: dict, after: dict, out: Path, issue: str, words: str) -> 
 # --- per-issue costs, in one process ---------------------------------------------------------
 
 def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
+    from benchmarks.bench_build import sample_issues, transcribed_pages
     from teibuild.edition import load_edition
     from teibuild.render.build import _render_issue
-    from teibuild.render.site import issue_files, read_issue
+    from teibuild.render.site import read_issue
     from teibuild.validate import references, relaxng, schematron, validate_file
 
     edition = load_edition(edition_file)
-    paths = issue_files(tei)
-    step = max(1, len(paths) // sample)
-    chosen = paths[::step][:sample]
-    issues = [read_issue(p) for p in chosen]
+    chosen, issues = sample_issues(tei, sample)
     _render_issue(issues[0], None, None, edition)  # compile stylesheets, load templates
     relaxng.load()
     relaxng.load_split()    # what validate checks structure with; the full grammar words problems
@@ -196,7 +194,7 @@ def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
         return statistics.median(times), sum(times) / len(times)
 
     # pages transcribed (a page only referred to, a placeholder, is no work)
-    pages = [max(1, len({a.page for a in i.articles if not a.placeholder})) for i in issues]
+    pages = [transcribed_pages(i) for i in issues]
     read = cpu_ms(read_issue, chosen)
     render = cpu_ms(lambda i: _render_issue(i, None, None, edition), issues)
     index = references.IdIndex()
