@@ -91,7 +91,7 @@ def is_caption_start(text: str) -> bool:
 
 
 #: sentence punctuation: a line that has it is running prose, whatever words it holds
-PROSE_PUNCTUATION = re.compile(r"[，。；！？、“”‘’]")
+PROSE_PUNCTUATION = re.compile(r"[，。；！？“”]")   # not 、: 每周二、五出版
 
 
 def masthead_strength(text: str) -> int:
