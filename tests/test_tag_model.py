@@ -14,12 +14,17 @@ def test_features_cover_every_character_and_see_across_line_ends():
 
 
 def test_labels_and_spans_round_trip():
-    example = ("区委书记郭芳来到北外滩街道", [(4, 6, "PER"), (8, 13, "LOC")])
+    example = ("区委书记郭芳来到北外滩街道，美方", [(4, 6, "PER"), (8, 13, "LOC"), (14, 15, "LOC")])
     labels = labels_for(example)
-    assert labels[4:6] == ["B-PER", "I-PER"]
+    assert labels[4:6] == ["B-PER", "E-PER"]
+    assert labels[8:15] == ["B-LOC", "I-LOC", "I-LOC", "I-LOC", "E-LOC", "O", "S-LOC"]
     assert spans_from_labels(labels) == example[1]
+    # BIO, as People's Daily is written, and stray continuations
     assert spans_from_labels(["I-PER", "I-PER", "O", "B-LOC", "I-ORG"]) == [
         (0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]
+    # an E- closes: what follows opens anew; S- stands alone; a stray E- is one character
+    assert spans_from_labels(["B-PER", "E-PER", "I-PER", "S-LOC", "S-LOC", "E-ORG"]) == [
+        (0, 2, "PER"), (2, 3, "PER"), (3, 4, "LOC"), (4, 5, "LOC"), (5, 6, "ORG")]
 
 
 def test_long_documents_split_only_between_entities():
@@ -67,3 +72,23 @@ def test_a_guess_made_only_of_common_nouns_is_not_a_name():
     text = "居民到超市和联华超市采购"
     spans = [(3, 5, "LOC"), (6, 10, "ORG")]   # as if the model had marked both
     assert [(text[f.start:f.end], f.tag) for f in model_hits(text, spans)] == [("联华超市", "orgName")]
+
+
+def test_a_guess_that_runs_across_a_clause_end_is_not_a_name_nor_part_of_a_title():
+    from teibuild.tag.tagger import fixed_candidates
+
+    text = "传达市委常委会会议精神。区人大常委会主任朱勤皓"
+    spans = [(2, 16, "ORG")]   # as if the model had joined two clauses into one body
+    found = decide(text, fixed_candidates(text, None, spans))
+    got = [(text[f.start:f.end], f.tag) for f in found]
+    assert ("区人大常委会主任", "roleName") in got
+    assert not any("。" in name for name, _ in got)
+
+
+def test_a_guess_the_dictionary_knows_as_a_name_is_not_cut_after_a_verb():
+    from teibuild.tag.tagger import model_hits
+
+    text = "欢迎联合国代表，在虹口区"
+    spans = [(2, 5, "ORG"), (8, 12, "LOC")]   # 联合 is also a verb that may precede a name
+    assert [(text[f.start:f.end], f.tag) for f in model_hits(text, spans)] == [
+        ("联合国", "orgName"), ("虹口区", "placeName")]

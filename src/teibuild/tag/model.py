@@ -1,6 +1,6 @@
 """The character CRF that finds names the registers and patterns do not know.
 
-Chinese has no spaces, so the model labels characters (BIO over PER, LOC, ORG)
+Chinese has no spaces, so the model labels characters (BIOES over PER, LOC, ORG)
 from a small window of characters and character classes. The same feature
 function serves training and tagging, so the two can never drift apart.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from . import words
 from .lexicon import SURNAMES
 
 MODEL_PATH = Path(__file__).with_name("data") / "ner.crfsuite"
@@ -87,8 +88,9 @@ def features(text: str) -> list[list[bytes]]:
     in a ±2 window, the centred trigram, the classes of the centred three
     characters, and whether a character is a common surname, a place-name ending or a
     transliteration character (knowledge that generalises to names the corpora
-    never show). Attributes are built once per character, bigram and class pattern
-    and reused: this runs on every character of every issue."""
+    never show), and the dictionary words around it (`words.attributes`).
+    Attributes are built once per character, bigram and class pattern and reused:
+    this runs on every character of every issue."""
     u = [*map(_unit, _PAD), *map(_unit, text), *map(_unit, _END)]
     ch = [x[0] for x in u]
     cl = [x[1] for x in u]
@@ -100,11 +102,15 @@ def features(text: str) -> list[list[bytes]]:
         k = cl[i - 1] + cl[i] + cl[i + 1]
         out.append([*u[i][2], prev[3], nxt[4], bi[i - 1][0], bi[i][1], bi[i - 2][2], bi[i + 1][3],
                     bi[i - 1][4] + nxt[6], classes(k) or _classes(k), *prev[5]])
+    for i, found in words.attributes(text).items():
+        out[i].extend(found)
     return out
 
 
 def spans_from_labels(labels: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, type) for every B-/I- run; a stray I- starts a new entity."""
+    """(start, end, type) for every entity in BIO or BIOES labels: B- opens, I- and
+    E- continue (E- also closes), S- is a one-character entity; a stray I- or E-
+    opens a new entity (the corpora come in BIO, the model speaks BIOES)."""
     spans = []
     start, kind = None, None
     marked = [i for i, lab in enumerate(labels) if lab != "O"]  # most characters are O
@@ -112,13 +118,19 @@ def spans_from_labels(labels: list[str]) -> list[tuple[int, int, str]]:
         return spans
     labels = labels[:marked[-1] + 1]
     for i, lab in enumerate([*labels, "O"][marked[0]:], marked[0]):
-        if lab.startswith("I-") and kind == lab[2:]:
+        head, of = lab[:2], lab[2:]
+        if kind == of and head in ("I-", "E-"):
+            if head == "E-":
+                spans.append((start, i + 1, kind))
+                start, kind = None, None
             continue
         if kind is not None:
             spans.append((start, i, kind))
             start, kind = None, None
-        if lab != "O":
-            start, kind = i, lab[2:]
+        if head in ("S-", "E-"):
+            spans.append((i, i + 1, of))
+        elif lab != "O":
+            start, kind = i, of
     return spans
 
 

@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from . import patterns
+from . import patterns, words
 from .dates import find_dates
 from .lexicon import AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, GENERIC_NOUNS
 from .patterns import ROLE_RE, TRAILING_RE
@@ -27,6 +27,8 @@ MODEL_TAG = {"PER": "persName", "LOC": "placeName", "ORG": "orgName"}
 NESTING = {("placeName", "orgName"), ("orgName", "roleName"), ("placeName", "roleName")}
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+")
 _ADDRESS = re.compile("先生|女士|同志|夫人|小姐|老师|师傅")
+# No name runs on across a sentence or clause: a guess that does is two words and a stop.
+_CLAUSE_END = re.compile("[，。；！？：、]")
 # characters that go on a sentence and seldom end a given name
 _NAME_NEVER_ENDS = frozenset("说在的了将等是也还就都又再已并对向到所系")
 _GENERIC_LENGTHS = sorted({len(w) for w in GENERIC_NOUNS}, reverse=True)
@@ -106,14 +108,17 @@ def _person_end(text: str, start: int, end: int) -> int:
 
 def _name_start(text: str, start: int, end: int) -> int:
     """Where a guessed place or body really starts: after the verbs and particles
-    a guess sometimes takes in (传达学习贯彻|市委, 在|虹口区)."""
-    while True:
+    a guess sometimes takes in (传达学习贯彻|市委, 在|虹口区), unless what is left
+    from there is a name the dictionary knows (联合国 does not begin with 联合)."""
+    known = words.load()
+    while known.get(text[start:end]) not in ("P", "L", "O"):
         if end - start > 2 and text[start:start + 2] in BOUNDARY_WORDS:
             start += 2
         elif end - start > 1 and text[start] in BOUNDARY_CHARS:
             start += 1
         else:
-            return start
+            break
+    return start
 
 
 def is_generic(name: str) -> bool:
@@ -136,6 +141,7 @@ def candidates(text: str, issue_date: dt.date | None, model_spans, curated, issu
 
 def fixed_candidates(text: str, issue_date: dt.date | None, model_spans) -> list[list[Found]]:
     """Patterns and dates, model, short forms: the candidates no dictionary changes."""
+    model_spans = [(s, e, k) for s, e, k in model_spans if not _CLAUSE_END.search(text, s, e)]
     model_ends = {s: e for s, e, k in model_spans if k == "PER"}
     orgs = patterns.find_orgs(text, model_spans)
     places = patterns.find_places(text, model_spans)
