@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import random
 
 import pytest
@@ -110,3 +111,78 @@ def test_a_placeholder_character_in_a_value_is_never_taken_for_a_slot():
     odd["title"] = "标题\ue000\ue100\ue0f0\ue001"
     for style in STYLES:
         assert render(odd, style, "html") == render(odd, style, "html", shapes=False)
+
+
+@pytest.fixture
+def fresh_process(monkeypatch, tmp_path):
+    """Templates as a new process finds them: none in memory, a cache folder of its own."""
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(shapes, "_TEMPLATES", {})
+    monkeypatch.setattr(shapes, "_DISK", shapes._TemplateFile())
+
+    def restart():
+        monkeypatch.setattr(shapes, "_TEMPLATES", {})
+        monkeypatch.setattr(shapes, "_DISK", shapes._TemplateFile())
+    return restart
+
+
+FORMS = [(style, fmt, medium) for style in sorted(STYLES)
+         for fmt, medium in (("html", "online"), ("text", "print"))]
+
+
+def test_templates_kept_on_disk_are_used_by_the_next_process(fresh_process, tmp_path,
+                                                             monkeypatch):
+    items = ITEMS[:5]
+    first = [render(item, *form) for item in items for form in FORMS]
+    [stored] = tmp_path.glob("citation-shapes-*.json")
+    assert json.loads(stored.read_text(encoding="utf-8"))["templates"]
+    fresh_process()
+
+    def no_probe(*args):
+        raise AssertionError("a template on disk was made again")
+    monkeypatch.setattr(shapes, "_probe", no_probe)
+    assert [render(item, *form) for item in items for form in FORMS] == first
+
+
+@pytest.mark.parametrize("damage", ["not json", "stale", "wrong element", "odd piece"])
+def test_a_damaged_or_stale_template_file_is_ignored(fresh_process, tmp_path, damage):
+    items = ITEMS[:2]
+    first = [render(item, *form) for item in items for form in FORMS]
+    [stored] = tmp_path.glob("citation-shapes-*.json")
+    data = json.loads(stored.read_text(encoding="utf-8"))
+    if damage == "not json":
+        stored.write_bytes(b"\x80{[")
+    else:
+        for key, pieces in data["templates"].items():
+            if damage == "stale":
+                data["stamp"] = "0" * 64
+            for n, piece in enumerate(pieces or ()):
+                if damage == "wrong element" and isinstance(piece, list) and piece[0] == "date":
+                    piece[2] = ["style", "/*/*[1]"]      # the style's info, not a date
+                elif damage == "odd piece" and isinstance(piece, list):
+                    pieces[n] = ["value", "__import__('os')"]
+        stored.write_text(json.dumps(data), encoding="utf-8")
+    fresh_process()
+    assert [render(item, *form) for item in items for form in FORMS] == first
+    if damage != "not json":  # made again, and written back sound
+        again = json.loads(stored.read_text(encoding="utf-8"))
+        assert again["stamp"] != "0" * 64
+
+
+def test_a_chosen_cache_folder_comes_first(fresh_process, monkeypatch, tmp_path):
+    chosen = tmp_path / "edition" / ".tei-build"
+    monkeypatch.setattr(shapes, "_CHOSEN", [])
+    shapes.use_cache_dir(chosen)
+    render(ITEMS[1], "mla", "html")
+    assert list(chosen.glob("citation-shapes-*.json"))
+    assert not list(tmp_path.glob("citation-shapes-*.json"))  # not where the variable says
+    shapes.use_cache_dir(None)
+    assert shapes.cache_dir() is None
+
+
+def test_no_cache_folder_means_no_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", "")
+    monkeypatch.setattr(shapes, "_TEMPLATES", {})
+    monkeypatch.setattr(shapes, "_DISK", shapes._TemplateFile())
+    assert shapes.cache_dir() is None
+    assert render(BASE, "apa", "html") == render(BASE, "apa", "html", shapes=False)

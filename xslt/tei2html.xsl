@@ -134,12 +134,16 @@
 
   <!-- ===== table of contents: pages, and the articles that begin on each ===== -->
 
+  <!-- the articles that begin after each page break (by its generate-id): looked up, not
+       searched for from every page break (which took time in the square of the issue's size) -->
+  <xsl:key name="articles-by-pb" match="tei:div[@type = 'article']"
+    use="generate-id(preceding::tei:pb[1])"/>
+
   <xsl:template match="tei:pb" mode="toc">
     <xsl:variable name="pb" select="generate-id()"/>
     <li class="toc-page">
       <a href="#{@xml:id}"><xsl:call-template name="page-label"/></a>
-      <xsl:variable name="here"
-        select="following::tei:div[@type = 'article'][generate-id(preceding::tei:pb[1]) = $pb]"/>
+      <xsl:variable name="here" select="key('articles-by-pb', $pb)"/>
       <xsl:if test="$here">
         <ol>
           <xsl:apply-templates select="$here" mode="toc"/>

@@ -27,6 +27,7 @@ __all__ = ["citation_context", "citation_fields", "cite", "download_files", "iss
 
 OUTPUT_FORMATS = ("text", "html", "bibtex", "ris", "csl-json")
 DOWNLOADS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
+_EXPORT_KEYS = {"bib": "bibtex", "ris": "ris", "json": "csl_json"}  # where citation_context keeps them
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -75,8 +76,9 @@ def citation_fields(tree: etree._ElementTree, target_id: str | None,
 
 
 def download_files(context: dict) -> dict[str, bytes]:
-    """The .bib / .ris / .json files of a context, keyed by path under the edition root."""
-    return {path: DOWNLOADS[ext](context["csl"]).encode("utf-8")
+    """The .bib / .ris / .json files of a context, keyed by path under the edition root
+    (the exports the context already holds: the same functions of the same item)."""
+    return {path: context[_EXPORT_KEYS[ext]].encode("utf-8")
             for ext, path in context["downloads"].items()}
 
 

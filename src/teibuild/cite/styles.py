@@ -183,9 +183,20 @@ def _escaped(value, key: str = ""):
     return value
 
 
+def _copied(value):
+    """A copy of a CSL-JSON value (dicts, lists and scalars): deepcopy's result, faster."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    return copy.deepcopy(value)
+
+
 def _prepared(item: dict, style: str, medium: str, escape: bool = False) -> dict:
     """The item as one style needs it: same facts, style-specific presentation."""
-    item = _escaped(item) if escape else copy.deepcopy(item)
+    item = _escaped(item) if escape else _copied(item)
     main, sub = _title_parts(item)
     custom = item.pop("custom", {})
     journal_latn = custom.get("container-title-latn", "")

@@ -8,6 +8,14 @@ OpenCC converts by phrases, so where a phrase ends matters twice: a phrase cut
 by markup (头<br>发) must still convert as one (頭髮, not 頭發), and a name must
 not merge with its neighbours (区长胡广杰 is 區長 + 胡廣傑, not 區長鬍廣傑). So
 text runs on across inline tags, and names are converted on their own.
+
+A site repeats itself: the chrome of every page, and each article's text on
+the issue page and on the article's own page. No phrase runs across a line
+break or a block tag, so a page is converted piece by piece, cut before each
+block tag, and a piece already converted (in the same state: inside a name or
+a translate="no" element or not) is remembered. Whatever the pieces cannot
+show to be safe (a tag cut in two, a conversion that changes a length) is
+converted as a whole page instead, exactly as before.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ _TAG = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^>\"']|\"[^\"]*\
                   re.S)
 # _TAG without its groups, to cut a page into text, tag, text … in one go
 _SPLIT = re.compile(r"(<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.S)
+# what begins a tag or a comment (<!DOCTYPE does not)
+_OPENER = re.compile(r"<(?:!--|/?[A-Za-z])")
 _READABLE_ATTR = re.compile(
     r"(\s(?:title|aria-label|alt|placeholder|data-label-[a-z-]+)=\")([^\"]*)(\")")
 _NO_TRANSLATE = re.compile(r"\stranslate=\"no\"")
@@ -45,28 +55,143 @@ def converter(config: str = "s2t") -> opencc.OpenCC:
 
 
 def text_to_hant(text: str, config: str = "s2t", names: tuple[str, ...] = ()) -> str:
-    """Convert plain text; each of `names` (as printed) is converted on its own."""
+    """Convert plain text; each of `names` (as printed) is converted on its own.
+
+    Line by line (no phrase or name runs across a line break), each line remembered:
+    an article's text is also part of its issue's."""
+    if not text:
+        return text
+    names = frozenset(names)
+    if any("\n" in n for n in names):
+        return _text_to_hant(text, config, names)
+    memo = _memo(("text", config, names))
+    out = []
+    for line in text.split("\n"):
+        converted = memo.get(line)
+        if converted is None:
+            converted = _text_to_hant(line, config, names, whole=False)
+            if converted is None:  # a length changed: convert the text as one
+                return _text_to_hant(text, config, names)
+            memo.put(line, converted)
+        out.append(converted)
+    return "\n".join(out)
+
+
+def _text_to_hant(text: str, config: str, names: frozenset,
+                  whole: bool = True) -> str | None:
     convert = converter(config).convert
     if not text or not names:
         return convert(text) if text else text
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True)
-                                  if n))
+    pattern = _names_pattern(names)
     parts: list[str | None] = []
     pos = 0
     for m in pattern.finditer(text):
         parts += [text[pos:m.start()], None, m.group(0), None]
         pos = m.end()
     parts.append(text[pos:])
-    return "".join(p for p in _convert_runs(convert, parts) if p is not None)
+    converted = _convert_runs(convert, parts, whole)
+    return None if converted is None else "".join(p for p in converted if p is not None)
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: frozenset) -> re.Pattern:
+    """Longest names first (two names of one length cannot both match at one place)."""
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))
+                               if n))
+
+
+_NEUTRAL = ("", 0, "", 0)   # (translate="no" tag, its depth, name tag, its depth)
+# where a long line is cut: before each block tag (every phrase run ends there)
+_BLOCK = re.compile("<(?!/?(?i:%s)(?![A-Za-z0-9-]))(?=/?[A-Za-z])" % "|".join(sorted(_INLINE)))
+_LONG = 400
+_SEP = "\ue000"  # between pieces converted together: no OpenCC phrase holds it
 
 
 def html_to_hant(html: str, config: str = "s2t") -> str:
     """Convert the text of an HTML page, leaving every tag byte-for-byte as it was."""
-    pieces = _SPLIT.split(html)    # text, tag, text, tag … text
+    if _SEP in html:
+        return _convert_page(html, config)
+    memo = _memo(("html", config))
+    out: list[str | None] = []
+    todo: list[tuple] = []   # pieces met for the first time: (place in out, key, prepared)
+    state = _NEUTRAL
+    for line in html.split("\n"):
+        for piece in _cut(line) if len(line) > _LONG else (line,):
+            key = (piece, state)
+            done = memo.get(key)
+            if done is None:
+                done = _prepare(piece, state, config)
+                if done is False:
+                    memo.put(key, False)
+                else:
+                    todo.append((len(out), key, done))
+                    out.append(None)
+                    state = done[3]
+                    continue
+            if done is False:  # this piece cannot be converted on its own
+                return _convert_page(html, config)
+            out.append(done[0])
+            state = done[1]
+        out.append("\n")
+    if todo and not _finish(todo, out, memo, config):
+        return _convert_page(html, config)
+    out.pop()
+    return "".join(out)
+
+
+def _cut(line: str) -> list[str]:
+    starts = [m.start() for m in _BLOCK.finditer(line)]
+    return [line[a:b] for a, b in zip([0, *starts], [*starts, len(line)])]
+
+
+def _prepare(html: str, state: tuple, config: str):
+    """A piece of a page ready to convert, from `state`: (pieces, at, runs, state after
+    it); False if it might be read differently inside the whole page (a tag cut in two)."""
+    pieces = _SPLIT.split(html)
+    if "<" in html and _OPENER.search("".join(pieces[::2])):
+        return False  # a tag or comment begins here and ends in a later piece
+    runs, at, after = _runs(pieces, state, config)
+    return pieces, at, runs, after
+
+
+def _finish(todo: list[tuple], out: list, memo, config: str) -> bool:
+    """Convert the new pieces of a page at once, into `out`; False if a conversion
+    changed a length (the page is then converted as a whole, as that case requires)."""
+    sources = ["".join("\n" if r is None else r for r in runs) for _, _, (_, _, runs, _) in todo]
+    results = converter(config).convert(_SEP.join(sources)).split(_SEP)
+    if len(results) != len(sources) or any(map(lambda a, b: len(a) != len(b), sources, results)):
+        return False
+    for (slot, key, (pieces, at, runs, after)), result in zip(todo, results):
+        offset, texts = 0, []
+        for run in runs:
+            size = 1 if run is None else len(run)
+            if run is not None:
+                texts.append(result[offset:offset + size])
+            offset += size
+        for index, text in zip(at, texts):
+            pieces[index] = text
+        out[slot] = "".join(pieces)
+        memo.put(key, (out[slot], after))
+    return True
+
+
+def _convert_page(html: str, config: str) -> str:
+    """html_to_hant in one go: the page as a whole."""
+    pieces = _SPLIT.split(html)
+    runs, at, _state = _runs(pieces, _NEUTRAL, config)
+    converted = [c for c in _convert_runs(converter(config).convert, runs) if c is not None]
+    for index, text in zip(at, converted):
+        pieces[index] = text
+    return "".join(pieces)
+
+
+def _runs(pieces: list[str], state: tuple, config: str):
+    """The convertible text of `pieces` (text, tag, text … text) as phrase runs, None
+    ending a phrase; where each text came from in `pieces`; and the state at the end.
+    Readable attributes of tags are converted in `pieces` on the way."""
     runs: list[str | None] = []    # convertible text; None ends a phrase run
     at: list[int] = []             # where each text of `runs` came from in `pieces`
-    frozen_tag, frozen = "", 0     # inside translate="no": its tag name and depth
-    name_tag, name = "", 0         # inside the outermost name
+    frozen_tag, frozen, name_tag, name = state  # inside translate="no"; inside a name
     info = _tag_info
     last = len(pieces) - 1
     for k in range(0, last + 1, 2):
@@ -95,10 +220,30 @@ def html_to_hant(html: str, config: str = "s2t") -> str:
             runs.append(None)
         if not inline:
             runs.append(None)
-    converted = [c for c in _convert_runs(converter(config).convert, runs) if c is not None]
-    for index, text in zip(at, converted):
-        pieces[index] = text
-    return "".join(pieces)
+    return runs, at, (frozen_tag, frozen, name_tag, name)
+
+
+class _Memo(dict):
+    """Conversions remembered, within bounds (all forgotten when full)."""
+
+    LIMIT = 20000
+
+    def put(self, key, value) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[key] = value
+
+
+_MEMOS: dict = {}
+
+
+def _memo(kind: tuple) -> _Memo:
+    if kind not in _MEMOS:
+        if len(_MEMOS) >= 64:   # one per issue's set of names: keep only the latest
+            for key in [k for k in _MEMOS if k[0] == "text"]:
+                del _MEMOS[key]
+        _MEMOS[kind] = _Memo()
+    return _MEMOS[kind]
 
 
 @lru_cache(maxsize=65536)
@@ -121,15 +266,19 @@ def _readable(tag: str, config: str) -> str:
     return _READABLE_ATTR.sub(lambda a: a[1] + convert(a[2]) + a[3], tag)
 
 
-def _convert_runs(convert, parts: list[str | None]) -> list[str | None]:
+def _convert_runs(convert, parts: list[str | None], whole: bool = True) -> list[str | None] | None:
     """Convert the parts as running text, None marking where a phrase must end.
 
     OpenCC keeps lengths, so the whole is converted at once and cut back; should
-    a conversion ever change a length, each part is converted alone instead.
+    a conversion ever change a length, each part is converted alone instead (or,
+    when the parts are not `whole` but a piece of something larger, None is
+    returned: the caller converts the larger whole, as a whole).
     """
     source = "".join("\n" if p is None else p for p in parts)
     result = convert(source)
     if len(result) != len(source):
+        if not whole:
+            return None
         return [None if p is None else convert(p) for p in parts]
     out: list[str | None] = []
     offset = 0

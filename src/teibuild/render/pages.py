@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 from markupsafe import Markup
 from lxml import etree
 
@@ -101,6 +101,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True, auto_reload=False)
     env.globals["tei_text"] = tei_text
+    env.globals["cite_box"] = cite_box
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
@@ -128,6 +129,27 @@ def tei_text(text: str, here: Here, issue, **context) -> Markup:
         return f'<footer class="article-footer">{inner.strip()}</footer>'
 
     return Markup(_FOOTER.sub(fill, text))
+
+
+_BOXES: dict = {}
+
+
+def cite_box(citation: dict, here: Here) -> Markup:
+    """partials/cite.html for one citation context. The box depends on the page only
+    through the links to its downloads, so an article's box, the same on the issue
+    page and on its own, is rendered once for each set of links."""
+    links = tuple(here.shared(path) for path in citation["downloads"].values())
+    key = (id(citation), links)
+    if key not in _BOXES:
+        try:
+            box = environment().get_template("partials/cite.html")
+        except TemplateNotFound:
+            return Markup("")
+        if len(_BOXES) >= 512:
+            _BOXES.clear()
+        # the citation is kept with its box, so that its id names no other while it is here
+        _BOXES[key] = (citation, Markup(box.render(citation=citation, here=here)))
+    return _BOXES[key][1]
 
 
 def render_page(template: str, path: str, edition, **context) -> dict[str, bytes]:

@@ -182,8 +182,9 @@ def _mentions(ctx: etree._Element, issue_id: str) -> list[Mention]:
     found = []
     for m, start, end in sorted(spans, key=lambda x: (x[1], x[2])):
         lo, hi = max(0, start - _CONTEXT_CHARS), min(len(text), end + _CONTEXT_CHARS)
-        before = _segments(text, outer, lo, start)
-        after = _segments(text, outer, end, hi)
+        near = [(s, e) for s, e in outer if s < hi and e > lo]  # the others cut nothing here
+        before = _segments(text, near, lo, start)
+        after = _segments(text, near, end, hi)
         found.append(Mention(
             kind=m.get("kind"), key=m.get("key"), name=text[start:end].strip(),
             issue=issue_id, anchor=ctx.get("id"), article=ctx.get("article", ""),

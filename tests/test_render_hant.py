@@ -1,0 +1,73 @@
+"""zh-Hant conversion piece by piece, remembered, equals converting each page whole."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from teibuild.render import hant
+from teibuild.render.hant import html_to_hant, text_to_hant
+
+# s2twp changes a length (方便面 → 泡麵): the case that must fall back to the whole page
+CONFIGS = ("s2t", "s2twp")
+
+PAGES = [
+    "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<title>头发</title>\n<p>头<br>发</p>\n",
+    '<p>头<a\n title="头发">发</a></p>\n<p>发展</p>',            # a tag over two lines
+    "<p>区</p><!-- <p>区\n</p> -->\n<p>头<br>发</p>",             # a comment over two lines
+    '<div translate="no">\n<p>简体</p>\n</div>\n<p>发展</p>',      # translate="no" over lines
+    '<p>区长<a class="name persName" href="x">胡\n广杰</a>头发</p>',  # a name over two lines
+    "<p>方便面</p>\n<p>头<br>发</p>",                              # a length changes
+    '<div class="tei-text">' + "".join(f'<p id="p{n}">头<br>发{n}，区长说</p>' for n in range(60))
+    + "</div>",                                                    # a long line, cut in pieces
+    '<p title="<div>头发">发</p><p>头</p>',                        # a block tag inside a value
+    "<P>" + "头<Span>发</SPAN>" * 100 + "</P>",                     # inline tags in capitals
+]
+
+FRAGMENTS = ["<p>", "</p>", '<a class="name">', "<a>", "</a>", "<br>", "\n", "头", "发",
+             "区长", "胡广杰", "方便面", '<b translate="no">', "</b>", "<!--", "-->",
+             '<span title="头发">', "</span>", "<div\n>", "</div>", "<", ">", '"', " ",
+             "<!DOCTYPE html>", "<p>" + "头发" * 250, "<Span>", "</SPAN>", "<BR>", "<P>"]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("page", PAGES)
+def test_pieces_convert_as_the_whole_page(page, config):
+    whole = hant._convert_page(page, config)
+    assert html_to_hant(page, config) == whole
+    assert html_to_hant(page, config) == whole   # and again, from what was remembered
+
+
+def test_a_phrase_across_an_inline_tag_still_converts_as_one():
+    assert html_to_hant("<p>头<br>发</p>\n<p>发</p>") == "<p>頭<br>髮</p>\n<p>發</p>"
+    # where a conversion changes a length, the page is converted as before (part by part)
+    assert html_to_hant("<p>方便面</p>\n<p>头<br>发</p>", "s2twp") == \
+        hant._convert_page("<p>方便面</p>\n<p>头<br>发</p>", "s2twp")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40), st.sampled_from(CONFIGS))
+def test_any_page_converts_as_the_whole_page(fragments, config):
+    page = "".join(fragments)
+    assert html_to_hant(page, config) == hant._convert_page(page, config)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["头发", "区长", "胡广杰", "方便面", "\n", "，", " ", "发"]),
+                max_size=30),
+       st.lists(st.sampled_from(["胡广杰", "区长", "发", "方便"]), max_size=3),
+       st.sampled_from(CONFIGS))
+def test_text_line_by_line_converts_as_the_whole_text(pieces, names, config):
+    text = "".join(pieces)
+    whole = hant._text_to_hant(text, config, frozenset(names))
+    assert text_to_hant(text, config, tuple(names)) == whole
+    assert text_to_hant(text, config, tuple(names)) == whole
+
+
+def test_remembering_is_bounded(monkeypatch):
+    memo = hant._Memo()
+    monkeypatch.setattr(hant._Memo, "LIMIT", 3)
+    for n in range(10):
+        memo.put(n, n)
+    assert len(memo) <= 3
