@@ -54,12 +54,24 @@ def _max_rss_mb(report: Path) -> float | None:
         report.unlink(missing_ok=True)
 
 
-def _tree_memory(root: int) -> tuple[int, int]:
-    """Memory of a process and all its descendants, in bytes: (RSS, PSS) summed.
+def _role(pid: int, root: int) -> str:
+    """What a process of the command's tree is: the command itself, Pagefind, or a worker."""
+    if pid == root:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return "pagefind" if b"pagefind" in fh.read() else "workers"
+    except OSError:
+        return "workers"
 
-    Workers are forked, so they share most of their pages with the main process;
-    summed RSS counts those pages once per process, PSS (proportional set size)
-    shares them out, so its sum is the memory the command really occupies."""
+
+def _tree_memory(root: int, roles: dict[str, int] | None = None) -> tuple[int, int]:
+    """Memory of a process and all its descendants, in bytes: (RSS, PSS) summed; and,
+    into `roles`, the PSS summed by role (see _role).
+
+    Workers may be forked, so they share pages with the main process; summed RSS
+    counts those pages once per process, PSS (proportional set size) shares them
+    out, so its sum is the memory the command really occupies."""
     rss = pss = 0
     stack = [root]
     while stack:
@@ -71,6 +83,9 @@ def _tree_memory(root: int) -> tuple[int, int]:
                         rss += int(line.split()[1]) * 1024
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1]) * 1024
+                        if roles is not None:
+                            role = _role(pid, root)
+                            roles[role] = roles.get(role, 0) + int(line.split()[1]) * 1024
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
                     stack.extend(int(child) for child in fh.read().split())
@@ -93,12 +108,20 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     proc = subprocess.Popen(timer + TEI_BUILD + args, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     peak = [0, 0]
+    by_role: dict[str, int] = {}   # each role's peak (not at the same moment)
+    at_peak: dict[str, int] = {}   # each role's share at the peak of the whole
     stop = threading.Event()
 
     def sample():
         while not stop.wait(0.2):
-            rss, pss = _tree_memory(proc.pid)
+            roles: dict[str, int] = {}
+            rss, pss = _tree_memory(proc.pid, roles)
+            if pss > peak[1]:
+                at_peak.clear()
+                at_peak.update(roles)
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            for role, value in roles.items():
+                by_role[role] = max(by_role.get(role, 0), value)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -117,6 +140,9 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
         "max_process_rss_mb": _max_rss_mb(cwd / ".maxrss") if timer else None,
         "peak_tree_rss_mb": round(peak[0] / 2**20, 1),
         "peak_tree_pss_mb": round(peak[1] / 2**20, 1),
+        "peak_pss_mb_by_role": {role: round(v / 2**20, 1) for role, v in sorted(by_role.items())},
+        "pss_mb_by_role_at_peak": {role: round(v / 2**20, 1)
+                                   for role, v in sorted(at_peak.items())},
         "load_before": round(load, 2),
         "exit_status": proc.returncode,
         "output_lines": len(out.splitlines()),
@@ -353,6 +379,12 @@ def markdown(r: dict) -> str:
                      "| | | | | |")
     lines.append(f"| **convert + validate + build** | **{e['wall_s']}** | {e['cpu_s']} | "
                  f"{e['peak_tree_pss_mb']} | {e['peak_tree_rss_mb']} | |")
+    b = s["build"]
+    if b.get("peak_pss_mb_by_role"):
+        lines += ["", "Build from scratch, PSS by process (MB): at the peak "
+                  + ", ".join(f"{k} {v}" for k, v in b["pss_mb_by_role_at_peak"].items())
+                  + "; each one's own peak " + ", ".join(
+                      f"{k} {v}" for k, v in b["peak_pss_mb_by_role"].items()) + "."]
     edit = s["one_edit_rebuild"]
     lines += [
         "",

@@ -167,6 +167,67 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_titles_romanised_before_are_not_segmented_again(site, tmp_path, monkeypatch):
+    """The segmenter's dictionary (for romanised Chicago titles) takes longer to load than a
+    one-issue rebuild: an edit that leaves the titles alone does not load it. A cache that
+    is torn or of another build is not used."""
+    import json
+
+    from teibuild.cite import romanize
+    from teibuild.incremental import ROMANIZED
+
+    tei, out = site
+    cache = out / STATE / ROMANIZED
+    kept = json.loads(cache.read_text(encoding="utf-8"))["texts"]
+    assert kept and all(isinstance(words, list) for words in kept.values())
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    monkeypatch.setattr(romanize, "_known", {})   # as in a new process
+    romanize._segmenter.cache_clear()
+    assert build(tei, out, EDITION, jobs=1).rendered_issues == 1
+    assert romanize._segmenter.cache_info().currsize == 0
+    assert json.loads(cache.read_text(encoding="utf-8"))["texts"] == kept
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    for torn in ('{"stamp": "another", "texts": {}}', "{not json", '{"texts": 1}'):
+        cache.write_text(torn.replace("{}", json.dumps({text: ["Wrong"] for text in kept})),
+                         encoding="utf-8")
+        monkeypatch.setattr(romanize, "_known", {})
+        edited.write_text(edited.read_text(encoding="utf-8").replace("出席了", "出席了又", 1),
+                          encoding="utf-8")
+        assert build(tei, out, EDITION, jobs=1).rendered_issues == 1
+        assert contents(out) == fresh(tei, tmp_path / f"fresh-{len(torn)}")
+
+
+def test_the_search_index_takes_register_names_from_the_pages_not_a_stale_cache(tmp_path):
+    """The register names the search filters show are cached with each page's size and mtime:
+    a page changed by hand is read again (and rendered again), and a torn cache is ignored."""
+    import json
+
+    from teibuild.incremental import NAMES
+
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    cache = out / STATE / NAMES
+    names = json.loads(cache.read_text(encoding="utf-8"))["pages"]
+    assert names["html/registers/persons/guo-fang.html"][2] == "郭芳"
+    page = out / "html" / "registers" / "persons" / "guo-fang.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("郭芳", "郭 芳"), encoding="utf-8")
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_entries >= 1
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+    cache.write_text(json.dumps({"stamp": "another", "pages": {
+        rel: [size, mtime, "Wrong"] for rel, (size, mtime, _) in names.items()}}),
+        encoding="utf-8")
+    edited.write_text(edited.read_text(encoding="utf-8").replace("全体会议", "会议"),
+                      encoding="utf-8")
+    assert build_with_search(tei, out, EDITION, jobs=1).search_rendered
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-2")
+
+
 def test_removed_issue_stray_and_deleted_pages_are_put_right(site, tmp_path):
     tei, out = site
     (tei / "hongkou-1849.xml").unlink()

@@ -105,3 +105,23 @@ def test_identifiers_two_workers_gave_alike_are_renumbered_in_source_order(tmp_p
     assert replayed == [serial["hongkou-2001.xml"], serial["hongkou-2002.xml"]]
     assert b'persons.xml#wang-wei-2"' in replayed[1]
     assert registers["persName"].serialize() == serial["persons.xml"]
+
+
+def _parent_pid(_n: int) -> int:
+    import os
+
+    return os.getppid()
+
+
+def test_a_large_pool_starts_from_a_small_server_not_from_this_process():
+    """Forked from this process, each worker would start with its memory (in a build, the
+    data of every issue read); a pool for many items is started from the forkserver."""
+    import os
+
+    from teibuild.parallel import FORKSERVER_FROM
+
+    assert set(ordered_map(_parent_pid, list(range(4)), jobs=2)) == {os.getpid()}
+    parents = set(ordered_map(_parent_pid, list(range(FORKSERVER_FROM)), jobs=2))
+    assert os.getpid() not in parents and len(parents) == 1
+    assert list(ordered_map(_slow_square, list(range(FORKSERVER_FROM)), jobs=2, batch=8)) == \
+        [n * n for n in range(FORKSERVER_FROM)]

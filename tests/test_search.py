@@ -196,7 +196,9 @@ def test_build_search_index_needs_a_built_edition(tmp_path):
 
 
 def test_missing_pagefind_is_one_clear_error(monkeypatch, records):
-    monkeypatch.setitem(sys.modules, "pagefind.service", None)
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    for module in ("pagefind.service", "pagefind_bin_extended"):
+        monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(TeiBuildError, match="pagefind"):
         pagefind_files(records[:1])
 

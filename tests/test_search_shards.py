@@ -174,3 +174,26 @@ def test_a_renamed_register_entry_makes_the_shards_that_show_it_stale(tmp_path, 
 
 def test_the_index_is_the_same_whatever_the_number_of_jobs(site, indexed):
     assert search_files(site, jobs=2)[0] == indexed[0]
+
+
+def test_known_records_are_used_only_while_pages_and_names_are_unchanged(site, indexed):
+    files, _ = indexed
+    names = register_names(site)
+    pages = {p: site[p] for p in shard_pages(SECOND)}
+    expected = {p: d for p, d in files.items() if p.startswith("html/pagefind/n001900/")}
+    known: dict = {}
+    assert shard_files("n001900", pages, names, known=known) == expected
+    assert list(known) == [SECOND] and known[SECOND][2]   # its records, as JSON data
+    assert shard_files("n001900", pages, names, known=json.loads(json.dumps(known))) == expected
+    # known records that no longer hold are not used: other pages, another name, junk
+    edited = {**pages, f"html/issues/{SECOND}.html": pages[f"html/issues/{SECOND}.html"]
+              .replace("会议以视频会议形式召开".encode(), "会议以线上形式召开".encode())}
+    stale = json.loads(json.dumps(known))
+    assert shard_files("n001900", edited, names, known=stale) == shard_files(
+        "n001900", edited, names)
+    assert stale[SECOND][0] != known[SECOND][0]
+    renamed = {**names, ("persons", "guo-fang"): "郭 芳"}
+    assert shard_files("n001900", pages, renamed, known=json.loads(json.dumps(known))) == \
+        shard_files("n001900", pages, renamed)
+    for junk in ({SECOND: [known[SECOND][0], {}, [{"url": 1}]]}, {SECOND: "x"}, {SECOND: []}):
+        assert shard_files("n001900", pages, names, known=junk) == expected

@@ -25,12 +25,16 @@ The output folder keeps a manifest (`.tei-build/manifest.json`) of each
 output's inputs and of every file written (size, mtime), a small quick record
 (`quick.json`: enough to see that there is nothing to do), and caches: each
 issue's data, every issue's heading data, each register entry's mentions by
-issue, the registers as read. So an unchanged TEI file is neither parsed nor
+issue, the registers as read, the romanised words of titles (the segmenter's
+dictionary need not be loaded), each search shard's records by issue and each
+register page's name (a shard is indexed again without reading its other
+issues' pages or every register page). So an unchanged TEI file is neither parsed nor
 (when its size, times and inode are as recorded) even read, and the page of a
 name mentioned in every issue is rendered again without reading the other
 issues. A cache is only a short cut: what is taken from one is checked against
-the digests in the manifest, and a missing or stale one is made again from
-the TEI. Outputs that are missing or were changed on disk are rendered again,
+the digests in the manifest (search records against their pages' bytes, a
+register name against its page's size and mtime), and a missing or stale one
+is made again from the TEI. Outputs that are missing or were changed on disk are rendered again,
 and files in html/ and txt/ that the manifest does not list are removed: the
 folder is always what a fresh build makes.
 
@@ -42,13 +46,14 @@ point (bad input, a full disk, Ctrl-C) leaves the previous edition as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -68,6 +73,9 @@ ISSUES = "issues"  # one pickle of each issue's data, read again only when its T
 HEADS = "heads.pickle"          # every issue's heading data, for the pages that link to it
 ENTRIES = "entries"             # each register entry's mentions, by issue
 REGISTERS = "registers.pickle"  # the register entries as read from tei/
+ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize), by text
+SEARCH_RECORDS = "search"        # each shard's search records, by issue
+NAMES = "names.json"            # the name heading each register page (for the search index)
 TOPS = ("html", "txt")
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
@@ -77,6 +85,8 @@ _PACKAGE = Path(__file__).resolve().parent
 #: are hashed), or not at all
 _NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "parallel.py",
                   "incremental.py", "render/writer.py", "search"}  # (search: its own key)
+#: what the workers of a build use (imported once by the server that starts them)
+_PRELOAD = ("teibuild.render.build", "teibuild.search")
 #: a file whose mtime is this close to the last manifest's may have changed unseen
 _RACY_NS = 2_000_000_000
 #: separators of the packed tables in the manifest: characters XML 1.0 does not allow, so
@@ -124,7 +134,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     quick = _load_json(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
-    on_disk, scan = _scan(out_dir)
+    on_disk, scan, folders = _scan(out_dir)
     if quick and _nothing_to_do(quick, tei, scan, out_dir, search, edition.opencc):
         return BuildReport(**quick["report"])
     if old is None:
@@ -154,13 +164,18 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
                 shutil.rmtree(state, ignore_errors=True)
             raise
         now = dict(on_disk)
+        touched = set()   # the folders whose files changed
         for rel in removed:
             now.pop(rel, None)
+            touched.add(rel.rpartition("/")[0])
         for record in _records(manifest):
             if isinstance(record["outputs"], dict):
-                now.update((rel, tuple(v[:2])) for rel, v in record["outputs"].items())
+                for rel, v in record["outputs"].items():
+                    now[rel] = tuple(v[:2])
+                    touched.add(rel.rpartition("/")[0])
         report = _report(manifest, now, written=moved, removed=len(removed), **counts)
-        _save_manifest(state, manifest, report, tei, _scan_digest(now))
+        plan.save_names(now)
+        _save_manifest(state, manifest, report, tei, _scan_digest(now, folders, touched))
         if counts["search_rendered"]:   # the replaced index, set aside: its removal is its cost
             start, start_cpu = time.perf_counter(), _cpu()
             shutil.rmtree(staging / "old" / SEARCH_INDEX[0], ignore_errors=True)
@@ -199,7 +214,8 @@ def _fingerprint(tei_dir: Path, edition: Edition) -> str:
     digest = hashlib.sha256()
     for part in (_FORMAT, __version__, repr(edition), str(tei_dir), etree.LXML_VERSION,
                  etree.LIBXML_VERSION, etree.LIBXSLT_VERSION,
-                 *map(_version, ("jinja2", "markupsafe", "opencc", "citeproc-py", "pagefind"))):
+                 *map(_version, ("jinja2", "markupsafe", "opencc", "citeproc-py", "pagefind",
+                                 "jieba", "pypinyin"))):
         digest.update(repr(part).encode() + b"\0")
     folders = [_PACKAGE] + [resource_dir(name) for name in ("xslt", "schemas")]
     for folder in dict.fromkeys(folders):
@@ -297,7 +313,10 @@ class _Plan:
         self.edition, self.fingerprint, self.old, self.tei = edition, fingerprint, old, tei
         self.on_disk, self.intact, self.jobs = on_disk, intact, jobs
         self.note = progress or (lambda _done, _total, _what: None)
-        self.fresh: dict = {}     # file name → Issue read (or re-read) this time
+        # file name → Issue read (or re-read) this time, pickled: the data of thousands of
+        # issues is ten times larger as objects, and only a few are needed at a time
+        self.fresh: dict[str, bytes] = {}
+        self._fresh_heads: dict = {}
         self._loaded: dict = {}
         self._registers = None
         self._heads: dict | None = None
@@ -311,15 +330,20 @@ class _Plan:
     # the issues' data, read only when needed
     def issue(self, name: str):
         if name in self.fresh:
-            return self.fresh[name]
+            return pickle.loads(self.fresh[name])
         if name not in self._loaded:
             digest = self.tei["issues"][name]
             cached = _load_issue(self.state, name, self.fingerprint, digest)
             if cached is None:   # no cache, or a torn one: read the TEI again
                 from .render.site import read_issue
-                cached = self.fresh[name] = read_issue(self.tei_dir / name)
+                cached = read_issue(self.tei_dir / name)
+                self._keep(name, cached)
             self._loaded[name] = cached
         return self._loaded[name]
+
+    def _keep(self, name: str, issue) -> None:
+        self.fresh[name] = pickle.dumps(issue, protocol=pickle.HIGHEST_PROTOCOL)
+        self._fresh_heads[name] = head(issue)
 
     def registers(self) -> dict:
         if self._registers is None:
@@ -335,8 +359,8 @@ class _Plan:
 
     def head(self, name: str):
         """An issue's heading data: from the heads cache if it is what the manifest says."""
-        if name in self.fresh:
-            return head(self.fresh[name])
+        if name in self._fresh_heads:
+            return self._fresh_heads[name]
         if self._heads is None:
             self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
         kept = self._heads.get(name)
@@ -380,9 +404,9 @@ class _Plan:
         changed = [p for p in paths if old["issues"].get(p.name, {}).get("tei")
                    != self.tei["issues"][p.name]]
         summaries = {}
-        for n, (path, issue) in enumerate(zip(changed, ordered_map(_read_issue, changed,
-                                                                    self.jobs)), start=1):
-            self.fresh[path.name] = issue
+        for n, (path, issue) in enumerate(zip(changed, ordered_map(
+                _read_issue, changed, self.jobs, preload=_PRELOAD)), start=1):
+            self._keep(path.name, issue)
             self.note(n, len(changed), f"read {path.name}")
             summaries[path.name] = _summary(issue, self.tei["issues"][path.name])
         for path in paths:
@@ -411,6 +435,7 @@ class _Plan:
 
         self._render_issues(issue_work, order, manifest)
         self._render_entries(entry_work, order, summaries, manifest)
+        self.names_of = {}   # (every issue's mentions by entry: not needed again)
         if site_stale:
             manifest["site"] = self._render_site(order, site_key)
             self.step("index, register and site pages")
@@ -446,13 +471,21 @@ class _Plan:
         return work
 
     def _render_issues(self, work: list[tuple], order: list[str], manifest: dict) -> None:
-        items = [(self.issue(name), *(self.head(x) if x else None for x in around))
-                 for name, *around in work]
-        for (name, *_), outputs in zip(work, ordered_map(
+        if not work:
+            return
+        items = _Lazy(work, lambda w: (self.issue(w[0]), *(self.head(x) if x else None
+                                                           for x in w[1:])))
+        known = _load_romanized(self.state, self.fingerprint)
+        used: dict = {} if len(work) == len(order) else dict(known)
+        for (name, *_), (outputs, romanized) in zip(work, ordered_map(
                 _render_issue_into, items, self.jobs, initializer=_start_worker,
-                initargs=(self.new, self.edition))):
+                initargs=(self.new, self.edition, None, known), preload=_PRELOAD)):
             manifest["issues"][name]["outputs"] = dict.fromkeys(outputs)
+            used.update(romanized)
             self.step(manifest["issues"][name]["id"])
+        self.romanized = used if used != known else None
+
+    romanized: dict | None = None   # the romanisations to keep, if they changed
 
     def _stale_entries(self, order: list[str], summaries: dict, manifest: dict):
         """Each entry's key, and the entries whose pages must be rendered.
@@ -467,9 +500,10 @@ class _Plan:
                        for (kind, key), entry in self.registers().items()}
         manifest["registers"]["entries"] = digests
         groups: dict[str, list] = {}
+        self.names_of = {name: _unpack_names(summaries[name]["names"]) for name in order}
         for name in order:
             s = summaries[name]
-            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
+            for entry, (digest, count, first) in self.names_of[name].items():
                 groups.setdefault(entry, []).append((s["id"], s["head"], digest, count, first))
         listing, work = [], []
         for entry in sorted(set(digests) | set(groups)):
@@ -494,7 +528,7 @@ class _Plan:
         wanted = set(work)
         groups: dict[str, list] = {entry: [] for entry in work}
         for name in order:
-            names = _unpack_names(summaries[name]["names"])
+            names = self.names_of[name]
             for entry in wanted.intersection(names):
                 groups[entry].append((name, names[entry][0]))
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
@@ -509,18 +543,31 @@ class _Plan:
                  sorted({n for entry in work for n, _ in groups[entry]})}
         for entry, outputs in zip(entries, ordered_map(
                 _entry_pages_into, entries, self.jobs, batch=16, initializer=_start_worker,
-                initargs=(self.new, self.edition, by_id))):
+                initargs=(self.new, self.edition, by_id), preload=_PRELOAD)):
             manifest["entries"][f"{entry.kind}/{entry.key}"]["outputs"] = dict.fromkeys(outputs)
             self.step(f"{entry.kind}/{entry.key}")
+        # the entries' caches now rather than with the others: every mention of every
+        # issue read is not held to the end (a cache is checked against the digests
+        # when used, so one written by a build that then fails is harmless)
+        for entry, parts in self.mentions.items():
+            _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), parts)
+        self.mentions.clear()
+        self._grouped.clear()
 
     def _render_site(self, order: list[str], key: str) -> dict:
         """The pages that list every issue or entry; staged only where their bytes changed."""
         from .render import build as render
-        from .render.site import REGISTER_FILES, join_mentions
+        from .render.site import REGISTER_FILES, Entry, join_mentions
 
-        issues = [self.issue(name) for name in order]
-        entries = join_mentions(self.registers(), issues)
-        files = render._site_pages([head(i) for i in issues], entries, self.edition,
+        # join_mentions(registers, issues), one issue's data at a time (`order` is the
+        # issues' order): only their mentions are kept
+        joined = {(e.kind, e.key): e for e in join_mentions(self.registers(), [])}
+        for name in order:
+            for m in self.issue(name).mentions:
+                joined.setdefault((m.kind, m.key), Entry(kind=m.kind, key=m.key)) \
+                    .mentions.append(m)
+        entries = [joined[k] for k in sorted(joined)]
+        files = render._site_pages([self.head(name) for name in order], entries, self.edition,
                                    with_entries=False)
         for name in sorted(REGISTER_FILES.values()):
             if (self.tei_dir / name).is_file():
@@ -549,25 +596,28 @@ class _Plan:
         from .search.index import BUNDLE
 
         old, out_dir = self.old["search"], self.state.parent
-        full = old.get("code") != _search_code(self.edition.opencc) or \
-            not _search_current(old, out_dir)
+        code = _search_code(self.edition.opencc)
+        full = old.get("code") != code or not _search_current(old, out_dir)
         members, keys = _shards(manifest)
         stale = {s for s, key in keys.items() if full or old.get("shards", {}).get(s) != key}
         bundle = out_dir / "html" / BUNDLE
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
         gone = on_disk - set(keys)
 
-        names = self._register_names(manifest, out_dir, search)
+        names = self._register_names(manifest, out_dir, search, code)
         if names_changed and not full:
             kept = {s: d for s, d in search.read_summaries(out_dir).items()
                     if s in keys and s not in stale}
             stale |= search.stale_shards(kept, names)
         work = [(shard, [(rel, str(self._page(rel))) for issue, _ in sorted(members[shard])
                          for rel in search.shard_pages(issue) if self._page(rel).exists()],
-                 names, self.edition.opencc, self.new)
+                 names, self.edition.opencc, self.new, self.state, code)
                 for shard in sorted(stale)]
         summaries = dict.fromkeys(gone)
-        for (shard, *_), summary in zip(work, ordered_map(_index_shard, work, self.jobs)):
+        for shard in gone:
+            (self.state / SEARCH_RECORDS / f"{shard}.json").unlink(missing_ok=True)
+        for (shard, *_), summary in zip(work, ordered_map(_index_shard, work, self.jobs,
+                                                          preload=_PRELOAD)):
             summaries[shard] = summary
         common = search.common_files(search.read_summaries(out_dir, summaries),
                                      self.edition.opencc)
@@ -579,13 +629,12 @@ class _Plan:
         self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(stale) if summaries.get(s)]
         stamps = [rel for rel in common if rel.endswith(".json")] + [
             f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(keys)]
-        return {"code": _search_code(self.edition.opencc), "shards": keys,
-                "outputs": {rel: [0, 0] for rel in stamps}}
+        return {"code": code, "shards": keys, "outputs": {rel: [0, 0] for rel in stamps}}
 
     def save_caches(self, manifest: dict) -> None:
         """The caches of what this build read (torn or stale files are simply not used)."""
-        for entry, parts in self.mentions.items():
-            _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), parts)
+        if self.romanized is not None:
+            _dump_cache(self.state / ROMANIZED, self.fingerprint, "texts", self.romanized)
         if self.save_registers:
             _dump_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]),
                          self._registers)
@@ -593,7 +642,7 @@ class _Plan:
             if self._heads is None:
                 self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
-            heads = {name: head(self.fresh[name]) if name in self.fresh else
+            heads = {name: self._fresh_heads[name] if name in self._fresh_heads else
                      self._heads.get(name) or self.head(name) for name in manifest["issues"]}
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
         gone = set(self.old["entries"]) - set(manifest["entries"])
@@ -610,15 +659,45 @@ class _Plan:
         staged = self.new / rel
         return staged if staged.exists() else self.state.parent / rel
 
-    def _register_names(self, manifest: dict, out_dir: Path, search) -> dict:
-        """The name each register entry's page is headed with, in the new edition."""
-        names = search.register_names(out_dir)
-        names.update(search.register_names({   # the pages rendered this time
-            rel: (self.new / rel).read_bytes() for record in manifest["entries"].values()
-            if isinstance(record["outputs"], dict) for rel in record["outputs"]
-            if rel.startswith("html/registers/") and (self.new / rel).exists()}))
-        live = {tuple(entry.split("/", 1)) for entry in manifest["entries"]}
-        return {key: name for key, name in names.items() if key in live}
+    def _register_names(self, manifest: dict, out_dir: Path, search, code: str) -> dict:
+        """The name each register entry's page is headed with, in the new edition: read
+        from the pages rendered this time, and from the pages on disk unless the names
+        cache has the page's name and the page is as it was when that was read."""
+        from .search.records import REGISTER_HEAD
+
+        cached = _load_names(self.state, code)
+        self.names_code = code
+        heads, names = {}, {}
+        for entry in manifest["entries"]:
+            rel = f"html/registers/{entry}.html"
+            where = self.new / rel
+            if not where.exists():
+                kept = cached.get(rel)
+                if kept and self.on_disk.get(rel) == tuple(kept[:2]):
+                    names[tuple(entry.split("/", 1))] = kept[2]
+                    continue
+                where = out_dir / rel
+            try:
+                with where.open("rb") as fh:
+                    heads[rel] = fh.read(REGISTER_HEAD)
+            except FileNotFoundError:
+                continue
+        names.update(search.register_names(heads))
+        self.names = names
+        return dict(sorted(names.items()))
+
+    names: dict | None = None   # the register names the search index was made with
+
+    def save_names(self, now: dict) -> None:
+        """The names cache: each register page's name, with its size and mtime once in place."""
+        if self.names is None:
+            return
+        pages = {}
+        for (kind, key), name in self.names.items():
+            rel = f"html/registers/{kind}/{key}.html"
+            if rel in now:
+                pages[rel] = [*now[rel], name]
+        _dump_cache(self.state / NAMES, self.names_code, "pages", pages)
 
 
 def _shards(manifest: dict) -> tuple[dict, dict]:
@@ -633,16 +712,40 @@ def _shards(manifest: dict) -> tuple[dict, dict]:
 
 def _index_shard(item: tuple) -> bytes | None:
     """Index one shard from its pages into the staging folder; its summary, or None if
-    it has no records."""
+    it has no records. The records of its issues are cached (`shard_files`' `known`),
+    for the search stage's code (`code`)."""
     from .search import shard_files
     from .search.shards import SUMMARY
 
-    shard, pages, names, opencc, new = item
+    shard, pages, names, opencc, new, state, code = item
+    cache = state / SEARCH_RECORDS / f"{shard}.json"
+    known = _load_cache(cache, code, "issues")
     files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
-                        opencc)
+                        opencc, known)
+    if known:
+        cache.parent.mkdir(exist_ok=True)
+        _dump_cache(cache, code, "issues", known)
+    else:
+        cache.unlink(missing_ok=True)
     for rel, data in files.items():
         _stage(new, rel, data)
     return next((data for rel, data in files.items() if rel.endswith(f"/{SUMMARY}")), None)
+
+
+class _Lazy(Sequence):
+    """`make(work[i])` made only when item i is asked for: only the items a worker is
+    about to get are held (see ordered_map)."""
+
+    def __init__(self, work: list, make: Callable):
+        self.work, self.make = work, make
+
+    def __len__(self) -> int:
+        return len(self.work)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.make(w) for w in self.work[index]]
+        return self.make(self.work[index])
 
 
 @dataclass
@@ -655,9 +758,14 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _start_worker(new: Path, edition: Edition, issues: dict | None = None) -> None:
+def _start_worker(new: Path, edition: Edition, issues: dict | None = None,
+                  romanized: dict | None = None) -> None:
     global _worker
     _worker = _Worker(new, edition, issues)
+    if romanized:
+        from .cite import romanize
+
+        romanize.remember(romanized)
 
 
 def _read_issue(path: Path):
@@ -666,15 +774,18 @@ def _read_issue(path: Path):
     return read_issue(path)
 
 
-def _render_issue_into(work: tuple) -> list[str]:
-    """Render one issue (it links to its neighbours) into the staging folder."""
+def _render_issue_into(work: tuple) -> tuple[list[str], dict]:
+    """Render one issue (it links to its neighbours) into the staging folder; the files
+    written, and the titles romanised (for the cache)."""
+    from .cite import romanize
     from .render.build import _render_issue
 
     issue, prev, next_ = work
+    romanize.used()
     files = _render_issue(issue, prev, next_, _worker.edition)
     for rel, data in files.items():
         _stage(_worker.new, rel, data)
-    return sorted(files)
+    return sorted(files), {text: list(words) for text, words in romanize.used().items()}
 
 
 def _entry_pages_into(entry) -> list[str]:
@@ -727,6 +838,37 @@ def _dump_pickle(path: Path, stamp: tuple, value) -> None:
     _write(path, pickle.dumps((stamp, value), protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def _load_cache(path: Path, stamp: str, field: str, valid: Callable = lambda _v: True) -> dict:
+    """The table `field` of a JSON cache, if it was written with `stamp` and `valid` holds
+    for each of its values; else {} (also if it is missing or torn)."""
+    try:
+        data = json.loads(path.read_bytes())
+        found = data[field] if data["stamp"] == stamp else {}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    if not isinstance(found, dict) or not all(valid(value) for value in found.values()):
+        return {}
+    return found
+
+
+def _dump_cache(path: Path, stamp: str, field: str, table: dict) -> None:
+    atomic_write(path, json.dumps({"stamp": stamp, field: table}, sort_keys=True,
+                                  ensure_ascii=False).encode("utf-8"))
+
+
+def _load_romanized(state: Path, fingerprint: str) -> dict[str, list[str]]:
+    """The romanised words of the titles a build with this fingerprint (which covers the
+    romaniser and the versions of jieba and pypinyin) has seen, or {}."""
+    return _load_cache(state / ROMANIZED, fingerprint, "texts", lambda words: isinstance(
+        words, list) and all(isinstance(w, str) for w in words))
+
+
+def _load_names(state: Path, code: str) -> dict:
+    """The names cache: {page: [size, mtime, name]} made by this search stage (`code`)."""
+    return _load_cache(state / NAMES, code, "pages", lambda v: isinstance(v, list) and
+                      len(v) == 3 and isinstance(v[2], str))
+
+
 def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     """An issue's data as a build with this fingerprint read it from this TEI, or None."""
     try:
@@ -735,9 +877,14 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
             TypeError, ValueError, IndexError, KeyError):
         return None
-    if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest):
+    if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest) \
+            or not isinstance(cached[2], bytes):
         return None
-    return cached[2]
+    try:
+        return _IssueData(io.BytesIO(cached[2])).load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError, IndexError, KeyError):
+        return None
 
 
 # --- what is on disk ---------------------------------------------------------------------
@@ -748,9 +895,10 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
 SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
 
 
-def _scan(out_dir: Path) -> tuple[dict[str, tuple[int, int]], str]:
+def _scan(out_dir: Path) -> tuple[dict[str, tuple[int, int]], str, dict[str, str]]:
     """Every file under html/ and txt/ with its size and mtime (the search index's
-    files apart: they are checked by `_search_current`), and `_scan_digest` of them.
+    files apart: they are checked by `_search_current`), `_scan_digest` of them, and
+    the digest of each folder's files.
 
     (One thread: with threads, the Python half of each step waits for the others,
     and 140,000 files took twice as long.)"""
@@ -774,16 +922,24 @@ def _scan(out_dir: Path) -> tuple[dict[str, tuple[int, int]], str]:
                     rows.append((entry.name, st.st_size, st.st_mtime_ns))
         if rows:
             digests[rel_dir] = _folder_digest(rows)
-    return found, _combine(digests)
+    return found, _combine(digests), digests
 
 
-def _scan_digest(on_disk: dict) -> str:
-    """One digest of every file's path, size and mtime (in no particular order)."""
+def _scan_digest(on_disk: dict, known: dict[str, str] | None = None,
+                 touched: set[str] = frozenset()) -> str:
+    """One digest of every file's path, size and mtime (in no particular order).
+
+    `known`: the digests of folders (as `_scan` gives them) whose files are as they were
+    then, except for those in `touched`: only those are digested again."""
+    known = known or {}
     folders: dict[str, list] = {}
     for rel, (size, mtime) in on_disk.items():
         folder, _, name = rel.rpartition("/")
-        folders.setdefault(folder, []).append((name, size, mtime))
-    return _combine({folder: _folder_digest(rows) for folder, rows in folders.items()})
+        if folder in touched or folder not in known:
+            folders.setdefault(folder, []).append((name, size, mtime))
+    digests = {folder: digest for folder, digest in known.items() if folder not in touched}
+    digests.update((folder, _folder_digest(rows)) for folder, rows in folders.items())
+    return _combine(digests)
 
 
 def _folder_digest(rows: list) -> str:
@@ -944,9 +1100,9 @@ def _save_issues(state: Path, fingerprint: str, read: dict, tei: dict) -> None:
     the issue is simply read again)."""
     folder = state / ISSUES
     folder.mkdir(exist_ok=True)
-    for name, issue in read.items():
+    for name, data in read.items():   # (the issue pickled: see _load_issue)
         _write(folder / f"{name}.pickle", pickle.dumps(
-            (fingerprint, tei["issues"][name], issue), protocol=pickle.HIGHEST_PROTOCOL))
+            (fingerprint, tei["issues"][name], data), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,

@@ -9,6 +9,8 @@ TeiBuildError raised in a worker is re-raised here with its file and line
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TeiBuildError
+
+#: A pool for this many items or more is started from a small server process (the
+#: "forkserver", which has imported what the workers need) rather than forked from this
+#: one: a forked worker starts with this process's memory (in a build, the data of every
+#: issue read, hundreds of MB), and each worker and this process soon hold their own
+#: copies of the parts they touch. A few items are not worth the server's start.
+FORKSERVER_FROM = 16
 
 
 def default_jobs() -> int:
@@ -62,14 +71,26 @@ def _unwrap(result):
     return result
 
 
+def _context(count: int, preload: list[str]):
+    """How the workers of a pool for `count` items start (see FORKSERVER_FROM); the
+    server imports the modules in `preload` once, for all the workers it starts (the
+    first pool's list is the one used)."""
+    if count < FORKSERVER_FROM or "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(preload)
+    return context
+
+
 def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = None, *,
                 initializer: Callable | None = None, initargs: tuple = (),
-                batch: int = 1) -> Iterator:
+                batch: int = 1, preload: Sequence[str] = ()) -> Iterator:
     """`map(func, items)` over `jobs` worker processes, results in input order.
 
     `func` (and `initializer`, which sets up per-process state such as a loaded
     schema) must be module-level functions so they can be sent to the workers.
-    With one job, or one item, everything runs here, in this process.
+    With one job, or one item, everything runs here, in this process. `preload`:
+    modules the workers will need (besides `func`'s), imported before they start.
     """
     jobs = min(resolve_jobs(jobs), max(1, len(items)))
     if jobs == 1:
@@ -78,8 +99,16 @@ def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = 
         for item in items:
             yield _unwrap(_run_batch(func, [item])[0])
         return
-    batches = iter([list(items[i:i + batch]) for i in range(0, len(items), batch)])
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=initializer, initargs=initargs)
+    # (a batch is taken from `items` only when it is sent: a Sequence that makes its
+    # items when indexed holds no more of them than are in flight)
+    batches = (list(items[i:i + batch]) for i in range(0, len(items), batch))
+    # Forked workers share this process's memory until either writes to it; Python's
+    # garbage collector writes to every object it inspects, and frozen ones it does not.
+    gc.collect()
+    gc.freeze()
+    context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=initializer, initargs=initargs)
     pending: deque = deque()
     try:
         for chunk in batches:
@@ -95,3 +124,4 @@ def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = 
                 yield _unwrap(result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from pypinyin import Style, lazy_pinyin
 
@@ -57,13 +57,38 @@ def _word(word: str) -> str:
     return out
 
 
-def _pieces(text: str) -> list[str]:
+#: romanised words of texts seen before, given by `remember` (the segmenter's dictionary
+#: takes longer to load than rendering one issue: a rebuild that romanises only titles
+#: it has seen before never loads it)
+_known: dict[str, tuple[str, ...]] = {}
+#: every text romanised since `used` was last called, with its words
+_used: dict[str, tuple[str, ...]] = {}
+
+
+def remember(known: Mapping[str, Sequence[str]]) -> None:
+    """Take the romanised words of texts as known (what `used` gave, with this code and
+    the same jieba and pypinyin: the caller checks that)."""
+    _known.update((text, tuple(pieces)) for text, pieces in known.items())
+
+
+def used() -> dict[str, tuple[str, ...]]:
+    """The texts romanised since the last call, and their words; and forget them."""
+    out = dict(_used)
+    _used.clear()
+    return out
+
+
+def _pieces(text: str) -> tuple[str, ...]:
     """Romanised words of plain text (no names): one per segmented word or punctuation."""
-    pieces = []
-    for token in _segmenter().lcut(text, HMM=False):
-        token = token.translate(_PUNCT)
-        if token.strip():
-            pieces.append(_word(token) if has_han(token) else token.strip())
+    pieces = _known.get(text)
+    if pieces is None:
+        words = []
+        for token in _segmenter().lcut(text, HMM=False):
+            token = token.translate(_PUNCT)
+            if token.strip():
+                words.append(_word(token) if has_han(token) else token.strip())
+        pieces = _known[text] = tuple(words)
+    _used[text] = pieces
     return pieces
 
 

@@ -19,15 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from dataclasses import asdict
 from pathlib import Path
 
 from ..render.hant import text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
-from .records import HANT_PREFIX, REGISTER_HEAD, Record, register_names as _page_names, \
-    site_records
+from .records import HANT_PREFIX, REGISTER_HEAD, Record, record_order, \
+    register_names as _page_names, site_records
 from .scripts import fold_counts, search_data
 
 SHARD_SIZE = 50  # issues per shard: a weekly's year, a daily's two months
@@ -79,16 +79,68 @@ def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], 
 
 
 def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
-                opencc: str = "s2t") -> dict[str, bytes]:
+                opencc: str = "s2t", known: MutableMapping[str, list] | None = None
+                ) -> dict[str, bytes]:
     """The files of one shard (`html/pagefind/<shard>/…`) from the issue pages of its issues.
 
     `pages` holds both scripts' issue pages of every issue of the shard (others
-    are ignored). No issues: no files (the shard's folder goes).
+    are ignored). No issues: no files (the shard's folder goes). `known`: the
+    records of the shard's issues as this function left them last time (JSON
+    data); an issue whose pages and register names are the same is not read
+    again, and `known` is brought up to date.
     """
     mine = {path: data for path, data in pages.items()
             if (issue := issue_of_page(path)) and shard_of(issue) == shard}
     used = _Used(names)
-    return shard_bundle(shard, site_records(mine, used), used.seen, opencc)
+    records = site_records(mine, used) if known is None else _known_records(mine, used, known)
+    return shard_bundle(shard, records, used.seen, opencc)
+
+
+def _known_records(pages: Mapping[str, bytes], used: "_Used",
+                   known: MutableMapping[str, list]) -> list[Record]:
+    """site_records(pages, used), issue by issue, taking an issue's records from `known`
+    when its pages are byte for byte those they were read from and every register
+    name they looked up is unchanged."""
+    by_issue: dict[str, dict[str, bytes]] = {}
+    for path in sorted(pages):
+        by_issue.setdefault(issue_of_page(path), {})[path] = pages[path]
+    records: list[Record] = []
+    kept: dict[str, list] = {}
+    for issue, mine in sorted(by_issue.items()):
+        digest = hashlib.sha256()
+        for path, data in sorted(mine.items()):
+            digest.update(f"{path}\0{len(data)}\0".encode() + data)
+        before = known.get(issue)
+        found = _known_issue(before, digest.hexdigest(), used.names)
+        if found is not None:
+            for ref, name in before[1].items():
+                used.seen[tuple(ref.split("/", 1))] = name
+        else:
+            one = _Used(used.names)
+            found = site_records(mine, one)
+            used.seen.update(one.seen)
+            before = [digest.hexdigest(), {f"{kind}/{key}": name
+                                           for (kind, key), name in one.seen.items()},
+                      [asdict(record) for record in found]]
+        kept[issue] = before
+        records.extend(found)
+    known.clear()
+    known.update(kept)
+    return sorted(records, key=record_order)
+
+
+def _known_issue(before, digest: str, names: Mapping[tuple[str, str], str]) -> list | None:
+    """A known issue's records (see _known_records) if they hold for these pages and
+    names, else None (also if what is known is not records)."""
+    try:
+        if before[0] != digest or any(names.get(tuple(ref.split("/", 1))) != name
+                                      for ref, name in before[1].items()):
+            return None
+        return [Record(**{**fields, "names": {kind: tuple(values) for kind, values
+                                              in fields["names"].items()}})
+                for fields in before[2]]
+    except (TypeError, IndexError, KeyError, AttributeError, ValueError):
+        return None
 
 
 def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str], str | None],
@@ -110,14 +162,16 @@ def common_files(summaries: Mapping[str, bytes], opencc: str = "s2t") -> dict[st
     files.update({f"html/{BUNDLE}/{path}": data for path, data in empty_index(runtime).items()})
     issues: dict[str, dict] = {}
     values: dict[str, set[str]] = {}
-    counts: dict[str, Counter] = {}
+    counts: dict[str, dict[str, int]] = {}
     for shard in sorted(summaries):
         summary = json.loads(summaries[shard])
         issues.update(summary["issues"])
         for kind, names in summary["names"].items():
             values.setdefault(kind, set()).update(names)
         for hant, seen in summary["fold"].items():
-            counts.setdefault(hant, Counter()).update(seen)
+            total = counts.setdefault(hant, {})
+            for hans, n in seen.items():
+                total[hans] = total.get(hans, 0) + n
     filter_values = {kind: sorted(names) for kind, names in sorted(values.items())}
     files[f"html/{DATA_FILE}"] = search_data(filter_values, issues, counts, sorted(summaries), opencc)
     return files
