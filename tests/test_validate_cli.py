@@ -89,6 +89,26 @@ def test_pre_commit_hooks_run_the_validate_command():
     assert "validate" in main.commands
 
 
+def test_readme_local_hook_validates_staged_tei(tmp_path):
+    """The local hook in the README needs no repository address: its entry, given the
+    staged files as pre-commit would, passes a valid file and refuses a broken one."""
+    import re
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in b)
+    hook = yaml.safe_load(block)["repos"][0]["hooks"][0]
+    assert hook["language"] == "system" and re.match(hook["files"], "tei/hongkou-1845.xml")
+    command = hook["entry"].split()
+    assert command[0] == "tei-build"
+    tei = _edition(tmp_path, "date-value.xml")
+    ok = CliRunner().invoke(main, [*command[1:], str(tei / "control-valid.xml")])
+    bad = CliRunner().invoke(main, [*command[1:], str(tei / "date-value.xml")])
+    assert ok.exit_code == 0, ok.output
+    assert bad.exit_code != 0 and "date-value.xml:" in bad.output
+
+
 def test_example_workflow_turns_the_json_report_into_annotations(tmp_path, monkeypatch):
     import subprocess
     import sys
