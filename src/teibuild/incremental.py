@@ -134,9 +134,10 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     quick = _load_json(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
-    on_disk, scan, folders = _scan(out_dir)
+    rows, scan, folders = _scan(out_dir)
     if quick and _nothing_to_do(quick, tei, scan, out_dir, search, edition.opencc):
         return BuildReport(**quick["report"])
+    on_disk = _files(rows)
     if old is None:
         old = _load_manifest(out_dir, fingerprint, quick.get("manifest"))
     # every output recorded is on disk as it was written, and nothing else is
@@ -895,34 +896,44 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
 SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
 
 
-def _scan(out_dir: Path) -> tuple[dict[str, tuple[int, int]], str, dict[str, str]]:
-    """Every file under html/ and txt/ with its size and mtime (the search index's
-    files apart: they are checked by `_search_current`), `_scan_digest` of them, and
-    the digest of each folder's files.
+def _scan(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
+    """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
+    rows by folder (the search index's files apart: they are checked by
+    `_search_current`), `_scan_digest` of them, and the digest of each folder's files.
+    `_files` turns the rows into one table by path, which a build with nothing to do
+    never needs.
 
     (One thread: with threads, the Python half of each step waits for the others,
     and 140,000 files took twice as long.)"""
     skip = set(SEARCH_INDEX)
-    found: dict[str, tuple[int, int]] = {}
+    parents = {rel.rpartition("/")[0] for rel in skip}
+    rows_by_folder: dict[str, list] = {}
     digests: dict[str, str] = {}
     stack = [top for top in TOPS if (out_dir / top).is_dir()]
     while stack:
         rel_dir = stack.pop()
         rows = []
+        check = rel_dir in parents
         with os.scandir(out_dir / rel_dir) as entries:
             for entry in entries:
-                rel = f"{rel_dir}/{entry.name}"
-                if rel in skip or entry.name.startswith(".search-"):
+                name = entry.name
+                if name.startswith(".search-") or (check and f"{rel_dir}/{name}" in skip):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(rel)
+                    stack.append(f"{rel_dir}/{name}")
                 else:
                     st = entry.stat(follow_symlinks=False)
-                    found[rel] = (st.st_size, st.st_mtime_ns)
-                    rows.append((entry.name, st.st_size, st.st_mtime_ns))
+                    rows.append((name, st.st_size, st.st_mtime_ns))
         if rows:
+            rows_by_folder[rel_dir] = rows
             digests[rel_dir] = _folder_digest(rows)
-    return found, _combine(digests), digests
+    return rows_by_folder, _combine(digests), digests
+
+
+def _files(rows_by_folder: dict[str, list]) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every file by its path under the edition (from `_scan`)."""
+    return {f"{folder}/{name}": (size, mtime)
+            for folder, rows in rows_by_folder.items() for name, size, mtime in rows}
 
 
 def _scan_digest(on_disk: dict, known: dict[str, str] | None = None,
@@ -943,9 +954,10 @@ def _scan_digest(on_disk: dict, known: dict[str, str] | None = None,
 
 
 def _folder_digest(rows: list) -> str:
+    """The (name, size, mtime) rows of one folder, sorted, as one digest (repr of the
+    rows: written out in C, and unambiguous whatever a file name holds)."""
     rows.sort()
-    return hashlib.sha256("".join(f"{n}\0{s}\0{m}\n" for n, s, m in rows).encode(
-        "utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
 
 def _combine(digests: dict[str, str]) -> str:
