@@ -62,3 +62,8 @@ def test_build_keeps_han_words_with_their_kind_and_is_deterministic(tmp_path):
 @pytest.mark.parametrize("text", ["虹口区四川北路街道", "短短两天", "3月17日晚"])
 def test_attributes_stay_inside_the_text(text):
     assert all(0 <= i < len(text) for i in words.attributes(text))
+
+
+def test_is_name_knows_names_of_every_kind_and_not_plain_words():
+    assert words.is_name("联合国") and words.is_name("上海") and words.is_name("李鹏")
+    assert not words.is_name("联合") and not words.is_name("疫情防控") and not words.is_name("")

@@ -110,8 +110,7 @@ def _name_start(text: str, start: int, end: int) -> int:
     """Where a guessed place or body really starts: after the verbs and particles
     a guess sometimes takes in (传达学习贯彻|市委, 在|虹口区), unless what is left
     from there is a name the dictionary knows (联合国 does not begin with 联合)."""
-    known = words.load()
-    while known.get(text[start:end]) not in ("P", "L", "O"):
+    while not words.is_name(text[start:end]):
         if end - start > 2 and text[start:start + 2] in BOUNDARY_WORDS:
             start += 2
         elif end - start > 1 and text[start] in BOUNDARY_CHARS:

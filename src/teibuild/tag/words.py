@@ -59,6 +59,14 @@ def load(path: Path = WORDS_PATH) -> dict[str, str]:
     return table
 
 
+def is_name(text: str) -> bool:
+    """True if the dictionary lists `text` as a person, place or organisation."""
+    return load().get(text) in _NAMES
+
+
+_NAMES = frozenset(KINDS.values())
+
+
 def _split(row: str) -> tuple[str, str]:
     word, _, kind = row.partition("\t")
     return word, kind
