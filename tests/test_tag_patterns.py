@@ -83,10 +83,38 @@ def test_dev_split_is_carved_from_training_and_held_out_data_stays_apart(tmp_pat
     (tmp_path / "msra-test.jsonl").write_text("\n".join(doc(100 + i) for i in range(20)),
                                              encoding="utf-8")
     (tmp_path / "cluener-dev.jsonl").write_text(doc(999), encoding="utf-8")
-    (tmp_path / "pd1998-dev.bio").write_text("北 B-LOC\n京 I-LOC\n", encoding="utf-8")
+    (tmp_path / "pd1998-dev.bio").write_text(
+        "".join(f"第 O\n{i} O\n北 B-LOC\n京 I-LOC\n\n" for i in range(10)), encoding="utf-8")
     data = split(tmp_path)
     texts = {k: [t for t, _ in v] for k, v in data.items()}
-    assert sorted(texts["train"]) == sorted(texts["tune-train"] + texts["msra-dev"] + texts["boson-dev"])
-    held_out = texts["msra-heldout"] + texts["boson-heldout"]
-    assert len(held_out) == 4 + 2 and not set(held_out) & set(texts["train"])
+    # newspaper sentences (MSRA, People's Daily) are trained on twice, BosonNLP's once
+    assert sorted(texts["train"]) == sorted(texts["tune-train"] + 2 * texts["msra-dev"]
+                                            + texts["boson-dev"])
+    assert texts["tune-train"].count("第100句。") == 2 and texts["tune-train"].count("第0句。") == 1
+    assert texts["tune-train"].count("第0北京") == 2
+    held_out = texts["msra-heldout"] + texts["boson-heldout"] + texts["pd1998-heldout"]
+    assert len(held_out) == 4 + 2 + 2 and not set(held_out) & set(texts["train"])
     assert len(texts["msra-dev"]) == 4 and len(texts["boson-dev"]) == 2
+    assert len(texts["pd1998-dev"]) == 10  # the whole file, scored for comparison
+
+
+def test_persons_run_together_in_a_list_are_cut_into_names_foreign_names_stay_whole():
+    text = "出席的有孙维本苏晓云。俄罗斯的斯特罗耶夫说"
+    found = model_hits(text, [(4, 10, "PER"), (15, 20, "PER")])
+    assert [(text[f.start:f.end], f.tag) for f in found] == [
+        ("孙维本", "persName"), ("苏晓云", "persName"), ("斯特罗耶夫", "persName")]
+    # no cut into names that each begin with a surname: the guess stays as it was
+    text = "一二三四五"
+    assert [text[f.start:f.end] for f in model_hits(text, [(0, 5, "PER")])] == ["一二三四五"]
+    # a double surname is no name alone: 欧阳明德 and 李鹏, not 欧阳 + 明德
+    text = "欧阳明德李鹏"
+    assert [text[f.start:f.end] for f in model_hits(text, [(0, 6, "PER")])] == ["欧阳明德", "李鹏"]
+
+
+def test_guessed_bodies_and_places_lose_the_verbs_they_took_in_from_the_sentence():
+    text = "按照中央和市委部署要求，聚焦养老院等重点场所"
+    found = model_hits(text, [(5, 9, "ORG"), (12, 17, "ORG")])
+    # 市委|部署: the body without the verb; 聚焦|养老院: a kind of place once the verb is off
+    assert [(text[f.start:f.end], f.tag) for f in found] == [("市委", "orgName")]
+    text = "联合国部署"  # the dictionary knows 联合国 whole: not cut after 联合
+    assert [text[f.start:f.end] for f in model_hits(text, [(0, 5, "ORG")])] == ["联合国"]

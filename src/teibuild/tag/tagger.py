@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass, field
 
 from . import patterns, words
+from .model import TRANSLIT_CHARS
 from .dates import find_dates
-from .lexicon import AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, GENERIC_NOUNS
+from .lexicon import (AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, GENERIC_NOUNS,
+                      SURNAMES)
 from .patterns import ROLE_RE, TRAILING_RE
 
 NAME_TAGS = ("persName", "placeName", "orgName")
@@ -73,12 +75,8 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
 
 def model_hits(text: str, spans) -> list[Found]:
     out = []
-    for start, end, kind in spans:
+    for start, end, kind in _split_lists(text, _trimmed(text, spans)):
         tag = MODEL_TAG[kind]
-        if tag == "persName":
-            end = _person_end(text, start, end)
-        else:
-            start = _name_start(text, start, end)
         piece = text[start:end]
         if not any(patterns.is_han(c) for c in piece) and not (tag == "orgName" and _ACRONYM.fullmatch(piece)):
             continue  # Latin letters only as acronyms of bodies: WTO, PATA
@@ -92,6 +90,50 @@ def model_hits(text: str, spans) -> list[Found]:
             continue  # a title is never a person
         out.append(Found(start, end, tag, "model"))
     return out
+
+
+def _trimmed(text: str, spans):
+    for start, end, kind in spans:
+        if kind == "PER":
+            yield start, _person_end(text, start, end), kind
+        else:
+            end = _name_end(text, start, end)
+            yield _name_start(text, start, end), end, kind
+
+
+def _split_lists(text: str, spans):
+    """Guessed persons of five characters or more are names run together (a list of
+    leaders printed without separators, 孙维本苏晓云): Chinese personal names have two
+    to four characters. Such a guess, unless the dictionary knows it whole, is cut into
+    names that each begin with a surname, preferring names the dictionary knows, then
+    three-character names (the commonest); a guess that cannot be cut so stays whole,
+    and so does one written mostly in transliteration characters (斯特罗耶夫: one
+    foreign name)."""
+    for start, end, kind in spans:
+        piece = text[start:end]
+        if kind == "PER" and end - start >= 5 and "·" not in piece and not words.is_name(piece) \
+                and 4 * sum(c in TRANSLIT_CHARS for c in piece) < 3 * len(piece):
+            cuts = _name_cuts(piece)
+            if cuts:
+                yield from ((start + s, start + e, kind) for s, e in cuts)
+                continue
+        yield start, end, kind
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_cuts(run: str) -> tuple[tuple[int, int], ...] | None:
+    best: dict[int, tuple] = {0: ((0, 0), ())}  # position → (score, cuts) of the best way there
+    for i in range(len(run)):
+        if i not in best or not (run[i] in SURNAMES or run[i:i + 2] in SURNAMES):
+            continue
+        (known, threes), cuts = best[i]
+        for n in (3, 4) if run[i:i + 2] in SURNAMES else (2, 3):  # 欧阳 is no name alone
+            if i + n > len(run):
+                break
+            score = (known + words.is_name(run[i:i + n]), threes + (n == 3))
+            if i + n not in best or score > best[i + n][0]:
+                best[i + n] = (score, (*cuts, (i, i + n)))
+    return best[len(run)][1] if len(run) in best else None
 
 
 def _person_end(text: str, start: int, end: int) -> int:
@@ -118,6 +160,16 @@ def _name_start(text: str, start: int, end: int) -> int:
         else:
             break
     return start
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where a guessed place or body really ends: before a verb it took in from
+    the sentence going on (按照市委|部署要求), unless the dictionary knows the
+    whole guess as a name."""
+    while end - start > 2 and text[end - 2:end] in BOUNDARY_WORDS \
+            and not words.is_name(text[start:end]):
+        end -= 2
+    return end
 
 
 def is_generic(name: str) -> bool:
