@@ -317,3 +317,83 @@ def test_the_search_index_is_where_the_search_stage_puts_it():
 
     assert SEARCH_INDEX == (f"html/{BUNDLE}", f"html/{DATA_FILE}")
 
+
+
+def test_an_edit_while_pages_were_changed_by_hand_is_put_right(site, tmp_path):
+    """A changed issue starts the build before the disk has been read (it is read
+    meanwhile); when the disk turns out not to be as the last build left it, the build
+    is planned again from what is there."""
+    tei, out = site
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    (out / "txt" / "zh-Hans" / "hongkou-1845.txt").unlink()
+    (out / "html" / "issues" / "hongkou-1849.html").write_text("edited by hand",
+                                                               encoding="utf-8")
+    (out / "html" / "stale.html").write_text("old", encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 3   # 1847 edited, 1845 and 1849 damaged
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    assert build(tei, out, EDITION, jobs=1).written == 0
+
+
+def test_who_mentions_what_is_worked_out_for_the_edited_issues_only(site, tmp_path,
+                                                                     monkeypatch):
+    """The last build's table of the issues that mention each entry is brought up to
+    date from the edited issues alone, as names move, appear and go."""
+    import teibuild.incremental as incremental
+
+    tei, out = site
+    read = []
+    real = incremental._unpack_names
+    monkeypatch.setattr(incremental, "_unpack_names",
+                        lambda value: read.append(value) or real(value))
+    first = tei / "hongkou-1845.xml"
+    first.write_text(first.read_text(encoding="utf-8").replace(
+        '<persName ref="persons.xml#qian-jing">钱晶</persName>',
+        '<persName ref="persons.xml#qian-jing-2">钱静</persName>'), encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    assert len(read) == 2   # the issue's names before and after the edit
+    assert (out / "html" / "registers" / "persons" / "qian-jing-2.html").is_file()
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    read.clear()
+    (tei / "hongkou-1845.xml").unlink()   # its names go with it
+    build(tei, out, EDITION, jobs=1)
+    assert len(read) == 1
+    assert not (out / "html" / "registers" / "persons" / "qian-jing-2.html").exists()
+    assert contents(out) == fresh(tei, tmp_path / "fresh2")
+
+
+def test_a_staged_file_the_edition_already_has_is_a_link_to_it(tmp_path):
+    """(A search shard re-indexed for one issue is mostly files it already has.)"""
+    from teibuild.render.writer import stage_same
+
+    out, new = tmp_path / "out", tmp_path / "new"
+    (out / "f").mkdir(parents=True)
+    (out / "f" / "same").write_bytes(b"abc")
+    (out / "f" / "other").write_bytes(b"abcd")
+    (out / "f" / "link").symlink_to(out / "f" / "same")
+    for name in ("same", "other", "link", "missing"):
+        stage_same(new, f"f/{name}", b"abc", out / "f" / name)
+        assert (new / "f" / name).read_bytes() == b"abc"
+    assert (new / "f" / "same").stat().st_ino == (out / "f" / "same").stat().st_ino
+    assert (new / "f" / "other").stat().st_ino != (out / "f" / "other").stat().st_ino
+    assert not (new / "f" / "link").is_symlink()
+    assert (new / "f" / "link").stat().st_ino != (out / "f" / "same").stat().st_ino
+    assert (out / "f" / "other").read_bytes() == b"abcd"
+
+
+def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):
+    import pickle
+
+    from teibuild.incremental import MENTIONED
+
+    tei, out = site
+    path = out / STATE / MENTIONED
+    stamp, table = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps((stamp, {entry: "damaged\x1frow\x1e" for entry in table})))
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    assert contents(out) == fresh(tei, tmp_path / "fresh")

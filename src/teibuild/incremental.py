@@ -28,15 +28,21 @@ issue's data, every issue's heading data, each register entry's mentions by
 issue, the registers as read, the romanised words of titles (the segmenter's
 dictionary need not be loaded), each search shard's records by issue and each
 register page's name (a shard is indexed again without reading its other
-issues' pages or every register page). So an unchanged TEI file is neither parsed nor
+issues' pages or every register page), and which issues mention each entry
+(only the entries an edited issue mentions are worked out again). So an
+unchanged TEI file is neither parsed nor
 (when its size, times and inode are as recorded) even read, and the page of a
 name mentioned in every issue is rendered again without reading the other
 issues. A cache is only a short cut: what is taken from one is checked against
 the digests in the manifest (search records against their pages' bytes, a
-register name against its page's size and mtime), and a missing or stale one
+register name against its page's size and mtime, the table of mentions against
+the manifest it was made with), and a missing or stale one
 is made again from the TEI. Outputs that are missing or were changed on disk are rendered again,
 and files in html/ and txt/ that the manifest does not list are removed: the
-folder is always what a fresh build makes.
+folder is always what a fresh build makes. (When a TEI file changed, the disk is
+read by a process of its own while rendering goes on, the build assuming it is
+as recorded; it is checked before anything moves into place, and if it is not,
+the build is planned again from what is there.)
 
 New files are staged in `.tei-build/staging-*` and moved into place together,
 search index included, only when everything has rendered; a failure at any
@@ -53,11 +59,13 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
+
+import orjson
 
 from . import __version__
 from .edition import Edition
@@ -76,6 +84,7 @@ REGISTERS = "registers.pickle"  # the register entries as read from tei/
 ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize), by text
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
 NAMES = "names.json"            # the name heading each register page (for the search index)
+MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
 TOPS = ("html", "txt")
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
@@ -134,15 +143,31 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     quick = _load_json(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
-    rows, scan, folders = _scan(out_dir)
-    if quick and _nothing_to_do(quick, tei, scan, out_dir, search, edition.opencc):
-        return BuildReport(**quick["report"])
-    on_disk = _files(rows)
-    if old is None:
-        old = _load_manifest(out_dir, fingerprint, quick.get("manifest"))
-    # every output recorded is on disk as it was written, and nothing else is
-    intact = bool(quick) and old.get("verified", False) and quick.get("scan") == scan
+    # with the same inputs, perhaps there is nothing to do: the disk is read at once;
+    # else it is read by a process of its own while this one renders
+    scan = _Scan(out_dir, background=not (quick and quick.get("tei") == tei["issues"] and
+                                          quick.get("registers") == tei["registers"]))
+    try:
+        if quick and scan.ready and _nothing_to_do(quick, tei, scan.digest, out_dir, search,
+                                                   edition.opencc):
+            return BuildReport(**quick["report"])
+        if old is None:
+            old = _load_manifest(out_dir, fingerprint, quick.get("manifest"))
+        return _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint,
+                      quick, old, tei, scan)
+    finally:
+        scan.close()
 
+
+def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint, quick, old,
+           tei, scan: "_Scan") -> BuildReport:
+    """build() once it is known there is work to do."""
+    # every output recorded is on disk as it was written, and nothing else is: assumed
+    # when the last build left its records whole (the disk is then checked before anything
+    # is moved into place, and if it is not as recorded, the build is planned again)
+    expected = quick.get("scan") if quick and old.get("verified", False) else None
+    if scan.ready and scan.digest != expected:
+        expected = None
     state = out_dir / STATE
     made_out, made_state = not out_dir.exists(), not state.exists()
     state.mkdir(parents=True, exist_ok=True)
@@ -150,9 +175,15 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=state))
     try:
         try:
-            plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, on_disk,
-                         intact, jobs, progress)
+            plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, scan,
+                         expected, jobs, progress)
             manifest, counts = plan.run(paths, search)
+            if expected is not None and scan.digest != expected:
+                shutil.rmtree(staging / "new", ignore_errors=True)
+                plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, scan,
+                             None, jobs, progress)
+                manifest, counts = plan.run(paths, search)
+            on_disk, intact = scan.files, plan.intact
             removed = _removed(old, manifest, on_disk, intact)
             _save_issues(state, fingerprint, plan.fresh, tei)
             plan.save_caches(manifest)
@@ -164,19 +195,17 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
             elif made_state:
                 shutil.rmtree(state, ignore_errors=True)
             raise
-        now = dict(on_disk)
-        touched = set()   # the folders whose files changed
-        for rel in removed:
-            now.pop(rel, None)
-            touched.add(rel.rpartition("/")[0])
+        updated = {}   # the files moved in this time, with their size and mtime
         for record in _records(manifest):
             if isinstance(record["outputs"], dict):
                 for rel, v in record["outputs"].items():
-                    now[rel] = tuple(v[:2])
-                    touched.add(rel.rpartition("/")[0])
-        report = _report(manifest, now, written=moved, removed=len(removed), **counts)
+                    updated[rel] = tuple(v[:2])
+        now = _Now(on_disk, removed, updated)
+        report = _report(manifest, now.totals(scan.totals), written=moved, removed=len(removed),
+                         **counts)
         plan.save_names(now)
-        _save_manifest(state, manifest, report, tei, _scan_digest(now, folders, touched))
+        written = _save_manifest(state, manifest, report, tei, now.digest(scan.folders))
+        plan.save_mentioned(written)
         if counts["search_rendered"]:   # the replaced index, set aside: its removal is its cost
             start, start_cpu = time.perf_counter(), _cpu()
             shutil.rmtree(staging / "old" / SEARCH_INDEX[0], ignore_errors=True)
@@ -308,11 +337,13 @@ class _Plan:
     """One build: decides what is stale, renders it into the staging folder, and
     makes the new manifest."""
 
-    def __init__(self, tei_dir, state, staging, edition, fingerprint, old, tei, on_disk,
-                 intact, jobs, progress):
+    def __init__(self, tei_dir, state, staging, edition, fingerprint, old, tei, scan,
+                 expected, jobs, progress):
+        """`expected`: the scan digest the disk is assumed to have (every output as the
+        old manifest records it), or None: every output is checked against `scan`."""
         self.tei_dir, self.state, self.new = tei_dir, state, staging / "new"
         self.edition, self.fingerprint, self.old, self.tei = edition, fingerprint, old, tei
-        self.on_disk, self.intact, self.jobs = on_disk, intact, jobs
+        self.scan, self.jobs, self.intact = scan, jobs, expected is not None
         self.note = progress or (lambda _done, _total, _what: None)
         # file name → Issue read (or re-read) this time, pickled: the data of thousands of
         # issues is ten times larger as objects, and only a few are needed at a time
@@ -324,6 +355,7 @@ class _Plan:
         self._grouped: dict = {}
         self.summaries: dict = {}
         self.mentions: dict = {}   # "kind/key" → {issue id: [digest, mentions]}, rendered now
+        self._rows: dict[str, list] = {}   # see rows()
         self.done = self.total = 0
         self.search_removed: list[str] = []   # index files and shards no longer made
         self.search_whole: list[str] = []     # shard folders replaced as a whole
@@ -436,7 +468,6 @@ class _Plan:
 
         self._render_issues(issue_work, order, manifest)
         self._render_entries(entry_work, order, summaries, manifest)
-        self.names_of = {}   # (every issue's mentions by entry: not needed again)
         if site_stale:
             manifest["site"] = self._render_site(order, site_key)
             self.step("index, register and site pages")
@@ -492,33 +523,109 @@ class _Plan:
         """Each entry's key, and the entries whose pages must be rendered.
 
         Returns the (entry, register digest, number of mentions, first name) of every
-        entry, which the site pages show, and the stale ones' "kind/key"s."""
+        entry, which the site pages show, and the stale ones' "kind/key"s. Only the
+        entries that the issues read this time (or gone) mention, now or before, are
+        worked out again when the registers are unchanged and the last build's table
+        of who mentions what (`MENTIONED`) is the one made with its manifest: every
+        other entry's key and listing are the last build's."""
         registers = self.old["registers"]
-        if registers.get("key") == self.tei["registers"] and "entries" in registers:
+        same = registers.get("key") == self.tei["registers"] and "entries" in registers
+        if same:
             digests = registers["entries"]
         else:
             digests = {f"{kind}/{key}": _register_digest(entry)
                        for (kind, key), entry in self.registers().items()}
         manifest["registers"]["entries"] = digests
-        groups: dict[str, list] = {}
-        self.names_of = {name: _unpack_names(summaries[name]["names"]) for name in order}
-        for name in order:
-            s = summaries[name]
-            for entry, (digest, count, first) in self.names_of[name].items():
-                groups.setdefault(entry, []).append((s["id"], s["head"], digest, count, first))
+        index, touched = self._mentioned(order, summaries, same)
         listing, work = [], []
-        for entry in sorted(set(digests) | set(groups)):
-            mentions = groups.get(entry, [])
-            listing.append((entry, digests.get(entry, "-"), sum(g[3] for g in mentions),
-                            mentions[0][4] if mentions else ""))
-            key = _digest(digests.get(entry, "-"), [g[:3] for g in mentions])
-            record = self.old["entries"].get(entry)
-            if record and record["key"] == key and self.current(record):
-                manifest["entries"][entry] = record
+        old = self.old["entries"]
+        for entry in sorted(set(digests) | set(index) if touched is None else
+                            set(digests) | set(old) | touched):
+            record = old.get(entry)
+            if touched is not None and entry not in touched and record is not None:
+                key, count, first = record["key"], record["count"], record["first"]
             else:
-                manifest["entries"][entry] = {"key": key, "outputs": {}}
+                rows = self.rows(entry)
+                if entry not in digests and not rows:
+                    continue   # no longer in the registers and mentioned nowhere
+                count, first = sum(r[4] for r in rows), rows[0][5] if rows else ""
+                key = _digest(digests.get(entry, "-"), [r[1:4] for r in rows])
+            listing.append((entry, digests.get(entry, "-"), count, first))
+            if record and record["key"] == key and self.current(record):
+                manifest["entries"][entry] = record if record.get("count") == count and \
+                    record.get("first") == first else {**record, "count": count, "first": first}
+            else:
+                manifest["entries"][entry] = {"key": key, "outputs": {}, "count": count,
+                                              "first": first}
                 work.append(entry)
         return listing, work
+
+    def _mentioned(self, order: list[str], summaries: dict, same_registers: bool):
+        """Which issues mention each entry: {"kind/key": packed rows (file name, issue id,
+        heading digest, mentions digest, number, first name)} in issue order (`_unpack_rows`
+        reads them), and the entries whose rows may differ from the last build's (None:
+        all of them).
+
+        The last build's table is brought up to date when it can be trusted (made with
+        the very manifest read, registers unchanged, every entry's listing recorded);
+        else it is made from every issue's names."""
+        old = self.old
+        index = None
+        if same_registers and old.get("digest") and all(
+                "count" in r for r in old["entries"].values()):
+            index = _load_pickle(self.state / MENTIONED, (self.fingerprint, old["digest"]))
+        if isinstance(index, dict) and all(isinstance(v, str) for v in index.values()):
+            try:
+                return self._update_mentioned(index, order, summaries)
+            except (ValueError, KeyError):   # a damaged table: made again below
+                self._rows = {}
+        rows: dict[str, list] = {}
+        for name in order:
+            s = summaries[name]
+            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
+                rows.setdefault(entry, []).append(
+                    (name, s["id"], s["head"], digest, count, first))
+        self.mentioned = {entry: _pack_rows(r) for entry, r in rows.items()}
+        self._rows = rows
+        return self.mentioned, None
+
+    def _update_mentioned(self, index: dict, order: list[str], summaries: dict):
+        """The last build's table of `_mentioned`, brought up to date from the issues read
+        now (and gone), and the entries those mention, now or before."""
+        old = self.old
+        redo = set(self.fresh) | (set(old["issues"]) - set(summaries))
+        touched: set[str] = set()
+        for name in redo:
+            if name in old["issues"]:
+                touched.update(_unpack_names(old["issues"][name]["names"]))
+        fresh: dict[str, list] = {}
+        for name in sorted(self.fresh):
+            s = summaries[name]
+            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
+                fresh.setdefault(entry, []).append(
+                    (name, s["id"], s["head"], digest, count, first))
+        touched.update(fresh)
+        place = {name: n for n, name in enumerate(order)}
+        index = dict(index)
+        for entry in touched:
+            rows = [r for r in _unpack_rows(index.get(entry, "")) if r[0] not in redo] + \
+                fresh.get(entry, [])
+            rows.sort(key=lambda r: place[r[0]])
+            self._rows[entry] = rows
+            if rows:
+                index[entry] = _pack_rows(rows)
+            else:
+                index.pop(entry, None)
+        self.mentioned = index
+        return index, touched
+
+    mentioned: dict | None = None   # the table _mentioned made, kept for the next build
+
+    def rows(self, entry: str) -> list[tuple]:
+        """An entry's rows of the `mentioned` table, unpacked."""
+        if entry not in self._rows:
+            self._rows[entry] = _unpack_rows(self.mentioned.get(entry, ""))
+        return self._rows[entry]
 
     def _render_entries(self, work: list[str], order: list[str], summaries: dict,
                         manifest: dict) -> None:
@@ -527,11 +634,7 @@ class _Plan:
         from .render.site import Entry, join_mentions
 
         wanted = set(work)
-        groups: dict[str, list] = {entry: [] for entry in work}
-        for name in order:
-            names = self.names_of[name]
-            for entry in wanted.intersection(names):
-                groups[entry].append((name, names[entry][0]))
+        groups = {entry: [(r[0], r[3]) for r in self.rows(entry)] for entry in work}
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
             {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
         entries = []
@@ -606,7 +709,10 @@ class _Plan:
         gone = on_disk - set(keys)
 
         names = self._register_names(manifest, out_dir, search, code)
-        if names_changed and not full:
+        # every shard in place was made with, or checked against, the names the last
+        # index was made with: only if they changed can a shard show an old one
+        names_digest = _digest(list(names.items()))
+        if names_changed and not full and old.get("names") != names_digest:
             kept = {s: d for s, d in search.read_summaries(out_dir).items()
                     if s in keys and s not in stale}
             stale |= search.stale_shards(kept, names)
@@ -630,7 +736,8 @@ class _Plan:
         self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(stale) if summaries.get(s)]
         stamps = [rel for rel in common if rel.endswith(".json")] + [
             f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(keys)]
-        return {"code": code, "shards": keys, "outputs": {rel: [0, 0] for rel in stamps}}
+        return {"code": code, "shards": keys, "names": names_digest,
+                "outputs": {rel: [0, 0] for rel in stamps}}
 
     def save_caches(self, manifest: dict) -> None:
         """The caches of what this build read (torn or stale files are simply not used)."""
@@ -649,6 +756,10 @@ class _Plan:
         gone = set(self.old["entries"]) - set(manifest["entries"])
         for entry in gone:
             (self.state / ENTRIES / f"{entry}.pickle").unlink(missing_ok=True)
+
+    @property
+    def on_disk(self) -> Mapping:
+        return self.scan.files
 
     def current(self, record: dict) -> bool:
         """Every output of the record is on disk as it was written."""
@@ -689,6 +800,13 @@ class _Plan:
 
     names: dict | None = None   # the register names the search index was made with
 
+    def save_mentioned(self, manifest_digest: str) -> None:
+        """Who mentions what, for the next build: stamped with the manifest it belongs to,
+        so it is used only with that manifest (a stale or torn one is simply remade)."""
+        if self.mentioned is not None:
+            _dump_pickle(self.state / MENTIONED, (self.fingerprint, manifest_digest),
+                         self.mentioned)
+
     def save_names(self, now: dict) -> None:
         """The names cache: each register page's name, with its size and mtime once in place."""
         if self.names is None:
@@ -715,6 +833,7 @@ def _index_shard(item: tuple) -> bytes | None:
     """Index one shard from its pages into the staging folder; its summary, or None if
     it has no records. The records of its issues are cached (`shard_files`' `known`),
     for the search stage's code (`code`)."""
+    from .render.writer import stage_same
     from .search import shard_files
     from .search.shards import SUMMARY
 
@@ -728,8 +847,9 @@ def _index_shard(item: tuple) -> bytes | None:
         _dump_cache(cache, code, "issues", known)
     else:
         cache.unlink(missing_ok=True)
-    for rel, data in files.items():
-        _stage(new, rel, data)
+    out_dir = state.parent
+    for rel, data in files.items():   # (mostly as they are in the shard in place)
+        stage_same(new, rel, data, out_dir / rel)
     return next((data for rel, data in files.items() if rel.endswith(f"/{SUMMARY}")), None)
 
 
@@ -899,8 +1019,8 @@ SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
 def _scan(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
     """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
     rows by folder (the search index's files apart: they are checked by
-    `_search_current`), `_scan_digest` of them, and the digest of each folder's files.
-    `_files` turns the rows into one table by path, which a build with nothing to do
+    `_search_current`), one digest of them all, and the digest of each folder's files.
+    `_OnDisk` turns the rows into a table by path, which a build with nothing to do
     never needs.
 
     (One thread: with threads, the Python half of each step waits for the others,
@@ -930,29 +1050,6 @@ def _scan(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
     return rows_by_folder, _combine(digests), digests
 
 
-def _files(rows_by_folder: dict[str, list]) -> dict[str, tuple[int, int]]:
-    """Size and mtime of every file by its path under the edition (from `_scan`)."""
-    return {f"{folder}/{name}": (size, mtime)
-            for folder, rows in rows_by_folder.items() for name, size, mtime in rows}
-
-
-def _scan_digest(on_disk: dict, known: dict[str, str] | None = None,
-                 touched: set[str] = frozenset()) -> str:
-    """One digest of every file's path, size and mtime (in no particular order).
-
-    `known`: the digests of folders (as `_scan` gives them) whose files are as they were
-    then, except for those in `touched`: only those are digested again."""
-    known = known or {}
-    folders: dict[str, list] = {}
-    for rel, (size, mtime) in on_disk.items():
-        folder, _, name = rel.rpartition("/")
-        if folder in touched or folder not in known:
-            folders.setdefault(folder, []).append((name, size, mtime))
-    digests = {folder: digest for folder, digest in known.items() if folder not in touched}
-    digests.update((folder, _folder_digest(rows)) for folder, rows in folders.items())
-    return _combine(digests)
-
-
 def _folder_digest(rows: list) -> str:
     """The (name, size, mtime) rows of one folder, sorted, as one digest (repr of the
     rows: written out in C, and unambiguous whatever a file name holds)."""
@@ -964,6 +1061,195 @@ def _combine(digests: dict[str, str]) -> str:
     return hashlib.sha256("".join(f"{folder}\0{digest}\n" for folder, digest in
                                   sorted(digests.items())).encode(
         "utf-8", "surrogateescape")).hexdigest()
+
+
+class _Scan:
+    """`_scan` of the output folder, made here or, with `background`, by a process of its
+    own started now (a build has hundreds of thousands of files to stat, and rendering
+    to do meanwhile); its results are waited for when first asked for."""
+
+    def __init__(self, out_dir: Path, background: bool = False):
+        self.out_dir, self._result, self._child = out_dir, None, None
+        self._files = self._totals = None
+        if background:
+            import multiprocessing   # (not needed by a build with nothing to do)
+        if background and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_scan_into, args=(out_dir, send), daemon=True)
+            try:
+                child.start()
+                self._child = child
+            except (OSError, AssertionError):   # (a daemon's worker may have no children)
+                self._receive.close()
+            send.close()
+        if self._child is None:
+            self._result = _scan(out_dir)
+
+    @property
+    def ready(self) -> bool:
+        return self._result is not None
+
+    def _get(self) -> tuple:
+        if self._result is None:
+            try:
+                *found, self._totals = self._receive.recv()
+                self._result = tuple(found)
+            except (EOFError, OSError, ValueError):   # it failed: the disk is read here
+                self._totals = None
+            self.close()
+            if self._result is None:
+                self._result = _scan(self.out_dir)
+        return self._result
+
+    def close(self) -> None:
+        """Stop the process if it is still at work (the build ended early)."""
+        if self._child is not None:
+            if self._child.is_alive() and self._result is None:
+                self._child.terminate()
+            self._child.join()
+            self._receive.close()
+            self._child = None
+
+    @property
+    def digest(self) -> str:
+        return self._get()[1]
+
+    @property
+    def folders(self) -> dict[str, str]:
+        return self._get()[2]
+
+    @property
+    def files(self) -> "_OnDisk":
+        if self._files is None:
+            self._files = _OnDisk(self._get()[0])
+        return self._files
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """`_totals` of the files found."""
+        if self._totals is None:
+            self._totals = _totals(self.files.items())
+        return self._totals
+
+
+def _scan_into(out_dir: Path, send) -> None:
+    """`_scan`, and the totals of what it found, sent back (see _Scan). Any failure is
+    left to the build to meet and report when it reads the disk itself; Ctrl-C is the
+    build's to handle (it stops this process)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        found = _scan(out_dir)
+        send.send((*found, _totals(_OnDisk(found[0]).items())))
+    except BaseException:   # (not a traceback of its own)
+        pass
+    finally:
+        send.close()
+
+
+class _OnDisk(Mapping):
+    """Size and mtime of every file by its path under the edition, from `_scan`'s rows
+    (a folder's table is made when a file in it is first looked up)."""
+
+    def __init__(self, rows_by_folder: dict[str, list]):
+        self.rows, self._folders = rows_by_folder, {}
+
+    def _folder(self, folder: str) -> dict:
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = {name: (size, mtime) for name, size, mtime
+                                             in self.rows.get(folder, ())}
+        return found
+
+    def __getitem__(self, rel: str) -> tuple[int, int]:
+        folder, _, name = rel.rpartition("/")
+        return self._folder(folder)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        for folder, rows in self.rows.items():
+            for name, _size, _mtime in rows:
+                yield f"{folder}/{name}"
+
+    def __len__(self) -> int:
+        return sum(map(len, self.rows.values()))
+
+    def items(self):
+        for folder, rows in self.rows.items():
+            for name, size, mtime in rows:
+                yield f"{folder}/{name}", (size, mtime)
+
+
+class _Now(Mapping):
+    """The files of the edition once this build's are in place: those `on_disk`, less
+    `removed`, with `updated` (path → size, mtime) moved in."""
+
+    def __init__(self, on_disk: _OnDisk, removed: list[str], updated: dict):
+        self.on_disk, self.removed, self.updated = on_disk, set(removed), updated
+
+    def __getitem__(self, rel: str) -> tuple[int, int]:
+        if rel in self.updated:
+            return self.updated[rel]
+        if rel in self.removed:
+            raise KeyError(rel)
+        return self.on_disk[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.updated
+        yield from (rel for rel in self.on_disk if rel not in self.removed
+                    and rel not in self.updated)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def totals(self, before: dict[str, int]) -> dict[str, int]:
+        """`_totals` of these files, from `before` (the totals of `on_disk`) and the changes."""
+        gone = [(rel, self.on_disk[rel]) for rel in (*self.removed, *self.updated)
+                if rel in self.on_disk]
+        totals = dict(before)
+        for sign, rows in ((-1, gone), (1, self.updated.items())):
+            for key, value in _totals(rows).items():
+                totals[key] += sign * value
+        return totals
+
+    def digest(self, folders: dict[str, str]) -> str:
+        """`_scan_digest` of these files, given the digests of `on_disk`'s folders: only
+        the folders with files removed or moved in are digested again."""
+        changed: dict[str, dict] = {}
+        for rel in self.removed:
+            folder, _, name = rel.rpartition("/")
+            changed.setdefault(folder, {})[name] = None
+        for rel, stamp in self.updated.items():
+            folder, _, name = rel.rpartition("/")
+            changed.setdefault(folder, {})[name] = stamp
+        digests = dict(folders)
+        for folder, names in changed.items():
+            rows = {name: (size, mtime) for name, size, mtime in
+                    self.on_disk.rows.get(folder, ())}
+            for name, stamp in names.items():
+                if stamp is None:
+                    rows.pop(name, None)
+                else:
+                    rows[name] = tuple(stamp)
+            if rows:
+                digests[folder] = _folder_digest([(name, *stamp) for name, stamp in rows.items()])
+            else:
+                digests.pop(folder, None)
+        return _combine(digests)
+
+
+def _totals(files) -> dict[str, int]:
+    """Pages, texts, files and bytes among (path, (size, mtime)) pairs."""
+    html = text = count = size = 0
+    for rel, (length, _mtime) in files:
+        count += 1
+        size += length
+        if rel.endswith(".html"):
+            html += 1
+        elif rel.endswith(".txt"):
+            text += 1
+    return {"html_pages": html, "text_files": text, "files": count, "bytes": size}
 
 
 def _file_digest(path: Path) -> str | None:
@@ -1038,6 +1324,20 @@ def _unpack_names(value) -> dict:
     return out
 
 
+def _pack_rows(rows: list[tuple]) -> str:
+    return "".join(_SEP.join(map(str, row)) + _END for row in rows)
+
+
+def _unpack_rows(value: str) -> list[tuple]:
+    """The rows of `_Plan._mentioned`'s table: (file name, issue id, heading digest,
+    mentions digest, number of mentions, first name)."""
+    out = []
+    for row in value.split(_END)[:-1]:
+        name, issue, head_digest, digest, count, first = row.split(_SEP)
+        out.append((name, issue, head_digest, digest, int(count), first))
+    return out
+
+
 def _pack(table: dict) -> str:
     return "".join(_SEP.join(map(str, (key, *values))) + _END for key, values in table.items())
 
@@ -1095,7 +1395,7 @@ def _load_json(path: Path, fingerprint: str, digest: str | None = None) -> dict:
     digest, is exactly the file expected), else {}."""
     try:
         raw = path.read_bytes()
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         written = path.stat().st_mtime_ns
     except (OSError, ValueError):
         return {}
@@ -1104,6 +1404,8 @@ def _load_json(path: Path, fingerprint: str, digest: str | None = None) -> dict:
         return {}
     data["written_ns"] = written
     data["verified"] = digest is not None and sha256(raw) == digest
+    if data["verified"]:
+        data["digest"] = digest
     return data
 
 
@@ -1118,9 +1420,9 @@ def _save_issues(state: Path, fingerprint: str, read: dict, tei: dict) -> None:
 
 
 def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
-                   scan: str) -> None:
+                   scan: str) -> str:
     """The manifest and the quick record, written last; the cached data of issues gone
-    is dropped."""
+    is dropped. Returns the manifest's digest."""
     for path in (state / ISSUES).glob("*.pickle"):
         if path.name[:-len(".pickle")] not in manifest["issues"]:
             path.unlink()
@@ -1130,7 +1432,7 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
     for record in manifest["issues"].values():
         if isinstance(record["names"], dict):
             record["names"] = _pack(record["names"])
-    data = json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)   # (json: 5 times as long)
     atomic_write(state / MANIFEST, data)
     counts = {f.name: getattr(report, f.name) for f in fields(report)
               if f.name in ("issues", "articles", "register_entries", "html_pages",
@@ -1138,8 +1440,8 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
     quick = {"format": _FORMAT, "fingerprint": manifest["fingerprint"], "manifest": sha256(data),
              "stat": manifest["stat"], "tei": tei["issues"], "registers": tei["registers"],
              "search": manifest["search"], "scan": scan, "report": counts}
-    atomic_write(state / QUICK, json.dumps(quick, sort_keys=True,
-                                           ensure_ascii=False).encode("utf-8"))
+    atomic_write(state / QUICK, orjson.dumps(quick, option=orjson.OPT_SORT_KEYS))
+    return quick["manifest"]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -1147,12 +1449,10 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _report(manifest: dict, on_disk: dict, **done) -> BuildReport:
-    """What the edition holds (its pages and texts, `on_disk`), and what was done."""
+def _report(manifest: dict, totals: dict[str, int], **done) -> BuildReport:
+    """What the edition holds (its pages and texts: `totals` of its files), and what
+    was done."""
     return BuildReport(
         issues=len(manifest["issues"]),
         articles=sum(r["articles"] for r in manifest["issues"].values()),
-        register_entries=len(manifest["entries"]),
-        html_pages=sum(1 for rel in on_disk if rel.endswith(".html")),
-        text_files=sum(1 for rel in on_disk if rel.endswith(".txt")),
-        files=len(on_disk), bytes=sum(size for size, _ in on_disk.values()), **done)
+        register_entries=len(manifest["entries"]), **totals, **done)

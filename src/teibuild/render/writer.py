@@ -43,6 +43,30 @@ def stage(folder: Path, rel: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
+def stage_same(folder: Path, rel: str, data: bytes, current: Path) -> None:
+    """`stage`, but as a hard link to `current` when that file holds exactly `data`.
+
+    Creating a file and writing it costs a hundred times as much as a link on some
+    disks, and a search shard re-indexed for one issue is mostly files it already has.
+    The file in place is never written to (it is replaced, or set aside, by a rename),
+    so the link shares nothing that changes; where links cannot be made, it is written."""
+    try:   # (never through a symbolic link: only a file of the edition is shared)
+        with open(os.open(current, os.O_RDONLY | os.O_NOFOLLOW), "rb") as fh:
+            same = fh.read(len(data) + 1) == data
+    except OSError:
+        same = False
+    if same:
+        check_relative_path(rel)
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(current, path, follow_symlinks=False)
+            return
+        except OSError:
+            pass
+    stage(folder, rel, data)
+
+
 def move_into_place(out_dir: Path, new: Path, aside: Path, remove: list[str] = (),
                     whole: list[str] = ()) -> list[str]:
     """Move every file staged under `new` to the same place under `out_dir`, replace
