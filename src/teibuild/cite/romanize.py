@@ -11,9 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
-
-from pypinyin import Style, lazy_pinyin
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Full-width punctuation as it is written in romanised text.
@@ -50,6 +48,8 @@ def _segmenter():
 @functools.lru_cache(maxsize=65536)
 def _word(word: str) -> str:
     """One word's syllables run together; an apostrophe before a, o, e inside it (Xi'an)."""
+    from pypinyin import Style, lazy_pinyin   # (its dictionaries take a second to load)
+
     syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=True)
     out = syllables[0] if syllables else ""
     for syllable in syllables[1:]:
@@ -57,9 +57,10 @@ def _word(word: str) -> str:
     return out
 
 
-#: romanised words of texts seen before, given by `remember` (the segmenter's dictionary
-#: takes longer to load than rendering one issue: a rebuild that romanises only titles
-#: it has seen before never loads it)
+#: romanised words of texts seen before, given by `remember` (the segmenter's and
+#: pypinyin's dictionaries take longer to load than rendering one issue: a rebuild that
+#: romanises only titles, names and places it has seen before loads neither). Names and
+#: places are kept under their kind (_NAME, _PLACE), which no text of a title can begin with.
 _known: dict[str, tuple[str, ...]] = {}
 #: every text romanised since `used` was last called, with its words
 _used: dict[str, tuple[str, ...]] = {}
@@ -78,18 +79,29 @@ def used() -> dict[str, tuple[str, ...]]:
     return out
 
 
+_NAME, _PLACE = "\x00name\x00", "\x00place\x00"   # (XML text never holds U+0000)
+
+
+def _remembered(key: str, make: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+    pieces = _known.get(key)
+    if pieces is None:
+        pieces = _known[key] = tuple(make())
+    _used[key] = pieces
+    return pieces
+
+
 def _pieces(text: str) -> tuple[str, ...]:
     """Romanised words of plain text (no names): one per segmented word or punctuation."""
-    pieces = _known.get(text)
-    if pieces is None:
-        words = []
-        for token in _segmenter().lcut(text, HMM=False):
-            token = token.translate(_PUNCT)
-            if token.strip():
-                words.append(_word(token) if has_han(token) else token.strip())
-        pieces = _known[text] = tuple(words)
-    _used[text] = pieces
-    return pieces
+    return _remembered(text, lambda: _segmented(text))
+
+
+def _segmented(text: str) -> list[str]:
+    words = []
+    for token in _segmenter().lcut(text, HMM=False):
+        token = token.translate(_PUNCT)
+        if token.strip():
+            words.append(_word(token) if has_han(token) else token.strip())
+    return words
 
 
 def romanize(text: str, names: Iterable[tuple[str, str]] = ()) -> str:
@@ -125,6 +137,10 @@ def romanize_name(name: str) -> str:
     """A Chinese personal name, surname first: `陆雪姣` → `Lu Xuejiao`, `欧阳修` → `Ouyang Xiu`."""
     if not has_han(name) or len(name) < 2:
         return romanize(name)
+    return _remembered(_NAME + name, lambda: [_surname_first(name)])[0]
+
+
+def _surname_first(name: str) -> str:
     size = 2 if name[:2] in _COMPOUND_SURNAMES and len(name) > 2 else 1
     surname, given = name[:size], name[size:]
     family = _SURNAME_READINGS.get(surname) or _word(surname)
@@ -133,4 +149,6 @@ def romanize_name(name: str) -> str:
 
 def romanize_place(name: str) -> str:
     """A place name as one capitalised word: `上海` → `Shanghai`."""
-    return _word(name).capitalize() if has_han(name) else name
+    if not has_han(name):
+        return name
+    return _remembered(_PLACE + name, lambda: [_word(name).capitalize()])[0]
