@@ -59,7 +59,7 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -71,6 +71,7 @@ from . import __version__
 from .edition import Edition
 from .errors import TeiBuildError
 from .fsutil import atomic_write, sha256
+from .output_scan import SEARCH_INDEX, Now, Scan
 from .parallel import ordered_map
 from .resources import resource_dir
 
@@ -85,7 +86,6 @@ ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize),
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
 NAMES = "names.json"            # the name heading each register page (for the search index)
 MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
-TOPS = ("html", "txt")
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
 _FORMAT = 2
@@ -93,7 +93,8 @@ _PACKAGE = Path(__file__).resolve().parent
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
 _NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "parallel.py",
-                  "incremental.py", "render/writer.py", "search"}  # (search: its own key)
+                  "incremental.py", "output_scan.py", "render/writer.py",
+                  "search"}  # (search: its own key)
 #: what the workers of a build use (imported once by the server that starts them)
 _PRELOAD = ("teibuild.render.build", "teibuild.search")
 #: a file whose mtime is this close to the last manifest's may have changed unseen
@@ -145,7 +146,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     tei = _hash_inputs(tei_dir, paths, quick or old)
     # with the same inputs, perhaps there is nothing to do: the disk is read at once;
     # else it is read by a process of its own while this one renders
-    scan = _Scan(out_dir, background=not (quick and quick.get("tei") == tei["issues"] and
+    scan = Scan(out_dir, background=not (quick and quick.get("tei") == tei["issues"] and
                                           quick.get("registers") == tei["registers"]))
     try:
         if quick and scan.ready and _nothing_to_do(quick, tei, scan.digest, out_dir, search,
@@ -160,7 +161,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
 
 
 def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint, quick, old,
-           tei, scan: "_Scan") -> BuildReport:
+           tei, scan: "Scan") -> BuildReport:
     """build() once it is known there is work to do."""
     # every output recorded is on disk as it was written, and nothing else is: assumed
     # when the last build left its records whole (the disk is then checked before anything
@@ -200,7 +201,7 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
             if isinstance(record["outputs"], dict):
                 for rel, v in record["outputs"].items():
                     updated[rel] = tuple(v[:2])
-        now = _Now(on_disk, removed, updated)
+        now = Now(on_disk, removed, updated)
         report = _report(manifest, now.totals(scan.totals), written=moved, removed=len(removed),
                          **counts)
         plan.save_names(now)
@@ -1006,250 +1007,6 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
             ValueError, IndexError, KeyError):
         return None
-
-
-# --- what is on disk ---------------------------------------------------------------------
-
-#: the search index's place in html/ (teibuild.search's BUNDLE and DATA_FILE; not imported
-#: from there, which would cost a build with nothing to do most of its time): swapped in
-#: whole, not scanned file by file
-SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
-
-
-def _scan(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
-    """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
-    rows by folder (the search index's files apart: they are checked by
-    `_search_current`), one digest of them all, and the digest of each folder's files.
-    `_OnDisk` turns the rows into a table by path, which a build with nothing to do
-    never needs.
-
-    (One thread: with threads, the Python half of each step waits for the others,
-    and 140,000 files took twice as long.)"""
-    skip = set(SEARCH_INDEX)
-    parents = {rel.rpartition("/")[0] for rel in skip}
-    rows_by_folder: dict[str, list] = {}
-    digests: dict[str, str] = {}
-    stack = [top for top in TOPS if (out_dir / top).is_dir()]
-    while stack:
-        rel_dir = stack.pop()
-        rows = []
-        check = rel_dir in parents
-        with os.scandir(out_dir / rel_dir) as entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith(".search-") or (check and f"{rel_dir}/{name}" in skip):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(f"{rel_dir}/{name}")
-                else:
-                    st = entry.stat(follow_symlinks=False)
-                    rows.append((name, st.st_size, st.st_mtime_ns))
-        if rows:
-            rows_by_folder[rel_dir] = rows
-            digests[rel_dir] = _folder_digest(rows)
-    return rows_by_folder, _combine(digests), digests
-
-
-def _folder_digest(rows: list) -> str:
-    """The (name, size, mtime) rows of one folder, sorted, as one digest (repr of the
-    rows: written out in C, and unambiguous whatever a file name holds)."""
-    rows.sort()
-    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
-
-
-def _combine(digests: dict[str, str]) -> str:
-    return hashlib.sha256("".join(f"{folder}\0{digest}\n" for folder, digest in
-                                  sorted(digests.items())).encode(
-        "utf-8", "surrogateescape")).hexdigest()
-
-
-class _Scan:
-    """`_scan` of the output folder, made here or, with `background`, by a process of its
-    own started now (a build has hundreds of thousands of files to stat, and rendering
-    to do meanwhile); its results are waited for when first asked for."""
-
-    def __init__(self, out_dir: Path, background: bool = False):
-        self.out_dir, self._result, self._child = out_dir, None, None
-        self._files = self._totals = None
-        if background:
-            import multiprocessing   # (not needed by a build with nothing to do)
-        if background and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_scan_into, args=(out_dir, send), daemon=True)
-            try:
-                child.start()
-                self._child = child
-            except (OSError, AssertionError):   # (a daemon's worker may have no children)
-                self._receive.close()
-            send.close()
-        if self._child is None:
-            self._result = _scan(out_dir)
-
-    @property
-    def ready(self) -> bool:
-        return self._result is not None
-
-    def _get(self) -> tuple:
-        if self._result is None:
-            try:
-                *found, self._totals = self._receive.recv()
-                self._result = tuple(found)
-            except (EOFError, OSError, ValueError):   # it failed: the disk is read here
-                self._totals = None
-            self.close()
-            if self._result is None:
-                self._result = _scan(self.out_dir)
-        return self._result
-
-    def close(self) -> None:
-        """Stop the process if it is still at work (the build ended early)."""
-        if self._child is not None:
-            if self._child.is_alive() and self._result is None:
-                self._child.terminate()
-            self._child.join()
-            self._receive.close()
-            self._child = None
-
-    @property
-    def digest(self) -> str:
-        return self._get()[1]
-
-    @property
-    def folders(self) -> dict[str, str]:
-        return self._get()[2]
-
-    @property
-    def files(self) -> "_OnDisk":
-        if self._files is None:
-            self._files = _OnDisk(self._get()[0])
-        return self._files
-
-    @property
-    def totals(self) -> dict[str, int]:
-        """`_totals` of the files found."""
-        if self._totals is None:
-            self._totals = _totals(self.files.items())
-        return self._totals
-
-
-def _scan_into(out_dir: Path, send) -> None:
-    """`_scan`, and the totals of what it found, sent back (see _Scan). Any failure is
-    left to the build to meet and report when it reads the disk itself; Ctrl-C is the
-    build's to handle (it stops this process)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        found = _scan(out_dir)
-        send.send((*found, _totals(_OnDisk(found[0]).items())))
-    except BaseException:   # (not a traceback of its own)
-        pass
-    finally:
-        send.close()
-
-
-class _OnDisk(Mapping):
-    """Size and mtime of every file by its path under the edition, from `_scan`'s rows
-    (a folder's table is made when a file in it is first looked up)."""
-
-    def __init__(self, rows_by_folder: dict[str, list]):
-        self.rows, self._folders = rows_by_folder, {}
-
-    def _folder(self, folder: str) -> dict:
-        found = self._folders.get(folder)
-        if found is None:
-            found = self._folders[folder] = {name: (size, mtime) for name, size, mtime
-                                             in self.rows.get(folder, ())}
-        return found
-
-    def __getitem__(self, rel: str) -> tuple[int, int]:
-        folder, _, name = rel.rpartition("/")
-        return self._folder(folder)[name]
-
-    def __iter__(self) -> Iterator[str]:
-        for folder, rows in self.rows.items():
-            for name, _size, _mtime in rows:
-                yield f"{folder}/{name}"
-
-    def __len__(self) -> int:
-        return sum(map(len, self.rows.values()))
-
-    def items(self):
-        for folder, rows in self.rows.items():
-            for name, size, mtime in rows:
-                yield f"{folder}/{name}", (size, mtime)
-
-
-class _Now(Mapping):
-    """The files of the edition once this build's are in place: those `on_disk`, less
-    `removed`, with `updated` (path → size, mtime) moved in."""
-
-    def __init__(self, on_disk: _OnDisk, removed: list[str], updated: dict):
-        self.on_disk, self.removed, self.updated = on_disk, set(removed), updated
-
-    def __getitem__(self, rel: str) -> tuple[int, int]:
-        if rel in self.updated:
-            return self.updated[rel]
-        if rel in self.removed:
-            raise KeyError(rel)
-        return self.on_disk[rel]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self.updated
-        yield from (rel for rel in self.on_disk if rel not in self.removed
-                    and rel not in self.updated)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def totals(self, before: dict[str, int]) -> dict[str, int]:
-        """`_totals` of these files, from `before` (the totals of `on_disk`) and the changes."""
-        gone = [(rel, self.on_disk[rel]) for rel in (*self.removed, *self.updated)
-                if rel in self.on_disk]
-        totals = dict(before)
-        for sign, rows in ((-1, gone), (1, self.updated.items())):
-            for key, value in _totals(rows).items():
-                totals[key] += sign * value
-        return totals
-
-    def digest(self, folders: dict[str, str]) -> str:
-        """`_scan_digest` of these files, given the digests of `on_disk`'s folders: only
-        the folders with files removed or moved in are digested again."""
-        changed: dict[str, dict] = {}
-        for rel in self.removed:
-            folder, _, name = rel.rpartition("/")
-            changed.setdefault(folder, {})[name] = None
-        for rel, stamp in self.updated.items():
-            folder, _, name = rel.rpartition("/")
-            changed.setdefault(folder, {})[name] = stamp
-        digests = dict(folders)
-        for folder, names in changed.items():
-            rows = {name: (size, mtime) for name, size, mtime in
-                    self.on_disk.rows.get(folder, ())}
-            for name, stamp in names.items():
-                if stamp is None:
-                    rows.pop(name, None)
-                else:
-                    rows[name] = tuple(stamp)
-            if rows:
-                digests[folder] = _folder_digest([(name, *stamp) for name, stamp in rows.items()])
-            else:
-                digests.pop(folder, None)
-        return _combine(digests)
-
-
-def _totals(files) -> dict[str, int]:
-    """Pages, texts, files and bytes among (path, (size, mtime)) pairs."""
-    html = text = count = size = 0
-    for rel, (length, _mtime) in files:
-        count += 1
-        size += length
-        if rel.endswith(".html"):
-            html += 1
-        elif rel.endswith(".txt"):
-            text += 1
-    return {"html_pages": html, "text_files": text, "files": count, "bytes": size}
 
 
 def _file_digest(path: Path) -> str | None:

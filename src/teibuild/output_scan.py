@@ -1,0 +1,257 @@
+"""What the output folder holds: every file's size and mtime, digested by folder.
+
+A build compares this with what its manifest recorded to know that no output was
+deleted or edited by hand since (an output that was is rendered again), and a
+build with nothing to do needs nothing else. The folder is read with one
+`os.scandir` walk; a build with work to do reads it in a process of its own
+while it renders (`Scan`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+TOPS = ("html", "txt")
+
+#: the search index's place in html/ (teibuild.search's BUNDLE and DATA_FILE; not imported
+#: from there, which would cost a build with nothing to do most of its time): swapped in
+#: whole, not scanned file by file
+SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
+
+
+def scan_folders(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
+    """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
+    rows by folder (the search index's files apart: the build checks them on its
+    own), one digest of them all, and the digest of each folder's files. `OnDisk`
+    turns the rows into a table by path, which a build with nothing to do never needs.
+
+    (One thread: with threads, the Python half of each step waits for the others,
+    and 140,000 files took twice as long.)"""
+    skip = set(SEARCH_INDEX)
+    parents = {rel.rpartition("/")[0] for rel in skip}
+    rows_by_folder: dict[str, list] = {}
+    digests: dict[str, str] = {}
+    stack = [top for top in TOPS if (out_dir / top).is_dir()]
+    while stack:
+        rel_dir = stack.pop()
+        rows = []
+        check = rel_dir in parents
+        with os.scandir(out_dir / rel_dir) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".search-") or (check and f"{rel_dir}/{name}" in skip):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(f"{rel_dir}/{name}")
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    rows.append((name, st.st_size, st.st_mtime_ns))
+        if rows:
+            rows_by_folder[rel_dir] = rows
+            digests[rel_dir] = folder_digest(rows)
+    return rows_by_folder, combine(digests), digests
+
+
+def folder_digest(rows: list) -> str:
+    """The (name, size, mtime) rows of one folder, sorted, as one digest (repr of the
+    rows: written out in C, and unambiguous whatever a file name holds)."""
+    rows.sort()
+    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+
+
+def combine(digests: dict[str, str]) -> str:
+    return hashlib.sha256("".join(f"{folder}\0{digest}\n" for folder, digest in
+                                  sorted(digests.items())).encode(
+        "utf-8", "surrogateescape")).hexdigest()
+
+
+class Scan:
+    """`scan_folders` of the output folder, made here or, with `background`, by a process of its
+    own started now (a build has hundreds of thousands of files to stat, and rendering
+    to do meanwhile); its results are waited for when first asked for."""
+
+    def __init__(self, out_dir: Path, background: bool = False):
+        self.out_dir, self._result, self._child = out_dir, None, None
+        self._files = self._totals = None
+        if background:
+            import multiprocessing   # (not needed by a build with nothing to do)
+        if background and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=scan_into, args=(out_dir, send), daemon=True)
+            try:
+                child.start()
+                self._child = child
+            except (OSError, AssertionError):   # (a daemon's worker may have no children)
+                self._receive.close()
+            send.close()
+        if self._child is None:
+            self._result = scan_folders(out_dir)
+
+    @property
+    def ready(self) -> bool:
+        return self._result is not None
+
+    def _get(self) -> tuple:
+        if self._result is None:
+            try:
+                *found, self._totals = self._receive.recv()
+                self._result = tuple(found)
+            except (EOFError, OSError, ValueError):   # it failed: the disk is read here
+                self._totals = None
+            self.close()
+            if self._result is None:
+                self._result = scan_folders(self.out_dir)
+        return self._result
+
+    def close(self) -> None:
+        """Stop the process if it is still at work (the build ended early)."""
+        if self._child is not None:
+            if self._child.is_alive() and self._result is None:
+                self._child.terminate()
+            self._child.join()
+            self._receive.close()
+            self._child = None
+
+    @property
+    def digest(self) -> str:
+        return self._get()[1]
+
+    @property
+    def folders(self) -> dict[str, str]:
+        return self._get()[2]
+
+    @property
+    def files(self) -> "OnDisk":
+        if self._files is None:
+            self._files = OnDisk(self._get()[0])
+        return self._files
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """`totals` of the files found."""
+        if self._totals is None:
+            self._totals = totals(self.files.items())
+        return self._totals
+
+
+def scan_into(out_dir: Path, send) -> None:
+    """`scan_folders`, and the totals of what it found, sent back (see Scan). Any failure is
+    left to the build to meet and report when it reads the disk itself; Ctrl-C is the
+    build's to handle (it stops this process)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        found = scan_folders(out_dir)
+        send.send((*found, totals(OnDisk(found[0]).items())))
+    except BaseException:   # (not a traceback of its own)
+        pass
+    finally:
+        send.close()
+
+
+class OnDisk(Mapping):
+    """Size and mtime of every file by its path under the edition, from `scan_folders`'s rows
+    (a folder's table is made when a file in it is first looked up)."""
+
+    def __init__(self, rows_by_folder: dict[str, list]):
+        self.rows, self._folders = rows_by_folder, {}
+
+    def _folder(self, folder: str) -> dict:
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = {name: (size, mtime) for name, size, mtime
+                                             in self.rows.get(folder, ())}
+        return found
+
+    def __getitem__(self, rel: str) -> tuple[int, int]:
+        folder, _, name = rel.rpartition("/")
+        return self._folder(folder)[name]
+
+    def __iter__(self) -> Iterator[str]:
+        for folder, rows in self.rows.items():
+            for name, _size, _mtime in rows:
+                yield f"{folder}/{name}"
+
+    def __len__(self) -> int:
+        return sum(map(len, self.rows.values()))
+
+    def items(self):
+        for folder, rows in self.rows.items():
+            for name, size, mtime in rows:
+                yield f"{folder}/{name}", (size, mtime)
+
+
+class Now(Mapping):
+    """The files of the edition once this build's are in place: those `on_disk`, less
+    `removed`, with `updated` (path → size, mtime) moved in."""
+
+    def __init__(self, on_disk: OnDisk, removed: list[str], updated: dict):
+        self.on_disk, self.removed, self.updated = on_disk, set(removed), updated
+
+    def __getitem__(self, rel: str) -> tuple[int, int]:
+        if rel in self.updated:
+            return self.updated[rel]
+        if rel in self.removed:
+            raise KeyError(rel)
+        return self.on_disk[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.updated
+        yield from (rel for rel in self.on_disk if rel not in self.removed
+                    and rel not in self.updated)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def totals(self, before: dict[str, int]) -> dict[str, int]:
+        """`totals` of these files, from `before` (the totals of `on_disk`) and the changes."""
+        gone = [(rel, self.on_disk[rel]) for rel in (*self.removed, *self.updated)
+                if rel in self.on_disk]
+        out = dict(before)
+        for sign, rows in ((-1, gone), (1, self.updated.items())):
+            for key, value in totals(rows).items():
+                out[key] += sign * value
+        return out
+
+    def digest(self, folders: dict[str, str]) -> str:
+        """The digest `scan_folders` would give these files, given the digests of `on_disk`'s folders: only
+        the folders with files removed or moved in are digested again."""
+        changed: dict[str, dict] = {}
+        for rel in self.removed:
+            folder, _, name = rel.rpartition("/")
+            changed.setdefault(folder, {})[name] = None
+        for rel, stamp in self.updated.items():
+            folder, _, name = rel.rpartition("/")
+            changed.setdefault(folder, {})[name] = stamp
+        digests = dict(folders)
+        for folder, names in changed.items():
+            rows = {name: (size, mtime) for name, size, mtime in
+                    self.on_disk.rows.get(folder, ())}
+            for name, stamp in names.items():
+                if stamp is None:
+                    rows.pop(name, None)
+                else:
+                    rows[name] = tuple(stamp)
+            if rows:
+                digests[folder] = folder_digest([(name, *stamp) for name, stamp in rows.items()])
+            else:
+                digests.pop(folder, None)
+        return combine(digests)
+
+
+def totals(files) -> dict[str, int]:
+    """Pages, texts, files and bytes among (path, (size, mtime)) pairs."""
+    html = text = count = size = 0
+    for rel, (length, _mtime) in files:
+        count += 1
+        size += length
+        if rel.endswith(".html"):
+            html += 1
+        elif rel.endswith(".txt"):
+            text += 1
+    return {"html_pages": html, "text_files": text, "files": count, "bytes": size}

@@ -1,0 +1,46 @@
+"""What the output folder holds: the scan, its digests, and the folder after a build."""
+
+from __future__ import annotations
+
+import os
+
+from teibuild.output_scan import Now, OnDisk, Scan, scan_folders, totals
+
+
+def _files(root, files):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_the_folder_after_a_build_is_digested_as_a_fresh_scan_would_digest_it(tmp_path):
+    _files(tmp_path, {"html/a.html": "a", "html/issues/b.html": "bb", "txt/b.txt": "b",
+                      "html/pagefind/x.pf": "index", "html/search-data.json": "{}"})
+    rows, _digest, folders = scan_folders(tmp_path)
+    on_disk = OnDisk(rows)
+    assert dict(on_disk.items()).keys() == {"html/a.html", "html/issues/b.html", "txt/b.txt"}
+    assert on_disk["html/issues/b.html"][0] == 2
+    before = totals(on_disk.items())
+    assert before == {"html_pages": 2, "text_files": 1, "files": 3, "bytes": 4}
+    # a build removes one file and moves in a new one and a changed one
+    (tmp_path / "txt/b.txt").unlink()
+    _files(tmp_path, {"html/issues/c.html": "ccc", "html/a.html": "aaaa"})
+    updated = {rel: (st.st_size, st.st_mtime_ns) for rel in ("html/issues/c.html", "html/a.html")
+               for st in [os.stat(tmp_path / rel)]}
+    now = Now(on_disk, ["txt/b.txt"], updated)
+    fresh_rows, fresh_digest, _ = scan_folders(tmp_path)
+    assert now.digest(folders) == fresh_digest
+    assert now.totals(before) == totals(OnDisk(fresh_rows).items())
+    assert sorted(now) == sorted(OnDisk(fresh_rows))
+
+
+def test_a_scan_in_a_process_of_its_own_finds_what_one_here_finds(tmp_path):
+    _files(tmp_path, {f"html/issues/{n}.html": "x" * n for n in range(20)})
+    here, there = Scan(tmp_path), Scan(tmp_path, background=True)
+    try:
+        assert there.digest == here.digest and there.folders == here.folders
+        assert dict(there.files.items()) == dict(here.files.items())
+        assert there.totals == here.totals
+    finally:
+        there.close()
