@@ -397,3 +397,18 @@ def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):
                       encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_pages_listing_entries_are_given_only_the_number_of_mentions_and_the_first_name():
+    """The index and register-list pages show how often a name is mentioned and the name
+    first printed; a build hands them just that (every mention of every issue is not
+    gathered again), and anything more asked of it fails loudly instead of showing less."""
+    from teibuild.incremental import _Counted
+
+    mentions = _Counted(3, "郭芳")
+    assert len(mentions) == 3 and mentions[0].name == "郭芳" and mentions[-3].name == "郭芳"
+    assert not _Counted(0, "")
+    with pytest.raises(TypeError):
+        list(mentions)
+    with pytest.raises(IndexError):
+        mentions[3]

@@ -355,7 +355,6 @@ class _Plan:
         self._heads: dict | None = None
         self._grouped: dict = {}
         self.summaries: dict = {}
-        self.mentions: dict = {}   # "kind/key" → {issue id: [digest, mentions]}, rendered now
         self._rows: dict[str, list] = {}   # see rows()
         self.done = self.total = 0
         self.search_removed: list[str] = []   # index files and shards no longer made
@@ -378,6 +377,7 @@ class _Plan:
     def _keep(self, name: str, issue) -> None:
         self.fresh[name] = pickle.dumps(issue, protocol=pickle.HIGHEST_PROTOCOL)
         self._fresh_heads[name] = head(issue)
+        self._grouped[name] = _grouped(issue)
 
     def registers(self) -> dict:
         if self._registers is None:
@@ -402,29 +402,29 @@ class _Plan:
             return kept
         return head(self.issue(name))
 
-    def grouped(self, name: str) -> dict[str, list]:
-        """An issue's mentions by entry ("kind/key")."""
+    def grouped(self, name: str) -> dict[str, bytes]:
+        """An issue's mentions by entry, pickled (`_grouped`); made when the issue is read,
+        so that the entries' phase need not take every issue apart again."""
         if name not in self._grouped:
-            groups: dict[str, list] = {}
-            for m in self.issue(name).mentions:
-                groups.setdefault(f"{m.kind}/{m.key}", []).append(m)
-            self._grouped[name] = groups
+            self._grouped[name] = _grouped(self.issue(name))
         return self._grouped[name]
 
     def entry_mentions(self, entry: str, groups: list[tuple[str, str]]) -> list:
         """An entry's mentions in issue order, from the issues read now and the entry's
         cache (each issue's part checked against the digest the manifest holds), else
-        from the issues' data."""
+        from the issues' data; the cache is written again at once, so that no more than
+        the entries in the workers' hands are held (a cache is checked against the
+        digests when used, so one written by a build that then fails is harmless)."""
         cached = _load_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,)) or {}
         out, kept = [], {}
         for name, digest in groups:
             issue_id = self.summaries[name]["id"]
             part = cached.get(issue_id)
             if name in self.fresh or part is None or part[0] != digest:
-                part = [digest, self.grouped(name)[entry]]
+                part = [digest, pickle.loads(self.grouped(name)[entry])]
             kept[issue_id] = part
             out.extend(part[1])
-        self.mentions[entry] = kept
+        _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), kept)
         return out
 
     def step(self, what: str) -> None:
@@ -470,7 +470,7 @@ class _Plan:
         self._render_issues(issue_work, order, manifest)
         self._render_entries(entry_work, order, summaries, manifest)
         if site_stale:
-            manifest["site"] = self._render_site(order, site_key)
+            manifest["site"] = self._render_site(order, site_key, entries)
             self.step("index, register and site pages")
         else:
             manifest["site"] = old["site"]
@@ -638,39 +638,37 @@ class _Plan:
         groups = {entry: [(r[0], r[3]) for r in self.rows(entry)] for entry in work}
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
             {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
-        entries = []
-        for name in work:
-            entry = listed.get(name) or Entry(*name.split("/", 1))
-            entry.mentions = self.entry_mentions(name, groups[name])
-            entries.append(entry)
-        entries.sort(key=lambda e: -len(e.mentions))  # the longest pages first, to share out
+
+        def entry(name: str):   # made only when a worker is about to get it (see _Lazy)
+            made = listed.pop(name, None) or Entry(*name.split("/", 1))
+            made.mentions = self.entry_mentions(name, groups[name])
+            return made
+
+        count = {name: sum(r[4] for r in self.rows(name)) for name in work}
+        work = sorted(work, key=lambda name: -count[name])  # the longest pages first, to share out
         by_id = {summaries[n]["id"]: self.head(n) for n in
-                 sorted({n for entry in work for n, _ in groups[entry]})}
-        for entry, outputs in zip(entries, ordered_map(
-                _entry_pages_into, entries, self.jobs, batch=16, initializer=_start_worker,
-                initargs=(self.new, self.edition, by_id), preload=_PRELOAD)):
-            manifest["entries"][f"{entry.kind}/{entry.key}"]["outputs"] = dict.fromkeys(outputs)
-            self.step(f"{entry.kind}/{entry.key}")
-        # the entries' caches now rather than with the others: every mention of every
-        # issue read is not held to the end (a cache is checked against the digests
-        # when used, so one written by a build that then fails is harmless)
-        for entry, parts in self.mentions.items():
-            _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), parts)
-        self.mentions.clear()
+                 sorted({n for name in work for n, _ in groups[name]})}
+        for name, outputs in zip(work, ordered_map(
+                _entry_pages_into, _Lazy(work, entry), self.jobs, batch=16,
+                initializer=_start_worker, initargs=(self.new, self.edition, by_id),
+                preload=_PRELOAD)):
+            manifest["entries"][name]["outputs"] = dict.fromkeys(outputs)
+            self.step(name)
         self._grouped.clear()
 
-    def _render_site(self, order: list[str], key: str) -> dict:
-        """The pages that list every issue or entry; staged only where their bytes changed."""
+    def _render_site(self, order: list[str], key: str, listing: list[tuple]) -> dict:
+        """The pages that list every issue or entry; staged only where their bytes changed.
+
+        Of an entry's mentions these pages show how many there are and the name first
+        printed, which `listing` (from `_stale_entries`) holds: no issue is read again."""
         from .render import build as render
         from .render.site import REGISTER_FILES, Entry, join_mentions
 
-        # join_mentions(registers, issues), one issue's data at a time (`order` is the
-        # issues' order): only their mentions are kept
         joined = {(e.kind, e.key): e for e in join_mentions(self.registers(), [])}
-        for name in order:
-            for m in self.issue(name).mentions:
-                joined.setdefault((m.kind, m.key), Entry(kind=m.kind, key=m.key)) \
-                    .mentions.append(m)
+        for entry, _digest, count, first in listing:
+            kind, name = entry.split("/", 1)
+            joined.setdefault((kind, name), Entry(kind=kind, key=name)).mentions = \
+                _Counted(count, first)
         entries = [joined[k] for k in sorted(joined)]
         files = render._site_pages([self.head(name) for name in order], entries, self.edition,
                                    with_entries=False)
@@ -854,6 +852,26 @@ def _index_shard(item: tuple) -> bytes | None:
     return next((data for rel, data in files.items() if rel.endswith(f"/{SUMMARY}")), None)
 
 
+class _Counted(Sequence):
+    """Stands for an entry's mentions on the pages that list entries: their number, and
+    the first one's name (all those pages show of them)."""
+
+    def __init__(self, count: int, first: str):
+        self.count, self.first = count, SimpleNamespace(name=first)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            raise TypeError("only the number of mentions and the first one are known")
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        if index not in (0, -self.count):
+            raise TypeError("only the first mention is known")
+        return self.first
+
+
 class _Lazy(Sequence):
     """`make(work[i])` made only when item i is asked for: only the items a worker is
     about to get are held (see ordered_map)."""
@@ -888,6 +906,17 @@ def _start_worker(new: Path, edition: Edition, issues: dict | None = None,
         from .cite import romanize
 
         romanize.remember(romanized)
+
+
+def _grouped(issue) -> dict[str, bytes]:
+    """An issue's mentions by register entry ("kind/key"), each entry's list pickled: all
+    issues' mentions are held until the entries' pages are made, and as objects they
+    take ten times the room."""
+    groups: dict[str, list] = {}
+    for m in issue.mentions:
+        groups.setdefault(f"{m.kind}/{m.key}", []).append(m)
+    return {entry: pickle.dumps(mentions, protocol=pickle.HIGHEST_PROTOCOL)
+            for entry, mentions in groups.items()}
 
 
 def _read_issue(path: Path):
