@@ -377,7 +377,7 @@ class _Plan:
     def _keep(self, name: str, issue) -> None:
         self.fresh[name] = pickle.dumps(issue, protocol=pickle.HIGHEST_PROTOCOL)
         self._fresh_heads[name] = head(issue)
-        self._grouped[name] = _grouped(issue)
+        self._grouped[name] = _pickled_by_entry(issue)
 
     def registers(self) -> dict:
         if self._registers is None:
@@ -403,10 +403,10 @@ class _Plan:
         return head(self.issue(name))
 
     def grouped(self, name: str) -> dict[str, bytes]:
-        """An issue's mentions by entry, pickled (`_grouped`); made when the issue is read,
-        so that the entries' phase need not take every issue apart again."""
+        """An issue's mentions by entry, pickled (`_pickled_by_entry`); made when the issue
+        is read, so that the entries' phase need not take every issue apart again."""
         if name not in self._grouped:
-            self._grouped[name] = _grouped(self.issue(name))
+            self._grouped[name] = _pickled_by_entry(self.issue(name))
         return self._grouped[name]
 
     def entry_mentions(self, entry: str, groups: list[tuple[str, str]]) -> list:
@@ -908,7 +908,7 @@ def _start_worker(new: Path, edition: Edition, issues: dict | None = None,
         romanize.remember(romanized)
 
 
-def _grouped(issue) -> dict[str, bytes]:
+def _pickled_by_entry(issue) -> dict[str, bytes]:
     """An issue's mentions by register entry ("kind/key"), each entry's list pickled: all
     issues' mentions are held until the entries' pages are made, and as objects they
     take ten times the room."""
