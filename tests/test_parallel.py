@@ -4,7 +4,10 @@ convert that writes byte for byte what a serial one writes, registers included."
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -76,6 +79,28 @@ def _convert(sources, out, jobs):
                                        "--edition", str(EDITION), "-q", "-j", str(jobs)])
     assert result.exit_code == 0, result.output
     return _files(out)
+
+
+_FREED = """
+from teibuild.parallel import give_back_memory
+def rss():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+blocks = [bytes(4096) + bytes([i % 256]) for i in range(50_000)]   # ~200 MB, heap chunks
+pin = bytes(4096) + b"pin"   # above them: freeing them cannot just shorten the heap
+del blocks
+before = rss()
+give_back_memory()
+print(before - rss(), len(pin))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="RSS read from /proc")
+def test_memory_freed_is_given_back_to_the_system():
+    # in a process of its own, so that nothing else of the tests' memory is in the way
+    run = subprocess.run([sys.executable, "-c", _FREED], capture_output=True, text=True,
+                         check=True)
+    given_back_kb = int(run.stdout.split()[0])
+    assert given_back_kb > 150_000
 
 
 def test_parallel_convert_is_byte_identical_to_serial(tmp_path):

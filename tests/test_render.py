@@ -17,7 +17,7 @@ from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
 from teibuild.render import build_site
 from teibuild.render.hant import html_to_hant, text_to_hant
-from teibuild.render.pages import Here
+from teibuild.render.pages import Here, kwic
 from teibuild.render.site import issue_from_tree, read_issue
 from teibuild.render.text import render_text
 from teibuild.xmlsafe import parse_file
@@ -310,6 +310,18 @@ def test_issue_data_comes_from_the_header():
     assert issue.articles[2].placeholder and issue.articles[2].prev == "hongkou-1845-a02"
     byline = [m for m in issue.mentions if m.key == "lu-xuejiao"][0]
     assert byline.anchor == "hongkou-1845-a01" and byline.name == "陆雪姣"
+
+
+def test_kwic_marks_names_and_escapes_every_piece():
+    made = kwic((("…<b>区委", False), ("郭芳", True), ("&", False)))
+    assert str(made) == '…&lt;b&gt;区委<span class="name">郭芳</span>&amp;'
+    # what autoescaping would have made of the same pieces in the template
+    from jinja2 import Environment
+    macro = Environment(autoescape=True).from_string(
+        '{% for t, n in s %}{% if n %}<span class="name">{{ t }}</span>{% else %}{{ t }}'
+        '{% endif %}{% endfor %}')
+    pieces = (("a\"<'>", False), ("王<i>", True), ("", False))
+    assert str(kwic(pieces)) == macro.render(s=pieces)
 
 
 def test_relative_links_from_each_tree():

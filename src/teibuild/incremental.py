@@ -72,7 +72,7 @@ from .edition import Edition
 from .errors import TeiBuildError
 from .fsutil import atomic_write, sha256
 from .output_scan import SEARCH_INDEX, Now, Scan
-from .parallel import ordered_map
+from .parallel import give_back_memory, ordered_map
 from .resources import resource_dir
 
 STATE = ".tei-build"
@@ -186,7 +186,7 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
                 manifest, counts = plan.run(paths, search)
             on_disk, intact = scan.files, plan.intact
             removed = _removed(old, manifest, on_disk, intact)
-            _save_issues(state, fingerprint, plan.fresh, tei)
+            plan.save_issues()
             plan.save_caches(manifest)
             moved = _commit(out_dir, staging, manifest, removed + plan.search_removed,
                             plan.search_whole)
@@ -348,7 +348,7 @@ class _Plan:
         self.note = progress or (lambda _done, _total, _what: None)
         # file name → Issue read (or re-read) this time, pickled: the data of thousands of
         # issues is ten times larger as objects, and only a few are needed at a time
-        self.fresh: dict[str, bytes] = {}
+        self.fresh: dict[str, bytes | None] = {}   # issues read now (None: saved, let go)
         self._fresh_heads: dict = {}
         self._loaded: dict = {}
         self._registers = None
@@ -362,7 +362,7 @@ class _Plan:
 
     # the issues' data, read only when needed
     def issue(self, name: str):
-        if name in self.fresh:
+        if self.fresh.get(name) is not None:
             return pickle.loads(self.fresh[name])
         if name not in self._loaded:
             digest = self.tei["issues"][name]
@@ -468,6 +468,7 @@ class _Plan:
         self.total = len(issue_work) + len(entry_work) + site_stale + search_stale
 
         self._render_issues(issue_work, order, manifest)
+        self.save_issues()
         self._render_entries(entry_work, order, summaries, manifest)
         if site_stale:
             manifest["site"] = self._render_site(order, site_key, entries)
@@ -485,6 +486,19 @@ class _Plan:
         return manifest, {"rendered_issues": len(issue_work), "rendered_entries": len(entry_work),
                           "site_rendered": site_stale, "search_rendered": search_stale,
                           "search_seconds": seconds, "search_cpu_seconds": cpu}
+
+    def save_issues(self) -> None:
+        """Write the issues read this time to their caches and let go of their data (and of
+        the issues loaded from their caches) once their pages are rendered: what is left
+        needs only their mentions, kept by entry, and their headings, while the entry pages'
+        workers and Pagefind's processes come on top of this one's memory (on 2,000 issues,
+        let go of before the search index: 545 → 368 MB RSS). Each issue is written once."""
+        _save_issues(self.state, self.fingerprint,
+                     {name: data for name, data in self.fresh.items() if data is not None},
+                     self.tei)
+        self.fresh = dict.fromkeys(self.fresh)
+        self._loaded = {}
+        give_back_memory()
 
     def _stale_issues(self, order: list[str], summaries: dict, manifest: dict) -> list[tuple]:
         """Issues whose pages must be rendered: their TEI or a neighbour's heading changed,
@@ -655,6 +669,7 @@ class _Plan:
             manifest["entries"][name]["outputs"] = dict.fromkeys(outputs)
             self.step(name)
         self._grouped.clear()
+        self._rows = {}
 
     def _render_site(self, order: list[str], key: str, listing: list[tuple]) -> dict:
         """The pages that list every issue or entry; staged only where their bytes changed.

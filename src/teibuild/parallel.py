@@ -9,6 +9,7 @@ TeiBuildError raised in a worker is re-raised here with its file and line
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -51,6 +52,20 @@ class _Failure:
     path: str | None
     line: int | None
     column: int | None
+
+
+def give_back_memory() -> None:
+    """Hand memory this process has freed back to the system, before work that runs
+    beside it in other processes. Python returns freed objects to its own and the C
+    library's free lists, where they still count as this process's; glibc's
+    malloc_trim gives whole free pages back. Where there is no malloc_trim (macOS,
+    musl), nothing more than a collection happens."""
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def _run_batch(func: Callable, batch: list) -> list:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from lxml import etree
 
 from ..resources import templates_dir
@@ -102,6 +102,7 @@ def environment() -> Environment:
                       keep_trailing_newline=True, auto_reload=False)
     env.globals["tei_text"] = tei_text
     env.globals["cite_box"] = cite_box
+    env.globals["kwic"] = kwic
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
@@ -129,6 +130,14 @@ def tei_text(text: str, here: Here, issue, **context) -> Markup:
         return f'<footer class="article-footer">{inner.strip()}</footer>'
 
     return Markup(_FOOTER.sub(fill, text))
+
+
+def kwic(segments) -> Markup:
+    """The text on one side of a mention, the names in it marked. What a Jinja macro
+    would write, written here: an entry page holds thousands of them, and a macro call
+    costs more than the markup it makes."""
+    return Markup("".join(f'<span class="name">{escape(text)}</span>' if is_name
+                          else escape(text) for text, is_name in segments))
 
 
 _BOXES: dict = {}
