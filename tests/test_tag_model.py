@@ -92,3 +92,31 @@ def test_a_guess_the_dictionary_knows_as_a_name_is_not_cut_after_a_verb():
     spans = [(2, 5, "ORG"), (8, 12, "LOC")]   # 联合 is also a verb that may precede a name
     assert [(text[f.start:f.end], f.tag) for f in model_hits(text, spans)] == [
         ("联合国", "orgName"), ("虹口区", "placeName")]
+
+
+def test_cross_validation_folds_hold_out_each_msra_sentence_once(tmp_path):
+    import json
+
+    from teibuild.tag.corpora import FOLDS, NEWS_WEIGHT, cross_validation, split
+
+    def line(text):
+        return json.dumps({"text": text, "entity_list": []}, ensure_ascii=False) + "\n"
+
+    msra = [f"新闻{i}" for i in range(12)]
+    (tmp_path / "msra-test.jsonl").write_text("".join(map(line, msra)), encoding="utf-8")
+    (tmp_path / "boson-train.jsonl").write_text("".join(line(f"网文{i}") for i in range(20)),
+                                               encoding="utf-8")
+    (tmp_path / "pd1998-dev.bio").write_text("".join(f"报 O\n{i} O\n\n" for i in range(5)),
+                                             encoding="utf-8")
+    (tmp_path / "cluener-dev.jsonl").write_text("", encoding="utf-8")
+    held = [t for k in range(FOLDS) for t, _ in cross_validation(tmp_path, k)["held-out"]]
+    assert sorted(held) == sorted(msra)
+    for k in range(FOLDS):
+        data = cross_validation(tmp_path, k)
+        trained = {t for t, _ in data["train"]}
+        assert not trained & {t for t, _ in data["held-out"]}
+        assert sum(t == "报0" for t, _ in data["train"]) == NEWS_WEIGHT
+    # the last fold is the shipped split: the same sentences, as often
+    last, shipped = cross_validation(tmp_path, FOLDS - 1), split(tmp_path)
+    assert sorted(last["train"]) == sorted(shipped["train"])
+    assert last["held-out"] == shipped["msra-heldout"]

@@ -19,12 +19,17 @@ from .model import MODEL_PATH, features
 def train(corpus_dir: Path, out: Path, c1: float = 0.3, c2: float = 0.05,
           iterations: int = 150, minfreq: int = 2, verbose: bool = False,
           part: str = "train") -> dict:
+    return train_on(split(corpus_dir)[part], out, c1, c2, iterations, minfreq, verbose)
+
+
+def train_on(examples: list, out: Path, c1: float = 0.3, c2: float = 0.05,
+             iterations: int = 150, minfreq: int = 2, verbose: bool = False) -> dict:
+    """Train on `examples` ((text, spans) pairs) and write the model to `out`."""
     import pycrfsuite
 
     started, cpu = time.monotonic(), time.process_time()
-    data = split(corpus_dir)
     trainer = pycrfsuite.Trainer(verbose=verbose)
-    for example in data[part]:
+    for example in examples:
         trainer.append(features(example[0]), labels_for(example))
     trainer.set_params({
         "c1": c1, "c2": c2, "max_iterations": iterations, "feature.minfreq": minfreq,
@@ -35,7 +40,7 @@ def train(corpus_dir: Path, out: Path, c1: float = 0.3, c2: float = 0.05,
     tmp = out.with_name(out.name + ".tmp")
     trainer.train(str(tmp))
     tmp.replace(out)
-    return {"sentences": len(data[part]), "chars": sum(len(t) for t, _ in data[part]),
+    return {"sentences": len(examples), "chars": sum(len(t) for t, _ in examples),
             "seconds": round(time.monotonic() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu, 1), "bytes": out.stat().st_size}
 
