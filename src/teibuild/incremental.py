@@ -491,8 +491,9 @@ class _Plan:
         """Write the issues read this time to their caches and let go of their data (and of
         the issues loaded from their caches) once their pages are rendered: what is left
         needs only their mentions, kept by entry, and their headings, while the entry pages'
-        workers and Pagefind's processes come on top of this one's memory (on 2,000 issues,
-        let go of before the search index: 545 → 368 MB RSS). Each issue is written once."""
+        workers and Pagefind's processes come on top of this one's memory (on 2,000 issues
+        its RSS before the search index went 545 → 368 MB, the build's peak 1.26 → 1.19 GB).
+        Each issue is written once."""
         _save_issues(self.state, self.fingerprint,
                      {name: data for name, data in self.fresh.items() if data is not None},
                      self.tei)
