@@ -4,10 +4,10 @@
 
 `msra-heldout` is one fifth of MSRA's sentences (259 persons), so its F1 moves
 by a point or two with the sentences that happen to be in it. Here each fifth
-is held out in turn (`corpora.cross_validation`), a model is trained on the rest
-exactly as the shipped one is, and the model alone and the whole tagger are
+is held out in turn (`corpora.split(corpus, fold)`), a model is trained on the
+rest exactly as the shipped one is, and the model alone and the whole tagger are
 scored on it as `score_tagger.py` scores them. The last fold is the shipped
-split. A model already in DIR (`fold<k>.crfsuite`) is scored, not trained again
+split (its model is the shipped model). A model already in DIR (`fold<k>.crfsuite`) is scored, not trained again
 (each takes ~7 minutes of CPU); `--jobs` folds train at once.
 """
 
@@ -27,15 +27,15 @@ from benchmarks.score_tagger import TYPES, model_spans, prf, tagger_spans  # noq
 
 def score_fold(corpus: Path, work: Path, fold: int) -> dict:
     """Train fold `fold` unless its model is in `work`; its scores on its held-out fifth."""
-    from teibuild.tag.corpora import cross_validation
+    from teibuild.tag.corpora import split
     from teibuild.tag.model import NameModel
     from teibuild.tag.train import train_on
 
-    data = cross_validation(corpus, fold)
+    data = split(corpus, fold)
     path = work / f"fold{fold}.crfsuite"
     if not path.is_file():
         train_on(data["train"], path)
-    model, held = NameModel(path), data["held-out"]
+    model, held = NameModel(path), data["msra-heldout"]
     gold = {(i, s, e, k) for i, (_, spans) in enumerate(held) for s, e, k in spans}
     return {"fold": fold, "sentences": len(held), "gold": gold,
             "model": model_spans(model, held), "tagger": tagger_spans(model, held)}
@@ -75,6 +75,10 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int, nargs="*", default=list(range(FOLDS)))
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    if not args.folds or any(not 0 <= fold < FOLDS for fold in args.folds):
+        parser.error(f"--folds: one or more of 0 to {FOLDS - 1}")
+    if not (args.corpus / "msra-test.jsonl").is_file():
+        parser.error(f"--corpus: no msra-test.jsonl in {args.corpus}")
     args.work.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(score_fold, [args.corpus] * len(args.folds),

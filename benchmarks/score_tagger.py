@@ -6,7 +6,8 @@ Names: entity-level exact match (same start, end and type) per type, on the
 held-out splits of `teibuild.tag.corpora` (never trained on), both for the
 statistical model alone and for the whole tagger (patterns + model) on each
 sentence (pd1998-dev, four fifths of which are trained on, is also scored whole,
-to compare with figures from before it was). Options are chosen on the dev split instead: train a model with
+to compare with figures from before it was). Options are chosen on the dev split
+instead: train a model with
 `python -m teibuild.tag.train CORPUS --part tune-train --out FILE` and score it
 with `--model FILE --sets msra-dev boson-dev`. Dates: accuracy on
 benchmarks/data/dates.tsv (hand-checked expressions with their expected

@@ -318,7 +318,6 @@ def test_the_search_index_is_where_the_search_stage_puts_it():
     assert SEARCH_INDEX == (f"html/{BUNDLE}", f"html/{DATA_FILE}")
 
 
-
 def test_an_edit_while_pages_were_changed_by_hand_is_put_right(site, tmp_path):
     """A changed issue starts the build before the disk has been read (it is read
     meanwhile); when the disk turns out not to be as the last build left it, the build
@@ -362,25 +361,6 @@ def test_who_mentions_what_is_worked_out_for_the_edited_issues_only(site, tmp_pa
     assert len(read) == 1
     assert not (out / "html" / "registers" / "persons" / "qian-jing-2.html").exists()
     assert contents(out) == fresh(tei, tmp_path / "fresh2")
-
-
-def test_a_staged_file_the_edition_already_has_is_a_link_to_it(tmp_path):
-    """(A search shard re-indexed for one issue is mostly files it already has.)"""
-    from teibuild.render.writer import stage_same
-
-    out, new = tmp_path / "out", tmp_path / "new"
-    (out / "f").mkdir(parents=True)
-    (out / "f" / "same").write_bytes(b"abc")
-    (out / "f" / "other").write_bytes(b"abcd")
-    (out / "f" / "link").symlink_to(out / "f" / "same")
-    for name in ("same", "other", "link", "missing"):
-        stage_same(new, f"f/{name}", b"abc", out / "f" / name)
-        assert (new / "f" / name).read_bytes() == b"abc"
-    assert (new / "f" / "same").stat().st_ino == (out / "f" / "same").stat().st_ino
-    assert (new / "f" / "other").stat().st_ino != (out / "f" / "other").stat().st_ino
-    assert not (new / "f" / "link").is_symlink()
-    assert (new / "f" / "link").stat().st_ino != (out / "f" / "same").stat().st_ino
-    assert (out / "f" / "other").read_bytes() == b"abcd"
 
 
 def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):

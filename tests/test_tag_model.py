@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from teibuild.tag.corpora import labels_for, sentences
 from teibuild.tag.model import MODEL_PATH, default_model, features, spans_from_labels
 from teibuild.tag.tagger import candidates, decide
@@ -97,7 +99,7 @@ def test_a_guess_the_dictionary_knows_as_a_name_is_not_cut_after_a_verb():
 def test_cross_validation_folds_hold_out_each_msra_sentence_once(tmp_path):
     import json
 
-    from teibuild.tag.corpora import FOLDS, NEWS_WEIGHT, cross_validation, split
+    from teibuild.tag.corpora import FOLDS, NEWS_WEIGHT, split
 
     def line(text):
         return json.dumps({"text": text, "entity_list": []}, ensure_ascii=False) + "\n"
@@ -109,14 +111,16 @@ def test_cross_validation_folds_hold_out_each_msra_sentence_once(tmp_path):
     (tmp_path / "pd1998-dev.bio").write_text("".join(f"报 O\n{i} O\n\n" for i in range(5)),
                                              encoding="utf-8")
     (tmp_path / "cluener-dev.jsonl").write_text("", encoding="utf-8")
-    held = [t for k in range(FOLDS) for t, _ in cross_validation(tmp_path, k)["held-out"]]
+    held = [t for k in range(FOLDS) for t, _ in split(tmp_path, k)["msra-heldout"]]
     assert sorted(held) == sorted(msra)
     for k in range(FOLDS):
-        data = cross_validation(tmp_path, k)
+        data = split(tmp_path, k)
         trained = {t for t, _ in data["train"]}
-        assert not trained & {t for t, _ in data["held-out"]}
+        assert not trained & {t for t, _ in data["msra-heldout"]}
         assert sum(t == "报0" for t, _ in data["train"]) == NEWS_WEIGHT
     # the last fold is the shipped split: the same sentences, as often
-    last, shipped = cross_validation(tmp_path, FOLDS - 1), split(tmp_path)
+    last, shipped = split(tmp_path, FOLDS - 1), split(tmp_path)
     assert sorted(last["train"]) == sorted(shipped["train"])
-    assert last["held-out"] == shipped["msra-heldout"]
+    assert last["msra-heldout"] == shipped["msra-heldout"]
+    with pytest.raises(ValueError):
+        split(tmp_path, FOLDS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from teibuild.errors import TeiBuildError
-from teibuild.render.writer import move_into_place, stage
+from teibuild.render.writer import move_into_place, stage, stage_same
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -96,3 +96,20 @@ def test_a_staged_path_may_not_leave_the_staging_folder(tmp_path):
     with pytest.raises(TeiBuildError):
         stage(tmp_path / "new", "html/../../escaped.html", b"x")
     assert not (tmp_path / "escaped.html").exists()
+
+
+def test_a_staged_file_the_edition_already_has_is_a_link_to_it(tmp_path):
+    """(A search shard re-indexed for one issue is mostly files it already has.)"""
+    out, new = tmp_path / "out", tmp_path / "new"
+    (out / "f").mkdir(parents=True)
+    (out / "f" / "same").write_bytes(b"abc")
+    (out / "f" / "other").write_bytes(b"abcd")
+    (out / "f" / "link").symlink_to(out / "f" / "same")
+    for name in ("same", "other", "link", "missing"):
+        stage_same(new, f"f/{name}", b"abc", out / "f" / name)
+        assert (new / "f" / name).read_bytes() == b"abc"
+    assert (new / "f" / "same").stat().st_ino == (out / "f" / "same").stat().st_ino
+    assert (new / "f" / "other").stat().st_ino != (out / "f" / "other").stat().st_ino
+    assert not (new / "f" / "link").is_symlink()
+    assert (new / "f" / "link").stat().st_ino != (out / "f" / "same").stat().st_ino
+    assert (out / "f" / "other").read_bytes() == b"abcd"

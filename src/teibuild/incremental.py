@@ -595,12 +595,7 @@ class _Plan:
                 return self._update_mentioned(index, order, summaries)
             except (ValueError, KeyError):   # a damaged table: made again below
                 self._rows = {}
-        rows: dict[str, list] = {}
-        for name in order:
-            s = summaries[name]
-            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
-                rows.setdefault(entry, []).append(
-                    (name, s["id"], s["head"], digest, count, first))
+        rows = _mention_rows(order, summaries)
         self.mentioned = {entry: _pack_rows(r) for entry, r in rows.items()}
         self._rows = rows
         return self.mentioned, None
@@ -614,12 +609,7 @@ class _Plan:
         for name in redo:
             if name in old["issues"]:
                 touched.update(_unpack_names(old["issues"][name]["names"]))
-        fresh: dict[str, list] = {}
-        for name in sorted(self.fresh):
-            s = summaries[name]
-            for entry, (digest, count, first) in _unpack_names(s["names"]).items():
-                fresh.setdefault(entry, []).append(
-                    (name, s["id"], s["head"], digest, count, first))
+        fresh = _mention_rows(sorted(self.fresh), summaries)
         touched.update(fresh)
         place = {name: n for n, name in enumerate(order)}
         index = dict(index)
@@ -1124,6 +1114,16 @@ def _unpack_names(value) -> dict:
         entry, digest, count, first = row.split(_SEP)
         out[entry] = [digest, int(count), first]
     return out
+
+
+def _mention_rows(names: list[str], summaries: dict) -> dict[str, list[tuple]]:
+    """The rows of `_Plan._mentioned`'s table that the issues `names` (in this order) give."""
+    rows: dict[str, list] = {}
+    for name in names:
+        s = summaries[name]
+        for entry, (digest, count, first) in _unpack_names(s["names"]).items():
+            rows.setdefault(entry, []).append((name, s["id"], s["head"], digest, count, first))
+    return rows
 
 
 def _pack_rows(rows: list[tuple]) -> str:

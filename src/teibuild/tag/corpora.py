@@ -132,48 +132,35 @@ def labels_for(example: Example) -> list[str]:
     return labels
 
 
-def split(corpus_dir: Path) -> dict[str, list[Example]]:
-    """The fixed train / dev / held-out split described in the module docstring."""
+FOLDS = 5   # MSRA is held out, and carved into dev, by fifths
+
+
+def split(corpus_dir: Path, held_out: int = FOLDS - 1) -> dict[str, list[Example]]:
+    """The fixed train / dev / held-out split described in the module docstring.
+
+    `held_out`: which fifth of MSRA (sentences `i % FOLDS == held_out`) is held out, the
+    fifth before it being msra-dev; the shipped model holds out the last. Another
+    fifth gives a fold of the cross-validation in benchmarks/crossval_tagger.py."""
+    if not 0 <= held_out < FOLDS:
+        raise ValueError(f"held_out must be 0 to {FOLDS - 1}")
+    dev = (held_out - 1) % FOLDS
     corpus_dir = Path(corpus_dir)
     boson = read_jsonl(corpus_dir / "boson-train.jsonl")
     msra = read_jsonl(corpus_dir / "msra-test.jsonl")
     people = read_bio(corpus_dir / "pd1998-dev.bio")
     boson_dev = [s for i, d in enumerate(boson) if i % 10 == 8 for s in sentences(d)]
-    msra_dev = [d for i, d in enumerate(msra) if i % 5 == 3]
-    news = [d for i, d in enumerate(msra) if i % 5 < 3] + [d for i, d in enumerate(people) if i % 5 < 4]
+    msra_dev = [d for i, d in enumerate(msra) if i % FOLDS == dev]
+    news = [d for i, d in enumerate(msra) if i % FOLDS not in (dev, held_out)] + \
+        [d for i, d in enumerate(people) if i % 5 < 4]
     tune = [s for i, d in enumerate(boson) if i % 10 < 8 for s in sentences(d)] + NEWS_WEIGHT * news
     return {
         "train": tune + boson_dev + NEWS_WEIGHT * msra_dev,
         "tune-train": tune,
         "msra-dev": msra_dev,
         "boson-dev": boson_dev,
-        "msra-heldout": [d for i, d in enumerate(msra) if i % 5 == 4],
+        "msra-heldout": [d for i, d in enumerate(msra) if i % FOLDS == held_out],
         "boson-heldout": [s for i, d in enumerate(boson) if i % 10 == 9 for s in sentences(d)],
         "pd1998-heldout": [d for i, d in enumerate(people) if i % 5 == 4],
         "pd1998-dev": people,
         "cluener-dev": read_jsonl(corpus_dir / "cluener-dev.jsonl"),
     }
-
-
-FOLDS = 5
-
-
-def cross_validation(corpus_dir: Path, fold: int) -> dict[str, list[Example]]:
-    """The training data with MSRA's sentences `i % FOLDS == fold` held out instead.
-
-    Everything else is trained on as in `split` (BosonNLP but its held-out tenth,
-    newspaper prose counted NEWS_WEIGHT times), so the last fold trains on exactly what
-    the shipped model does (in another order) and holds out `msra-heldout`. Scoring
-    every fold estimates how far the held-out figure moves with the sentences chosen.
-    """
-    if not 0 <= fold < FOLDS:
-        raise ValueError(f"fold must be 0 to {FOLDS - 1}")
-    corpus_dir = Path(corpus_dir)
-    boson = read_jsonl(corpus_dir / "boson-train.jsonl")
-    msra = read_jsonl(corpus_dir / "msra-test.jsonl")
-    people = read_bio(corpus_dir / "pd1998-dev.bio")
-    news = [d for i, d in enumerate(msra) if i % FOLDS != fold] + \
-        [d for i, d in enumerate(people) if i % 5 < 4]
-    return {"train": [s for i, d in enumerate(boson) if i % 10 < 9 for s in sentences(d)]
-            + NEWS_WEIGHT * news,
-            "held-out": [d for i, d in enumerate(msra) if i % FOLDS == fold]}
