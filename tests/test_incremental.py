@@ -161,10 +161,40 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
                         lambda state, name, *args: loaded.append(name) or real(state, name, *args))
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 1 and again.rendered_entries >= 1
-    assert loaded == []
+    assert loaded == [edited.name]   # (from the cache it was written to when it was read)
     page = (out / "html" / "registers" / "persons" / "du-songquan.html").read_text(encoding="utf-8")
     assert "出席了会议" in page and page.count("<h3>") == len(NUMBERS)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site, tmp_path):
+    """An entry's cache holds its mentions pickled issue by issue; a part that does not
+    load is made again from that issue's data, like a missing one."""
+    import pickle
+
+    from teibuild.incremental import ENTRIES
+
+    tei, out = site
+    path = out / STATE / ENTRIES / "persons" / "du-songquan.pickle"
+    stamp, parts = pickle.loads(path.read_bytes())
+    assert set(parts) == {f"hongkou-{n}" for n in NUMBERS}
+    parts["hongkou-1845"][1] = b"\x80\x05damaged"
+    path.write_bytes(pickle.dumps((stamp, parts)))
+    edited = tei / "hongkou-1847.xml"   # so that the entry's page is made again
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    assert build(tei, out, EDITION, jobs=1).rendered_entries >= 1
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_entries_go_to_the_workers_in_runs_of_bounded_weight():
+    """The largest entries (the first given) go one by one, the small ones together."""
+    from teibuild.incremental import _runs
+
+    weight = {"a": 5000, "b": 1500, "c": 400, "d": 200, "e": 1, "f": 1, "g": 1}
+    assert _runs(list(weight), weight, most=2000, length=3) == \
+        [["a"], ["b", "c"], ["d", "e", "f"], ["g"]]
+    assert _runs([], weight) == []
 
 
 def test_titles_romanised_before_are_not_segmented_again(site, tmp_path, monkeypatch):

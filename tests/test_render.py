@@ -400,3 +400,33 @@ def test_several_issues_link_to_each_other_and_share_registers(tmp_path):
     assert entry.xpath("//ol[@class='mentions']//a/@href") == [
         "../../issues/hongkou-1845.html#hongkou-1845-a01-p02",
         "../../issues/hongkou-1846.html#hongkou-1846-a01-p02"]
+
+
+def test_compiled_templates_are_kept_between_processes_and_an_unwritable_cache_is_none(
+        tmp_path, monkeypatch):
+    from jinja2 import Environment, FileSystemLoader
+
+    from teibuild.render import pages
+    from teibuild.resources import templates_dir
+
+    def fresh_environment():   # as a new process makes it (environment() is made once)
+        return Environment(loader=FileSystemLoader(str(templates_dir())),
+                           bytecode_cache=pages._bytecode_cache(), **pages._OPTIONS)
+
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path / "cache"))
+    made = fresh_environment().get_template("issue.html")
+    kept = list((tmp_path / "cache").glob("jinja-*/*.cache"))
+    assert len(kept) == 1   # issue.html (what it extends is loaded when it renders)
+    monkeypatch.setattr(Environment, "compile", lambda *a, **k: pytest.fail("compiled again"))
+    again = fresh_environment().get_template("issue.html")
+    assert again.blocks.keys() == made.blocks.keys()
+    monkeypatch.undo()
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path / "file"))   # no folder can be made
+    assert pages._bytecode_cache() is None
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path / "gone"))
+    env = fresh_environment()
+    shutil.rmtree(tmp_path / "gone")                      # nowhere to write: still renders
+    assert env.get_template("about.html").blocks
+    assert not (tmp_path / "gone").exists()
