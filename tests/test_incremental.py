@@ -168,8 +168,9 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
 
 
 def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site, tmp_path):
-    """An entry's cache holds its mentions pickled issue by issue; a part that does not
-    load is made again from that issue's data, like a missing one."""
+    """An entry's cache holds its mentions pickled issue by issue with their checksum; a
+    part whose bytes are not those written is made again from that issue's data, like a
+    missing one (it is not loaded by the worker, which would fail on it)."""
     import pickle
 
     from teibuild.incremental import ENTRIES
@@ -178,6 +179,7 @@ def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site,
     path = out / STATE / ENTRIES / "persons" / "du-songquan.pickle"
     stamp, parts = pickle.loads(path.read_bytes())
     assert set(parts) == {f"hongkou-{n}" for n in NUMBERS}
+    assert all(len(part) == 3 for part in parts.values())
     parts["hongkou-1845"][1] = b"\x80\x05damaged"
     path.write_bytes(pickle.dumps((stamp, parts)))
     edited = tei / "hongkou-1847.xml"   # so that the entry's page is made again

@@ -59,6 +59,7 @@ import pickle
 import shutil
 import tempfile
 import time
+import zlib
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -434,7 +435,7 @@ class _Plan:
             if data is None:
                 data = self.spool.read(spooled[name]) if name in spooled \
                     else self.grouped(name)[entry]
-            kept[issue_id] = [digest, data]
+            kept[issue_id] = [digest, data, zlib.crc32(data)]
             out.append(data)
         _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), kept)
         return out
@@ -1102,25 +1103,22 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest) \
             or not isinstance(cached[2], bytes):
         return None
-    return _issue_data(cached[2])
-
-
-def _cached_part(part, digest: str) -> bytes | None:
-    """An issue's part of an entry's cache ([digest, its mentions pickled]), if it is
-    for the mentions the manifest says (`digest`) and loads."""
-    if isinstance(part, list) and len(part) == 2 and part[0] == digest and \
-            isinstance(part[1], bytes) and isinstance(_issue_data(part[1]), list):
-        return part[1]
-    return None
-
-
-def _issue_data(data: bytes):
-    """What `data` (issue data pickled, from a cache) holds, or None if it is damaged."""
     try:
-        return _IssueData(io.BytesIO(data)).load()
+        return _IssueData(io.BytesIO(cached[2])).load()
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
             ValueError, IndexError, KeyError):
         return None
+
+
+def _cached_part(part, digest: str) -> bytes | None:
+    """An issue's part of an entry's cache ([digest, its mentions pickled, their CRC-32]),
+    if it is for the mentions the manifest says (`digest`) and its bytes are those written
+    (checked by checksum, not by loading them: the worker that renders the entry loads
+    them, and loading them here too took 0.18 s of a one-issue edit on 2,000 issues)."""
+    if isinstance(part, list) and len(part) == 3 and part[0] == digest and \
+            isinstance(part[1], bytes) and part[2] == zlib.crc32(part[1]):
+        return part[1]
+    return None
 
 
 def _file_digest(path: Path) -> str | None:
