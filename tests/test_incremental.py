@@ -89,6 +89,31 @@ def test_no_op_rebuild_renders_and_writes_nothing(site):
     assert snapshot(out) == before
 
 
+def test_the_same_folders_reached_by_another_path_are_the_same_edition(site, monkeypatch):
+    """The command line is given relative folders, a script absolute ones: one build
+    follows the other without rendering anything again, and pages made from the caches
+    read the TEI where it is now."""
+    tei, out = site
+    before = snapshot(out)
+    monkeypatch.chdir(tei.parent)
+    again = build(Path("tei"), Path("out"), EDITION, jobs=1)
+    assert (again.rendered_issues, again.rendered_entries, again.site_rendered,
+            again.written) == (0, 0, False, 0)
+    assert snapshot(out) == before
+    moved = tei.parent / "moved"
+    tei.parent.joinpath("tei").rename(moved)
+    (moved / "hongkou-1849.xml").write_text((moved / "hongkou-1849.xml").read_text(
+        encoding="utf-8").replace("防控工作领导小组会议召开", "防控工作领导小组全体会议召开"),
+        encoding="utf-8")
+    (out / "html/issues/hongkou-1848.html").unlink()
+    edited = build(Path("moved"), Path("out"), EDITION, jobs=1)
+    # 1848 is rendered again from its cache (a page of it was deleted), its TEI copied
+    # from where it is now
+    assert edited.rendered_issues == 2 and not edited.site_rendered
+    assert "全体会议召开" in (out / "html/issues/hongkou-1849.html").read_text(encoding="utf-8")
+    assert contents(out) == fresh(moved, tei.parent / "fresh")
+
+
 def test_editing_one_issue_rerenders_it_and_its_neighbours_only(site, tmp_path):
     tei, out = site
     before = snapshot(out)

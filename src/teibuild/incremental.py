@@ -19,7 +19,9 @@ something its key leaves out:
   the search stage's code;
 - all of it: the *fingerprint*: tei-build's rendering code, templates,
   stylesheets and schemas, the versions of the libraries that render,
-  edition.toml and the TEI folder. Any change there and everything is rebuilt.
+  and edition.toml. Any change there and everything is rebuilt. (Not the TEI
+  folder's path: the same folder given relative or absolute, or moved, is the
+  same edition; each TEI file is known by its name and its digest.)
 
 The output folder keeps a manifest (`.tei-build/manifest.json`) of each
 output's inputs and of every file written (size, mtime), a small quick record
@@ -142,7 +144,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     paths = issue_files(tei_dir)
     if not paths:
         raise TeiBuildError("no TEI issues (*.xml) to build", path=str(tei_dir))
-    fingerprint = _fingerprint(tei_dir, edition)
+    fingerprint = _fingerprint(edition)
     quick = _load_json(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
@@ -239,12 +241,12 @@ def _nothing_to_do(quick: dict, tei: dict, scan: str, out_dir: Path, search: boo
 
 # --- what the outputs depend on -------------------------------------------------------
 
-def _fingerprint(tei_dir: Path, edition: Edition) -> str:
+def _fingerprint(edition: Edition) -> str:
     """Everything every page depends on besides the TEI."""
     from lxml import etree
 
     digest = hashlib.sha256()
-    for part in (_FORMAT, __version__, repr(edition), str(tei_dir), etree.LXML_VERSION,
+    for part in (_FORMAT, __version__, repr(edition), etree.LXML_VERSION,
                  etree.LIBXML_VERSION, etree.LIBXSLT_VERSION,
                  *map(_version, ("jinja2", "markupsafe", "opencc", "citeproc-py", "pagefind",
                                  "jieba", "pypinyin"))):
@@ -312,8 +314,10 @@ def _digest(*parts) -> str:
 
 
 def head(issue):
-    """An issue's data without its name mentions: what other pages may show of it."""
-    return replace(issue, mentions=())
+    """An issue's data without its name mentions: what other pages may show of it (its
+    file named without its folder: no page shows where the TEI was read from, and the
+    edition is not rebuilt when its folder is reached by another path)."""
+    return replace(issue, mentions=(), path=Path(issue.path.name))
 
 
 def _summary(issue, digest: str) -> dict:
@@ -368,6 +372,8 @@ class _Plan:
         if name in self._loaded:
             return self._loaded[name]
         issue = _load_issue(self.state, name, self.fingerprint, self.tei["issues"][name])
+        if issue is not None and issue.path != self.tei_dir / name:
+            issue = replace(issue, path=self.tei_dir / name)   # cached when read by another path
         if issue is None:   # no cache, or a torn one: read the TEI again
             from .render.site import read_issue
             issue = read_issue(self.tei_dir / name)
