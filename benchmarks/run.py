@@ -7,9 +7,10 @@ Generates N synthetic issues (benchmarks/generate.py), then runs the real CLI,
 time, CPU time and peak memory: the largest single process (as /usr/bin/time
 reports it) and the peak of the whole process tree (main process and workers
 together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a no-op rebuild, and a rebuild
-after editing one issue, which is checked: the edited text is on the issue's
-pages and nothing outside that issue, its neighbours and the site pages
-changed. Finally per-issue costs are measured in one process (rendering HTML and
+after editing one issue, and one after adding words next to a person's name in
+another (so that the name's register pages change too), each checked: the edited
+text is on the issue's pages and nothing outside that issue, its neighbours, the
+site pages and the register pages changed. Finally per-issue costs are measured in one process (rendering HTML and
 text in both scripts, validation, conversion), and the search index, if
 installed, is timed on its own. Results go to NAME.json and NAME.md, with the
 machine, its load average, and the date.
@@ -201,6 +202,20 @@ def edit_one_issue(tei: Path) -> tuple[str, str]:
     return path.stem, marker
 
 
+def edit_next_to_a_name(tei: Path) -> tuple[str, str]:
+    """Add words right after the first person named in a paragraph of another issue (two
+    after the middle one): the name's context changes on its register entry's pages too,
+    and in a run of a newspaper the people named most have thousands of mentions."""
+    paths = sorted(p for p in tei.glob("*.xml") if p.name not in
+                   ("persons.xml", "places.xml", "orgs.xml"))
+    path = paths[min(len(paths) // 2 + 2, len(paths) - 1)]
+    text = path.read_text(encoding="utf-8")
+    marker = "（经编者核对）"
+    at = text.index("</persName>", text.index("<p xml:id=")) + len("</persName>")
+    path.write_text(text[:at] + marker + text[at:], encoding="utf-8")
+    return path.stem, marker
+
+
 def check_edit(before: dict, after: dict, out: Path, issue: str, words: str) -> dict:
     changed = sorted(rel for rel in after if before.get(rel) != after[rel])
     removed = sorted(set(before) - set(after))
@@ -355,7 +370,12 @@ def main(argv: list[str] | None = None) -> dict:
     save()
     issue, words = edit_one_issue(work / "tei")
     steps["one_edit_rebuild"] = run("rebuild after one edit", build, work)
-    steps["one_edit_rebuild"].update(check_edit(after, _stamps(out), out, issue, words))
+    edited = _stamps(out)
+    steps["one_edit_rebuild"].update(check_edit(after, edited, out, issue, words))
+    save()
+    issue, words = edit_next_to_a_name(work / "tei")
+    steps["name_edit_rebuild"] = run("rebuild after an edit next to a name", build, work)
+    steps["name_edit_rebuild"].update(check_edit(edited, _stamps(out), out, issue, words))
     save()
     files = sum(1 for _ in before)
     results["edition"] = {"files": files,
@@ -391,7 +411,10 @@ def markdown(r: dict) -> str:
         "| largest process RSS (MB) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for name in ("convert", "validate", "build", "noop_rebuild", "one_edit_rebuild"):
+    for name in ("convert", "validate", "build", "noop_rebuild", "one_edit_rebuild",
+                 "name_edit_rebuild"):
+        if name not in s:   # (results of an older run)
+            continue
         x = s[name]
         lines.append(f"| {name.replace('_', ' ')} | {x['wall_s']} | {x['cpu_s']} | "
                      f"{x['peak_tree_pss_mb']} | {x['peak_tree_rss_mb']} | "
@@ -417,6 +440,16 @@ def markdown(r: dict) -> str:
         f"page: {edit['edited_text_on_issue_page']}, in its text: "
         f"{edit['edited_text_in_plain_text']}; issue files changed outside it and its "
         f"neighbours: {len(edit['issue_files_changed_outside_the_issue_and_neighbours'])}.",
+    ]
+    named = s.get("name_edit_rebuild")
+    if named:
+        lines[-1] += (
+            f" The edit next to a name ({named['edited_issue']}) changed "
+            f"{named['files_changed']} files; edited text on its page: "
+            f"{named['edited_text_on_issue_page']}, in its text: "
+            f"{named['edited_text_in_plain_text']}; issue files changed outside it and its "
+            f"neighbours: {len(named['issue_files_changed_outside_the_issue_and_neighbours'])}.")
+    lines += [
         "",
         f"Per issue (CPU, one process, {p['issues_sampled']} issues, {p['pages_per_issue']} "
         f"pages and {p['articles_per_issue']} articles each): reading {p['read_issue_ms']} ms, "

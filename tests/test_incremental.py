@@ -3,6 +3,7 @@ what a fresh build makes (never a stale page, never a stray file)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -190,6 +191,47 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
     page = (out / "html" / "registers" / "persons" / "du-songquan.html").read_text(encoding="utf-8")
     assert "出席了会议" in page and page.count("<h3>") == len(NUMBERS)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monkeypatch):
+    """An entry with pages by year (`render.build.year_pages`): a correction to one
+    issue renders that year's page of it, not its other years' nor its own page; when
+    its mentions become few again, its year pages go."""
+    import teibuild.render.build as render_build
+
+    monkeypatch.setattr(render_build, "ENTRY_PAGE_MENTIONS", 2)
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    years = {1845: "2021-12-31", 1846: "2022-03-25", 1847: "2022-04-01", 1848: "2023-01-06",
+             1849: "2023-01-13"}
+    for number, date in years.items():
+        path = tei / f"hongkou-{number}.xml"
+        path.write_text(re.sub(r"2022-0[34]-\d\d", date, path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    first = build(tei, out, EDITION, jobs=1)
+    before = snapshot(out)
+    assert sorted(rel for rel in before if rel.startswith("html/registers/persons/du-songquan/")) \
+        == [f"html/registers/persons/du-songquan/{y}.html" for y in ("2021", "2022", "2023")]
+    assert first.register_entries == len([rel for rel in before if re.fullmatch(
+        r"html/registers/\w+/[^/]+\.html", rel)])
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    after = snapshot(out)
+    rewritten = [rel for rel in before if "hongkou-1847" not in rel and after[rel] != before[rel]]
+    assert rewritten == ["html/registers/persons/du-songquan/2022.html",
+                         "html/zh-Hant/registers/persons/du-songquan/2022.html"]
+    assert "出席了会议" in after[rewritten[0]][0].decode()
+    assert (again.rendered_issues, again.rendered_entries) == (1, 1)
+    assert again.register_entries == first.register_entries
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    for number in (1845, 1848, 1849):
+        (tei / f"hongkou-{number}.xml").unlink()
+    build(tei, out, EDITION, jobs=1)
+    assert not (out / "html/registers/persons/du-songquan").exists()
+    assert "出席了会议" in (out / "html/registers/persons/du-songquan.html").read_text(
+        encoding="utf-8")
+    assert contents(out) == fresh(tei, tmp_path / "fresh-again")
 
 
 def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site, tmp_path):

@@ -402,6 +402,57 @@ def test_several_issues_link_to_each_other_and_share_registers(tmp_path):
         "../../issues/hongkou-1846.html#hongkou-1846-a01-p02"]
 
 
+def test_an_entry_mentioned_often_over_years_has_a_page_per_year(tmp_path, monkeypatch):
+    """A district secretary named in every issue of a weekly's run would have a page of
+    megabytes: past ENTRY_PAGE_MENTIONS mentions, over more than one year, the entry's page
+    lists its years and each year has a page of its mentions."""
+    import teibuild.render.build as render_build
+
+    monkeypatch.setattr(render_build, "ENTRY_PAGE_MENTIONS", 2)
+    tei = tmp_path / "tei"
+    tei.mkdir()
+    sample = FIXTURE.read_text(encoding="utf-8")
+    dates = {1845: "2021-12-31", 1846: "2022-03-25", 1847: "2022-04-01", 1848: "2023-01-06"}
+    for number, date in dates.items():
+        (tei / f"hongkou-{number}.xml").write_text(
+            sample.replace("hongkou-1845", f"hongkou-{number}").replace('n="1845"', f'n="{number}"')
+            .replace("2022-03-25", date), encoding="utf-8")
+    build_site(tei, tmp_path / "out", EDITION, jobs=1)
+    out = tmp_path / "out"
+    entry = page(out, "registers/persons/du-songquan.html")
+    assert entry.xpath("//ol[@class='entry-years']//a/@href") == [
+        "du-songquan/2021.html", "du-songquan/2022.html", "du-songquan/2023.html"]
+    assert [" ".join(li.text_content().split()) for li in entry.xpath(
+        "//ol[@class='entry-years']/li")] == ["2021年 1 期 · 1 处", "2022年 2 期 · 2 处",
+                                              "2023年 1 期 · 1 处"]
+    assert "出现之处（4）" in entry.text_content() and not entry.xpath("//ol[@class='mentions']")
+    year = page(out, "registers/persons/du-songquan/2022.html")
+    assert year.xpath("//ol[@class='mentions']//a/@href") == [
+        "../../../issues/hongkou-1846.html#hongkou-1846-a01-p02",
+        "../../../issues/hongkou-1847.html#hongkou-1847-a01-p02"]
+    assert year.xpath("//a[@rel='prev']/@href") == ["2021.html"]
+    assert year.xpath("//a[@rel='next']/@href") == ["2023.html"]
+    assert "../du-songquan.html" in year.xpath("//nav[@class='breadcrumb']//a/@href")
+    assert "杜松全" in year.xpath("string(//h1)")
+    assert page(out, "registers/persons/du-songquan/2021.html").xpath("//a[@rel='prev']") == []
+    assert (out / "html/zh-Hant/registers/persons/du-songquan/2023.html").is_file()
+    # every mention is on exactly one year's page
+    shown = [href for y in ("2021", "2022", "2023") for href in page(
+        out, f"registers/persons/du-songquan/{y}.html").xpath("//ol[@class='mentions']//a/@href")]
+    assert len(shown) == len(set(shown)) == 4
+
+
+def test_which_entries_have_pages_by_year():
+    from teibuild.render.build import ENTRY_PAGE_MENTIONS, mention_year, year_pages
+
+    assert year_pages({"2022": ENTRY_PAGE_MENTIONS + 500}) == []          # one year: one page
+    assert year_pages({"2021": 1, "2022": ENTRY_PAGE_MENTIONS - 1}) == []  # few: one page
+    assert year_pages({"2023": ENTRY_PAGE_MENTIONS, "2021": 1, "undated": 1}) == [
+        "2021", "2023", "undated"]
+    assert (mention_year("2022-03-25"), mention_year("1998"), mention_year(""),
+            mention_year("19xx")) == ("2022", "1998", "undated", "undated")
+
+
 def test_compiled_templates_are_kept_between_processes_and_an_unwritable_cache_is_none(
         tmp_path, monkeypatch):
     from jinja2 import Environment, FileSystemLoader

@@ -12,6 +12,10 @@ something its key leaves out:
 - a register entry's page: the entry in its register, and for each issue
   that mentions it, the issue's heading data and those mentions (the text
   on either side included), so an edit elsewhere in an issue leaves it alone;
+  an entry with pages by year (`render.build.year_pages`): its own page, the
+  entry, its first name and each year's number of issues and mentions; a
+  year's page, the entry, its first name, the years either side and that
+  year's issues and mentions only;
 - the home, issue-list, register-index and about pages: every issue's
   heading data, and each entry's names, number of mentions and first name;
 - a shard of the search index (a fixed block of issues, `search.shard_of`):
@@ -85,6 +89,7 @@ QUICK = "quick.json"   # what a build that has nothing to do needs: small, read 
 ISSUES = "issues"  # one pickle of each issue's data, read again only when its TEI changes
 HEADS = "heads.pickle"          # every issue's heading data, for the pages that link to it
 ENTRIES = "entries"             # each register entry's mentions, by issue
+YEAR = "@"                      # "persons/guo-fang@2022": an entry's page of one year
 REGISTERS = "registers.pickle"  # the register entries as read from tei/
 ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize), by text
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
@@ -92,7 +97,7 @@ NAMES = "names.json"            # the name heading each register page (for the s
 MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
-_FORMAT = 3
+_FORMAT = 4
 _PACKAGE = Path(__file__).resolve().parent
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
@@ -424,15 +429,18 @@ class _Plan:
             self._grouped[name] = _pickled_by_entry(self.issue(name))
         return self._grouped[name]
 
-    def entry_mentions(self, entry: str, groups: list[tuple[str, str]]) -> list[bytes]:
+    def entry_mentions(self, entry: str, groups: list[tuple[str, str]],
+                       unit: str | None = None) -> list[bytes]:
         """An entry's mentions in issue order, pickled issue by issue (the main process
         need not hold them as objects, ten times larger): from the issues read now and
         the entry's cache (each issue's part checked against the digest the manifest
         holds), else from the issues' data; the cache is written again at once, so that
         no more than the entries in the workers' hands are held (a cache is checked
         against the digests when used, so one written by a build that then fails is
-        harmless)."""
-        cached = _load_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,)) or {}
+        harmless). `unit`: the page they are for, whose cache this is (a year's page of
+        the entry: see _entry_units)."""
+        path = self.state / ENTRIES / f"{unit or entry}.pickle"
+        cached = _load_pickle(path, (self.fingerprint,)) or {}
         spooled = self.spool.places(entry)
         out, kept = [], {}
         for name, digest in groups:
@@ -443,7 +451,7 @@ class _Plan:
                     else self.grouped(name)[entry]
             kept[issue_id] = [digest, data, zlib.crc32(data)]
             out.append(data)
-        _dump_pickle(self.state / ENTRIES / f"{entry}.pickle", (self.fingerprint,), kept)
+        _dump_pickle(path, (self.fingerprint,), kept)
         return out
 
     def step(self, what: str) -> None:
@@ -563,25 +571,87 @@ class _Plan:
         listing, work = [], []
         old = self.old["entries"]
         for entry in sorted(set(digests) | set(index) if touched is None else
-                            set(digests) | set(old) | touched):
+                            set(digests) | {e for e in old if YEAR not in e} | touched):
             record = old.get(entry)
-            if touched is not None and entry not in touched and record is not None:
-                key, count, first = record["key"], record["count"], record["first"]
+            years = record.get("years") or () if record else ()
+            if touched is not None and entry not in touched and record is not None and \
+                    all(f"{entry}{YEAR}{y}" in old for y in years):
+                count, first = record["count"], record["first"]
+                units = {entry: (record["key"], count), **{
+                    unit: (old[unit]["key"], old[unit]["count"])
+                    for unit in (f"{entry}{YEAR}{y}" for y in years)}}
             else:
                 rows = self.rows(entry)
                 if entry not in digests and not rows:
                     continue   # no longer in the registers and mentioned nowhere
                 count, first = sum(r[4] for r in rows), rows[0][5] if rows else ""
-                key = _digest(digests.get(entry, "-"), [r[1:4] for r in rows])
+                units, years = self._entry_units(entry, digests.get(entry, "-"), rows, first)
             listing.append((entry, digests.get(entry, "-"), count, first))
-            if record and record["key"] == key and self.current(record):
-                manifest["entries"][entry] = record if record.get("count") == count and \
-                    record.get("first") == first else {**record, "count": count, "first": first}
-            else:
-                manifest["entries"][entry] = {"key": key, "outputs": {}, "count": count,
-                                              "first": first}
-                work.append(entry)
+            for unit, (key, number) in units.items():
+                record = old.get(unit)
+                if record and record["key"] == key and self.current(record):
+                    manifest["entries"][unit] = record if record.get("count") == number and \
+                        record.get("first") == first else {**record, "count": number,
+                                                           "first": first}
+                else:
+                    manifest["entries"][unit] = {"key": key, "outputs": {}, "count": number,
+                                                 "first": first}
+                    work.append(unit)
+            if years:
+                manifest["entries"][entry] = {**manifest["entries"][entry], "years": years}
         return listing, work
+
+    def _entry_units(self, entry: str, register: str, rows: list[tuple], first: str
+                     ) -> tuple[dict[str, tuple[str, int]], list[str] | None]:
+        """The pages an entry's mentions are rendered on, each with its key and number of
+        mentions: the entry's own page, and when it has many mentions over several years
+        (`render.build.year_pages`), a page per year, each keyed by that year's rows
+        alone (a correction to one issue then renders one year's page, not the megabytes
+        of every mention of a district's secretary)."""
+        from .render.build import year_pages
+
+        count = sum(r[4] for r in rows)
+        by_year: dict[str, list[tuple]] = {}
+        for row in rows:
+            by_year.setdefault(self.year_of(row[0]), []).append(row)
+        years = year_pages({year: sum(r[4] for r in mine) for year, mine in by_year.items()})
+        if not years:
+            return {entry: (_digest(register, [r[1:4] for r in rows]), count)}, None
+        units = {entry: (_digest(register, first, self.year_summary(rows, years)), count)}
+        for n, year in enumerate(years):
+            around = years[n - 1] if n else None, years[n + 1] if n + 1 < len(years) else None
+            units[f"{entry}{YEAR}{year}"] = (
+                _digest(register, first, year, around, [r[1:4] for r in by_year[year]]),
+                sum(r[4] for r in by_year[year]))
+        return units, years
+
+    def year_of(self, name: str) -> str:
+        """The year whose page an issue's mentions are shown on (`render.build.mention_year`)."""
+        if self._years is None:
+            from .render.build import mention_year
+
+            self._years = {n: mention_year(summary["sort"][0])
+                           for n, summary in self.summaries.items()}
+        return self._years[name]
+
+    _years: dict[str, str] | None = None
+
+    def year_summary(self, rows: list[tuple], years: list[str]) -> list[tuple[str, int, int]]:
+        """(year, issues, mentions) for each of an entry's years: what its own page lists."""
+        issues, mentions = dict.fromkeys(years, 0), dict.fromkeys(years, 0)
+        for row in rows:
+            year = self.year_of(row[0])
+            issues[year] += 1
+            mentions[year] += row[4]
+        return [(year, issues[year], mentions[year]) for year in years]
+
+    def unit_rows(self, unit: str) -> tuple[str, str | None, list[tuple]]:
+        """A page's entry, its year (None: the entry's own page) and the rows it shows."""
+        entry, _, year = unit.partition(YEAR)
+        rows = self.rows(entry)
+        if not year:
+            return entry, None, rows
+        return entry, year, [r for r in rows if self.year_of(r[0]) == year]
 
     def _mentioned(self, order: list[str], summaries: dict, same_registers: bool):
         """Which issues mention each entry: {"kind/key": packed rows (file name, issue id,
@@ -644,33 +714,45 @@ class _Plan:
             return
         from .render.site import Entry, join_mentions
 
-        wanted = set(work)
+        wanted = {self.unit_rows(unit)[0] for unit in work}
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
             {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
 
         def entries(run: list[str]):   # made only when a worker is about to get it (_Lazy)
             made = []
-            for name in run:
-                groups = [(r[0], r[3]) for r in self.rows(name)]
-                made.append((listed.pop(name, None) or Entry(*name.split("/", 1)),
-                             self.entry_mentions(name, groups)))
+            for unit in run:
+                name, year, rows = self.unit_rows(unit)
+                record = manifest["entries"][name]
+                entry = listed.get(name) or Entry(*name.split("/", 1))
+                years = record.get("years")
+                if year is None and years:   # the entry's own page lists its years
+                    (self.state / ENTRIES / f"{name}.pickle").unlink(missing_ok=True)
+                    page = ("years", self.year_summary(rows, years))
+                    made.append((entry, page, record["count"], record["first"], []))
+                    continue
+                page = ("whole",) if year is None else ("year", year, years)
+                made.append((entry, page, record["count"], record["first"],
+                             self.entry_mentions(name, [(r[0], r[3]) for r in rows], unit)))
             return made
 
         count, mentioning = {}, set()
-        for name in work:
-            rows = self.rows(name)
-            count[name] = sum(r[4] for r in rows)
+        for unit in work:
+            name, year, rows = self.unit_rows(unit)
+            if year is None and manifest["entries"][name].get("years"):
+                count[unit] = len(manifest["entries"][name]["years"])
+                continue
+            count[unit] = sum(r[4] for r in rows)
             mentioning.update(r[0] for r in rows)
-        work = sorted(work, key=lambda name: -count[name])  # the longest pages first, to share out
+        work = sorted(work, key=lambda unit: -count[unit])  # the longest pages first, to share out
         by_id = {summaries[n]["id"]: self.head(n) for n in sorted(mentioning)}
         runs = _runs(work, count)
         for run, outputs in zip(runs, ordered_map(
                 _entry_pages_into, _Lazy(runs, entries), self.jobs,
                 initializer=_start_worker, initargs=(self.new, self.edition, by_id),
                 preload=_PRELOAD)):
-            for name, made in zip(run, outputs):
-                manifest["entries"][name]["outputs"] = dict.fromkeys(made)
-                self.step(name)
+            for unit, made in zip(run, outputs):
+                manifest["entries"][unit]["outputs"] = dict.fromkeys(made)
+                self.step(unit)
         self._grouped.clear()
 
     def _render_site(self, order: list[str], key: str, listing: list[tuple]) -> dict:
@@ -797,6 +879,8 @@ class _Plan:
         self.names_code = code
         heads, names = {}, {}
         for entry in manifest["entries"]:
+            if YEAR in entry:   # (a year's page of an entry: headed with the same name)
+                continue
             rel = f"html/registers/{entry}.html"
             where = self.new / rel
             if not where.exists():
@@ -994,19 +1078,28 @@ def _render_issue_into(work: tuple) -> tuple[list[str], dict]:
 
 
 def _entry_pages_into(run: list[tuple]) -> list[list[str]]:
-    """Render register entries' pages into the staging folder, each entry given with its
-    mentions pickled issue by issue (`_Plan.entry_mentions`); the files of each."""
-    from .render.build import entry_pages
+    """Render register entries' pages into the staging folder, each given as (entry, which
+    page, number of mentions, first name, its mentions pickled issue by issue:
+    `_Plan.entry_mentions`); the files of each."""
+    from .render.build import entry_page, entry_year_page, group_mentions
 
     out = []
-    for entry, parts in run:
-        entry.mentions = [m for part in parts for m in _IssueData(io.BytesIO(part)).load()]
-        made = []
-        for _entry, files in entry_pages(_worker.issues, [entry], _worker.edition):
-            for rel, data in files.items():
-                _stage(_worker.new, rel, data)
-                made.append(rel)
-        out.append(sorted(made))
+    for entry, page, count, first, parts in run:
+        mentions = [m for part in parts for m in _IssueData(io.BytesIO(part)).load()]
+        if page[0] == "whole":
+            entry.mentions = mentions
+            files = entry_page(entry, _worker.edition,
+                               groups=group_mentions(mentions, _worker.issues))
+        else:   # the entry's name is the one its own page shows
+            entry.mentions = _Counted(count, first)
+            if page[0] == "years":
+                files = entry_page(entry, _worker.edition, years=page[1])
+            else:
+                files = entry_year_page(entry, _worker.edition, page[1], page[2],
+                                        group_mentions(mentions, _worker.issues))
+        for rel, data in files.items():
+            _stage(_worker.new, rel, data)
+        out.append(sorted(files))
     return out
 
 
@@ -1340,4 +1433,5 @@ def _report(manifest: dict, totals: dict[str, int], **done) -> BuildReport:
     return BuildReport(
         issues=len(manifest["issues"]),
         articles=sum(r["articles"] for r in manifest["issues"].values()),
-        register_entries=len(manifest["entries"]), **totals, **done)
+        register_entries=sum(YEAR not in name for name in manifest["entries"]), **totals,
+        **done)

@@ -175,15 +175,71 @@ def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition,
     return files
 
 
+#: mentions an entry's page shows itself; an entry mentioned more often, in more than one
+#: year, gets a page per year instead (a district secretary's page in a weekly's whole run
+#: would be megabytes to read, and every correction to any issue naming them would
+#: render all of it again)
+ENTRY_PAGE_MENTIONS = 300
+
+
+def mention_year(date: str) -> str:
+    """Which year's page an issue's mentions go on: its year, or `undated`."""
+    return date[:4] if date[:4].isdigit() and len(date) >= 4 else "undated"
+
+
+def year_pages(counts: dict[str, int]) -> list[str]:
+    """The years whose pages an entry's mentions are shown on, given the number of
+    mentions each year (`mention_year`); none when the entry's own page shows them all."""
+    if sum(counts.values()) <= ENTRY_PAGE_MENTIONS or len(counts) < 2:
+        return []
+    return sorted(counts)
+
+
+def entry_path(entry: Entry, year: str | None = None) -> str:
+    """An entry's page, or the page of its mentions in `year`."""
+    base = f"registers/{entry.kind}/{entry.key}"
+    return f"{base}.html" if year is None else f"{base}/{year}.html"
+
+
 def entry_pages(by_id: dict[str, Issue], entries: Iterable[Entry],
                 edition: Edition) -> Iterator[tuple[Entry, dict[str, bytes]]]:
-    """The page of each register entry (both scripts), one entry at a time; `by_id`
+    """The pages of each register entry (both scripts), one entry at a time; `by_id`
     needs only the issues that mention them."""
     for entry in entries:
-        yield entry, render_page(
-            "entry.html", f"registers/{entry.kind}/{entry.key}.html", edition, entry=entry,
-            label=REGISTER_LABELS[entry.kind], issues=by_id,
-            groups=_group_mentions(entry, by_id))
+        groups = group_mentions(entry.mentions, by_id)
+        by_year: dict[str, list] = {}
+        for issue, mentions in groups:
+            by_year.setdefault(mention_year(issue.date), []).append((issue, mentions))
+        years = year_pages({y: sum(len(ms) for _, ms in g) for y, g in by_year.items()})
+        if not years:
+            yield entry, entry_page(entry, edition, groups=groups)
+            continue
+        files = entry_page(entry, edition, years=[
+            (y, len(by_year[y]), sum(len(ms) for _, ms in by_year[y])) for y in years])
+        for year in years:
+            files.update(entry_year_page(entry, edition, year, years, by_year[year]))
+        yield entry, files
+
+
+def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
+               years: list[tuple[str, int, int]] | None = None) -> dict[str, bytes]:
+    """An entry's own page: its facts, and its mentions (`groups`: (issue, mentions) in
+    issue order) or links to its pages by year (`years`: year, issues, mentions)."""
+    return render_page("entry.html", entry_path(entry), edition, entry=entry,
+                       label=REGISTER_LABELS[entry.kind], groups=groups or [], years=years,
+                       count=len(entry.mentions) if years is None else
+                       sum(n for _, _, n in years))
+
+
+def entry_year_page(entry: Entry, edition: Edition, year: str, years: list[str],
+                    groups: list) -> dict[str, bytes]:
+    """The page of an entry's mentions in one of its `years`."""
+    at = years.index(year)
+    return render_page("entry_year.html", entry_path(entry, year), edition, entry=entry,
+                       label=REGISTER_LABELS[entry.kind], year=year, groups=groups,
+                       count=sum(len(ms) for _, ms in groups),
+                       before=years[at - 1] if at else None,
+                       after=years[at + 1] if at + 1 < len(years) else None)
 
 
 def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
@@ -193,10 +249,10 @@ def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
     return sorted(years.items(), reverse=True)
 
 
-def _group_mentions(entry: Entry, by_id: dict[str, Issue]):
-    """Mentions of an entry grouped by issue, in issue order (mentions are already sorted)."""
+def group_mentions(mentions, by_id: dict[str, Issue]) -> list[tuple[Issue, list]]:
+    """An entry's mentions grouped by issue, in issue order (mentions are already sorted)."""
     groups: dict[str, list] = {}
-    for m in entry.mentions:
+    for m in mentions:
         groups.setdefault(m.issue, []).append(m)
     return [(by_id[i], ms) for i, ms in groups.items()]
 
