@@ -645,14 +645,6 @@ class _Plan:
             mentions[year] += row[4]
         return [(year, issues[year], mentions[year]) for year in years]
 
-    def unit_rows(self, unit: str) -> tuple[str, str | None, list[tuple]]:
-        """A page's entry, its year (None: the entry's own page) and the rows it shows."""
-        entry, _, year = unit.partition(YEAR)
-        rows = self.rows(entry)
-        if not year:
-            return entry, None, rows
-        return entry, year, [r for r in rows if self.year_of(r[0]) == year]
-
     def _mentioned(self, order: list[str], summaries: dict, same_registers: bool):
         """Which issues mention each entry: {"kind/key": packed rows (file name, issue id,
         heading digest, mentions digest, number, first name)} in issue order (`_unpack_rows`
@@ -714,33 +706,45 @@ class _Plan:
             return
         from .render.site import Entry, join_mentions
 
-        wanted = {self.unit_rows(unit)[0] for unit in work}
+        wanted = {unit.partition(YEAR)[0] for unit in work}
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
             {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
+        # each year page's rows, packed until it is rendered: an entry's rows are unpacked
+        # once for all its year pages (unpacked for each, a first build of 2,000 issues, with
+        # 5,220 year pages, took 298–334 s instead of 236)
+        packed: dict[str, str] = {}
 
         def entries(run: list[str]):   # made only when a worker is about to get it (_Lazy)
             made = []
             for unit in run:
-                name, year, rows = self.unit_rows(unit)
+                name, _, year = unit.partition(YEAR)
                 record = manifest["entries"][name]
                 entry = listed.get(name) or Entry(*name.split("/", 1))
                 years = record.get("years")
-                if year is None and years:   # the entry's own page lists its years
+                if not year and years:   # the entry's own page lists its years
                     (self.state / ENTRIES / f"{name}.pickle").unlink(missing_ok=True)
-                    page = ("years", self.year_summary(rows, years))
+                    page = ("years", self.year_summary(self.rows(name), years))
                     made.append((entry, page, record["count"], record["first"], []))
                     continue
-                page = ("whole",) if year is None else ("year", year, years)
+                rows = _unpack_rows(packed.pop(unit)) if year else self.rows(name)
+                page = ("year", year, years) if year else ("whole",)
                 made.append((entry, page, record["count"], record["first"],
                              self.entry_mentions(name, [(r[0], r[3]) for r in rows], unit)))
             return made
 
-        count, mentioning = {}, set()
+        count, mentioning, pending = {}, set(), set(work)
         for unit in work:
-            name, year, rows = self.unit_rows(unit)
-            if year is None and manifest["entries"][name].get("years"):
+            name, _, year = unit.partition(YEAR)
+            if not year and manifest["entries"][name].get("years"):
                 count[unit] = len(manifest["entries"][name]["years"])
                 continue
+            if year and unit not in packed:
+                by_year: dict[str, list] = {}
+                for row in self.rows(name):
+                    by_year.setdefault(f"{name}{YEAR}{self.year_of(row[0])}", []).append(row)
+                packed.update((page, _pack_rows(rows)) for page, rows in by_year.items()
+                              if page in pending)
+            rows = _unpack_rows(packed[unit]) if year else self.rows(name)
             count[unit] = sum(r[4] for r in rows)
             mentioning.update(r[0] for r in rows)
         work = sorted(work, key=lambda unit: -count[unit])  # the longest pages first, to share out
