@@ -198,6 +198,7 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
     issue renders that year's page of it, not its other years' nor its own page; when
     its mentions become few again, its year pages go."""
     import teibuild.render.build as render_build
+    from teibuild.render import render_site
 
     monkeypatch.setattr(render_build, "ENTRY_PAGE_MENTIONS", 2)
     tei, out = corpus(tmp_path), tmp_path / "out"
@@ -207,8 +208,13 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
         path = tei / f"hongkou-{number}.xml"
         path.write_text(re.sub(r"2022-0[34]-\d\d", date, path.read_text(encoding="utf-8")),
                         encoding="utf-8")
+    persons = tei / "persons.xml"   # (one of them not in the register: named as first printed)
+    persons.write_text(re.sub(r'<person xml:id="qian-jing".*?</person>', "", persons.read_text(
+        encoding="utf-8"), flags=re.S), encoding="utf-8")
     first = build(tei, out, EDITION, jobs=1)
     before = snapshot(out)
+    assert contents(out) == render_site(tei, EDITION, jobs=1).files   # the pages, made at once
+    assert "钱晶" in before["html/registers/persons/qian-jing/2023.html"][0].decode()
     assert sorted(rel for rel in before if rel.startswith("html/registers/persons/du-songquan/")) \
         == [f"html/registers/persons/du-songquan/{y}.html" for y in ("2021", "2022", "2023")]
     assert first.register_entries == len([rel for rel in before if re.fullmatch(
