@@ -450,7 +450,8 @@ def test_which_entries_have_pages_by_year():
     assert year_pages({"2023": ENTRY_PAGE_MENTIONS, "2021": 1, "undated": 1}) == [
         "2021", "2023", "undated"]
     assert (mention_year("2022-03-25"), mention_year("1998"), mention_year(""),
-            mention_year("19xx")) == ("2022", "1998", "undated", "undated")
+            mention_year("19xx"), mention_year("２０２２-03-25"), mention_year("199")) == \
+        ("2022", "1998", "undated", "undated", "undated", "undated")
 
 
 def test_compiled_templates_are_kept_between_processes_and_an_unwritable_cache_is_none(

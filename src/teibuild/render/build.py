@@ -184,7 +184,8 @@ ENTRY_PAGE_MENTIONS = 300
 
 def mention_year(date: str) -> str:
     """Which year's page an issue's mentions go on: its year, or `undated`."""
-    return date[:4] if date[:4].isdigit() and len(date) >= 4 else "undated"
+    year = date[:4]
+    return year if len(year) == 4 and year.isascii() and year.isdigit() else "undated"
 
 
 def year_pages(counts: dict[str, int]) -> list[str]:
