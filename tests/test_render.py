@@ -442,6 +442,30 @@ def test_an_entry_mentioned_often_over_years_has_a_page_per_year(tmp_path, monke
     assert len(shown) == len(set(shown)) == 4
 
 
+def test_mentions_in_undated_issues_have_a_year_page_of_their_own(tmp_path, monkeypatch):
+    import teibuild.render.build as render_build
+
+    monkeypatch.setattr(render_build, "ENTRY_PAGE_MENTIONS", 2)
+    tei = tmp_path / "tei"
+    tei.mkdir()
+    sample = FIXTURE.read_text(encoding="utf-8")
+    for number, date in ((1845, "2021-12-31"), (1846, "2022-03-25"), (1847, None)):
+        text = sample.replace("hongkou-1845", f"hongkou-{number}").replace(
+            'n="1845"', f'n="{number}"')
+        text = text.replace("2022-03-25", date) if date else \
+            re.sub(r'\s*when="2022-03-25"', "", text)
+        (tei / f"hongkou-{number}.xml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    build_site(tei, out, EDITION, jobs=1)
+    entry = page(out, "registers/persons/du-songquan.html")
+    assert entry.xpath("//ol[@class='entry-years']//a/@href")[-1] == "du-songquan/undated.html"
+    assert entry.xpath("string(//ol[@class='entry-years']/li[last()]/a)") == "日期不详"
+    undated = page(out, "registers/persons/du-songquan/undated.html")
+    assert undated.xpath("//h3/a/text()") == ["第1847期"] and not undated.xpath("//h3/time")
+    assert undated.xpath("//a[@rel='prev']/@href") == ["2022.html"]
+    assert not undated.xpath("//a[@rel='next']")
+
+
 def test_which_entries_have_pages_by_year():
     from teibuild.render.build import ENTRY_PAGE_MENTIONS, mention_year, year_pages
 

@@ -227,7 +227,8 @@ def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
     """An entry's own page: its facts, and its mentions (`groups`: (issue, mentions) in
     issue order) or links to its pages by year (`years`: year, issues, mentions)."""
     return render_page("entry.html", entry_path(entry), edition, entry=entry,
-                       label=REGISTER_LABELS[entry.kind], groups=groups or [], years=years,
+                       label=REGISTER_LABELS[entry.kind], groups=groups or [],
+                       years=years and [(*row, entry_path(entry, row[0])) for row in years],
                        count=len(entry.mentions) if years is None else
                        sum(n for _, _, n in years))
 
@@ -235,12 +236,14 @@ def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
 def entry_year_page(entry: Entry, edition: Edition, year: str, years: list[str],
                     groups: list) -> dict[str, bytes]:
     """The page of an entry's mentions in one of its `years`."""
+    def year_link(n: int) -> tuple[str, str] | None:
+        return (years[n], entry_path(entry, years[n])) if 0 <= n < len(years) else None
+
     at = years.index(year)
     return render_page("entry_year.html", entry_path(entry, year), edition, entry=entry,
                        label=REGISTER_LABELS[entry.kind], year=year, groups=groups,
-                       count=sum(len(ms) for _, ms in groups),
-                       before=years[at - 1] if at else None,
-                       after=years[at + 1] if at + 1 < len(years) else None)
+                       count=sum(len(ms) for _, ms in groups), entry_page=entry_path(entry),
+                       before=year_link(at - 1), after=year_link(at + 1))
 
 
 def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
