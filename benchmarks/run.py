@@ -6,11 +6,12 @@ Generates N synthetic issues (benchmarks/generate.py), then runs the real CLI,
 `tei-build convert | validate | build`, each as its own process, recording wall
 time, CPU time and peak memory: the largest single process (as /usr/bin/time
 reports it) and the peak of the whole process tree (main process and workers
-together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a no-op rebuild, and a rebuild
-after editing one issue, and one after adding words next to a person's name in
-another (so that the name's register pages change too), each checked: the edited
-text is on the issue's pages and nothing outside that issue, its neighbours, the
-site pages and the register pages changed. Finally per-issue costs are measured in one process (rendering HTML and
+together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a
+no-op rebuild, a rebuild after editing one issue, and one after adding words
+next to a person's name in another (so that the name's register pages change
+too), each checked: the edited text is on the issue's pages, and no other
+issue's pages or texts changed but its neighbours'. Finally per-issue costs are
+measured in one process (rendering HTML and
 text in both scripts, validation, conversion), and the search index, if
 installed, is timed on its own. Results go to NAME.json and NAME.md, with the
 machine, its load average, and the date.
@@ -398,6 +399,14 @@ def _has_option(command: str, option: str) -> bool:
     return option in result.stdout
 
 
+def _edit_sentence(label: str, edit: dict) -> str:
+    """What an edit step changed and whether its check held (`check_edit`), in a sentence."""
+    return (f" {label} ({edit['edited_issue']}) changed {edit['files_changed']} files; edited "
+            f"text on its page: {edit['edited_text_on_issue_page']}, in its text: "
+            f"{edit['edited_text_in_plain_text']}; issue files changed outside it and its "
+            f"neighbours: {len(edit['issue_files_changed_outside_the_issue_and_neighbours'])}.")
+
+
 def markdown(r: dict) -> str:
     m, s, p = r["machine"], r["steps"], r["per_issue"]
     lines = [
@@ -431,25 +440,13 @@ def markdown(r: dict) -> str:
                   + ", ".join(f"{k} {v}" for k, v in b["pss_mb_by_role_at_peak"].items())
                   + "; each one's own peak " + ", ".join(
                       f"{k} {v}" for k, v in b["peak_pss_mb_by_role"].items()) + "."]
-    edit = s["one_edit_rebuild"]
+    edits = "".join(_edit_sentence(label, s[step]) for label, step in (
+        ("The one-issue edit", "one_edit_rebuild"), ("The edit next to a name", "name_edit_rebuild"))
+        if step in s)
     lines += [
         "",
         f"Edition: {r['edition']['files']} files, {r['edition']['bytes'] / 1e6:.0f} MB. "
-        f"No-op rebuild changed {s['noop_rebuild']['files_changed']} files. The one-issue edit "
-        f"({edit['edited_issue']}) changed {edit['files_changed']} files; edited text on its "
-        f"page: {edit['edited_text_on_issue_page']}, in its text: "
-        f"{edit['edited_text_in_plain_text']}; issue files changed outside it and its "
-        f"neighbours: {len(edit['issue_files_changed_outside_the_issue_and_neighbours'])}.",
-    ]
-    named = s.get("name_edit_rebuild")
-    if named:
-        lines[-1] += (
-            f" The edit next to a name ({named['edited_issue']}) changed "
-            f"{named['files_changed']} files; edited text on its page: "
-            f"{named['edited_text_on_issue_page']}, in its text: "
-            f"{named['edited_text_in_plain_text']}; issue files changed outside it and its "
-            f"neighbours: {len(named['issue_files_changed_outside_the_issue_and_neighbours'])}.")
-    lines += [
+        f"No-op rebuild changed {s['noop_rebuild']['files_changed']} files.{edits}",
         "",
         f"Per issue (CPU, one process, {p['issues_sampled']} issues, {p['pages_per_issue']} "
         f"pages and {p['articles_per_issue']} articles each): reading {p['read_issue_ms']} ms, "

@@ -11,7 +11,7 @@ import pytest
 
 from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
-from teibuild.incremental import MANIFEST, STATE
+from teibuild.incremental import ENTRIES, MANIFEST, STATE
 from teibuild.incremental import build as build_with_search
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini-issue.xml"
@@ -231,13 +231,24 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
     assert (again.rendered_issues, again.rendered_entries) == (1, 1)
     assert again.register_entries == first.register_entries
     assert contents(out) == fresh(tei, tmp_path / "fresh")
-    for number in (1845, 1848, 1849):
+    caches = out / STATE / ENTRIES / "persons"
+    assert sorted(p.name for p in caches.glob("du-songquan*")) == [
+        f"du-songquan@{y}.pickle" for y in ("2021", "2022", "2023")]   # a mentions cache each
+    kept = {number: (tei / f"hongkou-{number}.xml").read_bytes() for number in (1845, 1848, 1849)}
+    for number in kept:
         (tei / f"hongkou-{number}.xml").unlink()
     build(tei, out, EDITION, jobs=1)
     assert not (out / "html/registers/persons/du-songquan").exists()
     assert "出席了会议" in (out / "html/registers/persons/du-songquan.html").read_text(
         encoding="utf-8")
     assert contents(out) == fresh(tei, tmp_path / "fresh-again")
+    assert [p.name for p in caches.glob("du-songquan*")] == ["du-songquan.pickle"]
+    for number, data in kept.items():   # many again: the one page's cache goes
+        (tei / f"hongkou-{number}.xml").write_bytes(data)
+    build(tei, out, EDITION, jobs=1)
+    assert sorted(p.name for p in caches.glob("du-songquan*")) == [
+        f"du-songquan@{y}.pickle" for y in ("2021", "2022", "2023")]
+    assert contents(out) == contents(tmp_path / "fresh")
 
 
 def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site, tmp_path):
@@ -245,8 +256,6 @@ def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site,
     part whose bytes are not those written is made again from that issue's data, like a
     missing one (it is not loaded by the worker, which would fail on it)."""
     import pickle
-
-    from teibuild.incremental import ENTRIES
 
     tei, out = site
     path = out / STATE / ENTRIES / "persons" / "du-songquan.pickle"

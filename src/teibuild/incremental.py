@@ -97,7 +97,7 @@ NAMES = "names.json"            # the name heading each register page (for the s
 MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
-_FORMAT = 4
+_FORMAT = 5
 _PACKAGE = Path(__file__).resolve().parent
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
@@ -377,12 +377,12 @@ class _Plan:
         if name in self._loaded:
             return self._loaded[name]
         issue = _load_issue(self.state, name, self.fingerprint, self.tei["issues"][name])
-        if issue is not None and issue.path != self.tei_dir / name:
-            issue = replace(issue, path=self.tei_dir / name)   # cached when read by another path
         if issue is None:   # no cache, or a torn one: read the TEI again
             from .render.site import read_issue
             issue = read_issue(self.tei_dir / name)
             self._keep(name, issue)
+        elif issue.path != self.tei_dir / name:   # cached when read by another path
+            issue = replace(issue, path=self.tei_dir / name)
         if name not in self.fresh:
             self._loaded[name] = issue
         return issue
@@ -573,13 +573,13 @@ class _Plan:
         for entry in sorted(set(digests) | set(index) if touched is None else
                             set(digests) | {e for e in old if YEAR not in e} | touched):
             record = old.get(entry)
-            years = record.get("years") or () if record else ()
+            years = (record.get("years") or []) if record else []
             if touched is not None and entry not in touched and record is not None and \
-                    all(f"{entry}{YEAR}{y}" in old for y in years):
+                    all(f"{entry}{YEAR}{y}" in old for y, _, _ in years):
                 count, first = record["count"], record["first"]
                 units = {entry: (record["key"], count), **{
                     unit: (old[unit]["key"], old[unit]["count"])
-                    for unit in (f"{entry}{YEAR}{y}" for y in years)}}
+                    for unit in (f"{entry}{YEAR}{y}" for y, _, _ in years)}}
             else:
                 rows = self.rows(entry)
                 if entry not in digests and not rows:
@@ -602,48 +602,42 @@ class _Plan:
         return listing, work
 
     def _entry_units(self, entry: str, register: str, rows: list[tuple], first: str
-                     ) -> tuple[dict[str, tuple[str, int]], list[str] | None]:
+                     ) -> tuple[dict[str, tuple[str, int]], list[list] | None]:
         """The pages an entry's mentions are rendered on, each with its key and number of
-        mentions: the entry's own page, and when it has many mentions over several years
-        (`render.build.year_pages`), a page per year, each keyed by that year's rows
-        alone (a correction to one issue then renders one year's page, not the megabytes
-        of every mention of a district's secretary)."""
+        mentions, and the entry's years ([year, issues, mentions], what its own page lists)
+        if it has pages by year (`render.build.year_pages`: many mentions over several
+        years). Each year's page is keyed by that year's rows alone: a correction to one
+        issue renders one year's page, not the megabytes of every mention of a name."""
         from .render.build import year_pages
 
         count = sum(r[4] for r in rows)
-        by_year: dict[str, list[tuple]] = {}
-        for row in rows:
-            by_year.setdefault(self.year_of(row[0]), []).append(row)
-        years = year_pages({year: sum(r[4] for r in mine) for year, mine in by_year.items()})
-        if not years:
+        by_year = self.rows_by_year(rows)
+        mentions = {year: sum(r[4] for r in mine) for year, mine in by_year.items()}
+        found = year_pages(mentions)
+        if not found:
             return {entry: (_digest(register, [r[1:4] for r in rows]), count)}, None
-        units = {entry: (_digest(register, first, self.year_summary(rows, years)), count)}
-        for n, year in enumerate(years):
-            around = years[n - 1] if n else None, years[n + 1] if n + 1 < len(years) else None
+        years = [[year, len(by_year[year]), mentions[year]] for year in found]
+        units = {entry: (_digest(register, first, years), count)}
+        for n, year in enumerate(found):
+            around = found[n - 1] if n else None, found[n + 1] if n + 1 < len(found) else None
             units[f"{entry}{YEAR}{year}"] = (
                 _digest(register, first, year, around, [r[1:4] for r in by_year[year]]),
-                sum(r[4] for r in by_year[year]))
+                mentions[year])
         return units, years
 
-    def year_of(self, name: str) -> str:
-        """The year whose page an issue's mentions are shown on (`render.build.mention_year`)."""
+    def rows_by_year(self, rows: list[tuple]) -> dict[str, list[tuple]]:
+        """An entry's rows by the year whose page shows them (`render.build.mention_year`)."""
         if self._years is None:
             from .render.build import mention_year
 
             self._years = {n: mention_year(summary["sort"][0])
                            for n, summary in self.summaries.items()}
-        return self._years[name]
-
-    _years: dict[str, str] | None = None
-
-    def year_summary(self, rows: list[tuple], years: list[str]) -> list[tuple[str, int, int]]:
-        """(year, issues, mentions) for each of an entry's years: what its own page lists."""
-        issues, mentions = dict.fromkeys(years, 0), dict.fromkeys(years, 0)
+        by_year: dict[str, list[tuple]] = {}
         for row in rows:
-            year = self.year_of(row[0])
-            issues[year] += 1
-            mentions[year] += row[4]
-        return [(year, issues[year], mentions[year]) for year in years]
+            by_year.setdefault(self._years[row[0]], []).append(row)
+        return by_year
+
+    _years: dict[str, str] | None = None   # each issue's year (rows_by_year)
 
     def _mentioned(self, order: list[str], summaries: dict, same_registers: bool):
         """Which issues mention each entry: {"kind/key": packed rows (file name, issue id,
@@ -722,12 +716,11 @@ class _Plan:
                 entry = listed.get(name) or Entry(*name.split("/", 1))
                 years = record.get("years")
                 if not year and years:   # the entry's own page lists its years
-                    (self.state / ENTRIES / f"{name}.pickle").unlink(missing_ok=True)
-                    page = ("years", self.year_summary(self.rows(name), years))
+                    page = ("years", [tuple(row) for row in years])
                     made.append((entry, page, record["count"], record["first"], []))
                     continue
                 rows = _unpack_rows(packed.pop(unit)) if year else self.rows(name)
-                page = ("year", year, years) if year else ("whole",)
+                page = ("year", year, [y for y, _, _ in years]) if year else ("whole",)
                 made.append((entry, page, record["count"], record["first"],
                              self.entry_mentions(name, [(r[0], r[3]) for r in rows], unit)))
             return made
@@ -739,11 +732,9 @@ class _Plan:
                 count[unit] = len(manifest["entries"][name]["years"])
                 continue
             if year and unit not in packed:
-                by_year: dict[str, list] = {}
-                for row in self.rows(name):
-                    by_year.setdefault(f"{name}{YEAR}{self.year_of(row[0])}", []).append(row)
-                packed.update((page, _pack_rows(rows)) for page, rows in by_year.items()
-                              if page in pending)
+                for other, rows in self.rows_by_year(self.rows(name)).items():
+                    if f"{name}{YEAR}{other}" in pending:
+                        packed[f"{name}{YEAR}{other}"] = _pack_rows(rows)
             rows = _unpack_rows(packed[unit]) if year else self.rows(name)
             count[unit] = sum(r[4] for r in rows)
             mentioning.update(r[0] for r in rows)
@@ -855,7 +846,11 @@ class _Plan:
             heads = {name: self._fresh_heads[name] if name in self._fresh_heads else
                      self._heads.get(name) or self.head(name) for name in manifest["issues"]}
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
+        # the mentions caches of pages no longer made, and of an entry's own page once
+        # it lists its years instead of its mentions
         gone = set(self.old["entries"]) - set(manifest["entries"])
+        gone.update(name for name, record in manifest["entries"].items() if record.get("years")
+                    and not self.old["entries"].get(name, {}).get("years"))
         for entry in gone:
             (self.state / ENTRIES / f"{entry}.pickle").unlink(missing_ok=True)
 
