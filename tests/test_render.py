@@ -464,6 +464,19 @@ def test_mentions_in_undated_issues_have_a_year_page_of_their_own(tmp_path, monk
     assert undated.xpath("//h3/a/text()") == ["第1847期"] and not undated.xpath("//h3/time")
     assert undated.xpath("//a[@rel='prev']/@href") == ["2022.html"]
     assert not undated.xpath("//a[@rel='next']")
+    # the undated issue's own pages say so, and no page has a <time> without a date
+    issue = page(out, "issues/hongkou-1847.html")
+    assert issue.xpath("string(//p[@class='issue-meta'])").startswith("日期不详")
+    assert issue.xpath("string(//title)").startswith("虹口报 第1847期（日期不详）")
+    listing = page(out, "issues/index.html")
+    assert [h.text for h in listing.xpath("//section[@class='year']/h2")] == [
+        "2022年", "2021年", "日期不详"]
+    assert "日期不详 第1847期" in listing.xpath("string(//section[last()]//li/a)")
+    articles = sorted((out / "html/articles").glob("hongkou-1847-*.html"))
+    assert articles and "第1847期 · 日期不详 · 第1版" in page(out, articles[0].relative_to(
+        out / "html").as_posix()).xpath("string(//p[@class='article-source'])")
+    for built in sorted((out / "html").rglob("*.html")):
+        assert "<time datetime=\"\"" not in built.read_text(encoding="utf-8"), built
 
 
 def test_which_entries_have_pages_by_year():

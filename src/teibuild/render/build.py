@@ -247,10 +247,11 @@ def entry_year_page(entry: Entry, edition: Edition, year: str, years: list[str],
 
 
 def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
+    """Issues by year (`mention_year`), the latest first and undated issues last."""
     years: dict[str, list[Issue]] = {}
     for issue in issues:
-        years.setdefault(issue.date[:4] or "—", []).append(issue)
-    return sorted(years.items(), reverse=True)
+        years.setdefault(mention_year(issue.date), []).append(issue)
+    return sorted(years.items(), key=lambda item: (item[0] != "undated", item[0]), reverse=True)
 
 
 def group_mentions(mentions, by_id: dict[str, Issue]) -> list[tuple[Issue, list]]:
