@@ -124,3 +124,24 @@ def test_cross_validation_folds_hold_out_each_msra_sentence_once(tmp_path):
     assert last["msra-heldout"] == shipped["msra-heldout"]
     with pytest.raises(ValueError):
         split(tmp_path, FOLDS)
+
+
+def test_training_adds_a_copy_of_each_sentence_with_its_persons_swapped():
+    from teibuild.tag.corpora import with_names_swapped
+
+    examples = [("校长李铁辰说，北京很好。", [(2, 5, "PER"), (7, 9, "LOC")]),
+                ("王振林和江主席。", [(0, 3, "PER"), (4, 5, "PER")]),
+                ("北京很好。", [(0, 2, "LOC")]),
+                ("校长李铁辰说，北京很好。", [(2, 5, "PER"), (7, 9, "LOC")])]
+    copies = with_names_swapped(examples)
+    assert copies == with_names_swapped(examples)           # the same every time
+    assert len(copies) == 2                                  # sentences naming a person, once each
+    for text, spans in copies:
+        names = [text[s:e] for s, e, kind in spans if kind == "PER"]
+        assert all(n in {"李铁辰", "王振林", "江"} for n in names)   # only names from the examples
+        assert [text[s:e] for s, e, kind in spans if kind == "LOC"] in ([], ["北京"])
+    first, second = copies
+    assert first[0].startswith("校长") and first[0].endswith("说，北京很好。")
+    assert second[0].endswith("和江主席。") and second[1][-1] == (len(second[0]) - 4,
+                                                             len(second[0]) - 3, "PER")
+    assert with_names_swapped([("北京很好。", [(0, 2, "LOC")])]) == []
