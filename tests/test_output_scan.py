@@ -44,3 +44,22 @@ def test_a_scan_in_a_process_of_its_own_finds_what_one_here_finds(tmp_path):
         assert there.totals == here.totals
     finally:
         there.close()
+
+
+def test_two_processes_reading_halves_of_the_folder_find_what_one_finds(tmp_path):
+    from teibuild.output_scan import SECOND_HALF, _scan_in_two
+
+    _files(tmp_path, {"html/issues/a.html": "a", "html/zh-Hant/issues/a.html": "甲",
+                      "html/zh-Hant/a.html": "乙", "txt/zh-Hans/a.txt": "aa",
+                      "txt/zh-Hant/a.txt": "aaa", "html/pagefind/x.pf": "index",
+                      "html/search-data.json": "{}", "html/zh-Hantx/b.html": "b"})
+    whole = scan_folders(tmp_path)
+    first = scan_folders(tmp_path, leave=SECOND_HALF)
+    second = scan_folders(tmp_path, SECOND_HALF)
+    assert sorted(first[0]) == ["html/issues", "html/zh-Hantx"]
+    assert sorted(second[0]) == ["html/zh-Hant", "html/zh-Hant/issues", "txt/zh-Hans",
+                                 "txt/zh-Hant"]
+    assert _scan_in_two(tmp_path) == whole
+    here = Scan(tmp_path)   # the disk read at once: on two cores
+    assert (here.digest, here.folders) == whole[1:] and dict(here.files.items()) == dict(
+        OnDisk(whole[0]).items())

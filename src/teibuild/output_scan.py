@@ -2,9 +2,10 @@
 
 A build compares this with what its manifest recorded to know that no output was
 deleted or edited by hand since (an output that was is rendered again), and a
-build with nothing to do needs nothing else. The folder is read with one
-`os.scandir` walk; a build with work to do reads it in a process of its own
-while it renders (`Scan`).
+build with nothing to do needs nothing else. The folder is read with
+`os.scandir` walks: by two processes at once when the build may have nothing
+to do (each walks about half the folders), and by a process of its own while
+a build with work to do renders (`Scan`).
 """
 
 from __future__ import annotations
@@ -21,20 +22,26 @@ TOPS = ("html", "txt")
 #: whole, not scanned file by file
 SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
 
+#: the folders the second process walks when two read the disk at once: the texts and the
+#: traditional-character pages, about two fifths of an edition's files (the rest is html/)
+SECOND_HALF = ("txt", "html/zh-Hant")
 
-def scan_folders(out_dir: Path) -> tuple[dict[str, list], str, dict[str, str]]:
+
+def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, ...] = ()
+                 ) -> tuple[dict[str, list], str, dict[str, str]]:
     """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
     rows by folder (the search index's files apart: the build checks them on its
     own), one digest of them all, and the digest of each folder's files. `OnDisk`
     turns the rows into a table by path, which a build with nothing to do never needs.
+    `tops` and `leave` name the folders to walk and the folders under them not to.
 
     (One thread: with threads, the Python half of each step waits for the others,
     and 140,000 files took twice as long.)"""
-    skip = set(SEARCH_INDEX)
+    skip = {*SEARCH_INDEX, *leave}
     parents = {rel.rpartition("/")[0] for rel in skip}
     rows_by_folder: dict[str, list] = {}
     digests: dict[str, str] = {}
-    stack = [top for top in TOPS if (out_dir / top).is_dir()]
+    stack = [top for top in tops if top not in skip and (out_dir / top).is_dir()]
     while stack:
         rel_dir = stack.pop()
         rows = []
@@ -88,7 +95,9 @@ class Scan:
             except (OSError, AssertionError):   # (a daemon's worker may have no children)
                 self._receive.close()
             send.close()
-        if self._child is None:
+        elif not background:
+            self._result = _scan_in_two(out_dir)
+        if self._child is None and self._result is None:
             self._result = scan_folders(out_dir)
 
     @property
@@ -138,7 +147,42 @@ class Scan:
         return self._totals
 
 
-def scan_into(out_dir: Path, send) -> None:
+def _scan_in_two(out_dir: Path) -> tuple | None:
+    """`scan_folders` with SECOND_HALF walked by a forked process meanwhile (the walk is
+    CPU-bound: a no-op rebuild of 2,000 issues spent most of its time in it); None
+    where there is no fork, or the process could not be started or did not answer."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=scan_into, args=(out_dir, send, SECOND_HALF, False),
+                            daemon=True)
+    try:
+        child.start()
+    except (OSError, AssertionError):
+        receive.close()
+        send.close()
+        return None
+    send.close()
+    try:
+        mine = scan_folders(out_dir, leave=SECOND_HALF)
+        try:
+            theirs = receive.recv()
+        except (EOFError, OSError, ValueError):
+            return None
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receive.close()
+    rows, digests = {**mine[0], **theirs[0]}, {**mine[2], **theirs[2]}
+    return rows, combine(digests), digests
+
+
+def scan_into(out_dir: Path, send, tops: tuple[str, ...] = TOPS, with_totals: bool = True
+              ) -> None:
     """`scan_folders`, and the totals of what it found, sent back (see Scan). Any failure is
     left to the build to meet and report when it reads the disk itself; Ctrl-C is the
     build's to handle (it stops this process)."""
@@ -146,8 +190,8 @@ def scan_into(out_dir: Path, send) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        found = scan_folders(out_dir)
-        send.send((*found, totals(OnDisk(found[0]).items())))
+        found = scan_folders(out_dir, tops)
+        send.send((*found, totals(OnDisk(found[0]).items())) if with_totals else found)
     except BaseException:   # (not a traceback of its own)
         pass
     finally:
