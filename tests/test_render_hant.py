@@ -10,7 +10,7 @@ from teibuild.render import hant
 from teibuild.render.hant import html_to_hant, text_to_hant
 
 # s2twp changes a length (方便面 → 泡麵): the case that must fall back to the whole page
-CONFIGS = ("s2t", "s2twp")
+CONFIGS = ("s2tw", "s2t", "s2twp")
 
 PAGES = [
     "<!DOCTYPE html>\n<html lang=\"zh-Hans\">\n<title>头发</title>\n<p>头<br>发</p>\n",
@@ -71,3 +71,14 @@ def test_remembering_is_bounded(monkeypatch):
     for n in range(10):
         memo.put(n, n)
     assert len(memo) <= 3
+
+
+def test_the_default_conversion_writes_what_readers_of_traditional_characters_expect():
+    assert text_to_hant("奋战在核酸检测一线，群众最吃劲的时候") == "奮戰在核酸檢測一線，群眾最吃勁的時候"
+    # s2t would write 覈酸 and 喫勁: the edition's default is Taiwan's standard characters
+    assert text_to_hant("奋战在核酸检测", "s2t") == "奮戰在覈酸檢測"
+    # 准 (permit) stays 准 in 准印证号, whatever the conversion; 标准 is still 標準
+    for config in ("s2tw", "s2t", "s2hk"):
+        assert text_to_hant("准印证号（B）0171号，标准", config) == "准印證號（B）0171號，標準"
+        assert html_to_hant('<p title="准印证">准印证号</p>', config) == \
+            '<p title="准印證">准印證號</p>'

@@ -22,7 +22,7 @@ class Edition:
     licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     base_url: str = ""
     version: str = "0.1.0"
-    opencc: str = "s2t"
+    opencc: str = "s2tw"   # render.hant.DEFAULT (not imported: it loads OpenCC)
     extra: dict = field(default_factory=dict)
 
     @property

@@ -43,18 +43,44 @@ _INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "mark", "q", "smal
            "strong", "sub", "sup", "time", "u", "wbr"}
 
 
+#: the conversion when edition.toml names none: Taiwan's standard characters, the forms
+#: most readers of traditional characters expect (群眾 為 啟動, where s2t writes OpenCC's
+#: own 羣衆 爲 啓動), and right where s2t is wrong for this text (核酸 and 核准, not
+#: 覈酸 and 覈准; 吃勁, not 喫勁); no words are changed (s2twp would: 软件 → 軟體)
+DEFAULT = "s2tw"
+
+#: what OpenCC converts wrongly in newspaper text, put right after it (same lengths):
+#: 准 "permit" stays 准 in a masthead's 准印证号 (準 is "standard")
+_CORRECTIONS = {"準印證": "准印證", "準生證": "准生證"}
+_CORRECTED = re.compile("|".join(_CORRECTIONS))
+
+
+class _Converter:
+    """An OpenCC converter with _CORRECTIONS applied to what it writes."""
+
+    def __init__(self, cc: opencc.OpenCC, corrections: bool):
+        self._convert, self._corrections = cc.convert, corrections
+
+    def convert(self, text: str) -> str:
+        out = self._convert(text)
+        if self._corrections and "準" in out:
+            out = _CORRECTED.sub(lambda m: _CORRECTIONS[m.group(0)], out)
+        return out
+
+
 @lru_cache(maxsize=None)
-def converter(config: str = "s2t") -> opencc.OpenCC:
-    """The OpenCC converter named in edition.toml (`s2t`, `s2tw`, `s2hk`, …)."""
+def converter(config: str = DEFAULT) -> _Converter:
+    """The OpenCC converter named in edition.toml (`s2tw`, `s2hk`, `s2t`, …)."""
     name = config if config.endswith(".json") else f"{config}.json"
     try:
-        return opencc.OpenCC(name)
+        cc = opencc.OpenCC(name)
     except Exception:  # opencc raises a bare RuntimeError/Exception for unknown configs
-        raise TeiBuildError(f"unknown OpenCC conversion {config!r} (try s2t, s2tw or s2hk)",
+        raise TeiBuildError(f"unknown OpenCC conversion {config!r} (try s2tw, s2hk or s2t)",
                             path="edition.toml") from None
+    return _Converter(cc, name.startswith("s2"))
 
 
-def text_to_hant(text: str, config: str = "s2t", names: tuple[str, ...] = ()) -> str:
+def text_to_hant(text: str, config: str = DEFAULT, names: tuple[str, ...] = ()) -> str:
     """Convert plain text; each of `names` (as printed) is converted on its own.
 
     Line by line (no phrase or name runs across a line break), each line remembered:
@@ -107,7 +133,7 @@ _LONG = 400
 _SEP = "\ue000"  # between pieces converted together: no OpenCC phrase holds it
 
 
-def html_to_hant(html: str, config: str = "s2t") -> str:
+def html_to_hant(html: str, config: str = DEFAULT) -> str:
     """Convert the text of an HTML page, leaving every tag byte-for-byte as it was."""
     if _SEP in html:
         return _convert_page(html, config)

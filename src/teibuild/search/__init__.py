@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write
 from ..parallel import ordered_map
+from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
 from .shards import DATA_FILE, SUMMARY, common_files, issue_of_page, read_summaries, \
     register_names, shard_files, shard_of, shard_pages, stale_shards
@@ -38,7 +39,7 @@ class SearchReport:
     shards: int = 0
 
 
-def search_files(site: Mapping[str, bytes], opencc: str = "s2t",
+def search_files(site: Mapping[str, bytes], opencc: str = HANT_DEFAULT,
                  jobs: int | None = None) -> tuple[dict[str, bytes], SearchReport]:
     """The index of a built site `{'html/…': bytes}` as more files of the same site.
 
@@ -63,7 +64,7 @@ def _shard(item: tuple) -> dict[str, bytes]:
     return shard_files(*item)
 
 
-def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = "s2t",
+def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFAULT,
                    names: Mapping[tuple[str, str], str] | None = None) -> SearchReport:
     """Re-index `shards` of the edition in `out_dir` from its pages on disk, and the common files.
 
@@ -105,7 +106,7 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = "s2t",
     return _report(common, summaries)
 
 
-def build_search_index(site_dir: Path, opencc: str = "s2t") -> SearchReport:
+def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT) -> SearchReport:
     """Index the edition in `site_dir` (the folder holding html/), replacing any older index."""
     html_dir = Path(site_dir) / "html"
     if not html_dir.is_dir():

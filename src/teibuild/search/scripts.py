@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from ..render.hant import converter
+from ..render.hant import DEFAULT as HANT_DEFAULT, converter
 
 # CJK Unified Ideographs, Extension A and the compatibility block: every character OpenCC folds
 _RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
@@ -71,7 +71,7 @@ def fold(text: str, table: dict[str, str] | None = None) -> str:
     return "".join(table.get(c, c) for c in text)
 
 
-def labels_hant(values, config: str = "s2t") -> dict[str, str]:
+def labels_hant(values, config: str = HANT_DEFAULT) -> dict[str, str]:
     """Facet labels (names, which are simplified) as the zh-Hant pages show them."""
     convert = converter(config).convert
     return {v: convert(v) for v in sorted(set(values)) if convert(v) != v}
@@ -79,7 +79,7 @@ def labels_hant(values, config: str = "s2t") -> dict[str, str]:
 
 def search_data(filter_values: dict[str, list[str]], issues: dict[str, dict],
                 counts: Mapping[str, Mapping[str, int]], shards: list[str],
-                config: str = "s2t") -> bytes:
+                config: str = HANT_DEFAULT) -> bytes:
     """`search-data.json`: the fold table, zh-Hant labels, the issues the facets list and
     the shards the search page merges."""
     labels = [v for kind in ("person", "place", "org") for v in filter_values.get(kind, [])]

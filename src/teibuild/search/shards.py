@@ -23,7 +23,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import asdict
 from pathlib import Path
 
-from ..render.hant import text_to_hant
+from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
 from .records import HANT_PREFIX, REGISTER_HEAD, Record, record_order, \
@@ -79,7 +79,7 @@ def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], 
 
 
 def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
-                opencc: str = "s2t", known: MutableMapping[str, list] | None = None
+                opencc: str = HANT_DEFAULT, known: MutableMapping[str, list] | None = None
                 ) -> dict[str, bytes]:
     """The files of one shard (`html/pagefind/<shard>/…`) from the issue pages of its issues.
 
@@ -144,7 +144,7 @@ def _known_issue(before, digest: str, names: Mapping[tuple[str, str], str]) -> l
 
 
 def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str], str | None],
-                 opencc: str = "s2t") -> dict[str, bytes]:
+                 opencc: str = HANT_DEFAULT) -> dict[str, bytes]:
     """One shard's Pagefind bundle and summary, from its records (in record order)."""
     if not records:
         return {}
@@ -155,7 +155,7 @@ def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str
     return files
 
 
-def common_files(summaries: Mapping[str, bytes], opencc: str = "s2t") -> dict[str, bytes]:
+def common_files(summaries: Mapping[str, bytes], opencc: str = HANT_DEFAULT) -> dict[str, bytes]:
     """Pagefind's runtime, the primary index and `search-data.json`, from every shard's summary."""
     runtime = run_pagefind([_PLACEHOLDER])
     files = {f"html/{BUNDLE}/{path}": data for path, data in runtime.items() if _RUNTIME.match(path)}

@@ -17,7 +17,6 @@ resolve; new references follow `@sameAs` to the surviving entry.
 from __future__ import annotations
 
 import bisect
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,11 +56,11 @@ KINDS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def _s2t():
-    import opencc
+def _hant(name: str) -> str:
+    """A new entry's name in traditional characters, as the zh-Hant pages write it by default."""
+    from ..render.hant import converter
 
-    return opencc.OpenCC("s2t")
+    return converter().convert(name)
 
 
 def _norm(text: str) -> str:
@@ -174,7 +173,7 @@ class Register:
         entry.set("resp", TOOL)
         if not certain:
             entry.set("cert", "medium")
-        for lang, text in (("zh-Hans", name), ("zh-Hant", _s2t().convert(name)),
+        for lang, text in (("zh-Hans", name), ("zh-Hant", _hant(name)),
                            (PINYIN, pinyin_label(name, k.name))):
             el = etree.SubElement(entry, f"{T}{k.name_tag}")
             el.set(XML_LANG, lang)
