@@ -76,7 +76,7 @@ def tei_paragraphs(path: Path) -> list[str]:
 
 
 def txt_paragraphs(text: str) -> list[str]:
-    return [m.group(1) for m in re.finditer(r"^\[(?:\d+|摘要|图片说明)\] (.*)$", text, re.M)]
+    return [m.group(1) for m in re.finditer(r"^\[(?:\d+|摘要\d*|图片说明\d*)\] (.*)$", text, re.M)]
 
 
 # ----- plain text -----
@@ -106,7 +106,7 @@ def test_text_marks_pages_continuations_and_gaps(built):
     assert text.index("[第1版]") < text.index("=== hongkou-1845-a01 ===") < text.index("[第4版]")
     assert "下转▶4版 [→ hongkou-1845-a03，第4版]" in text
     assert "[上接 hongkou-1845-a02，第1版]" in text
-    assert "〔未录入：1版〕" in text
+    assert "〔第4版未录入〕" in text and "1版〕" not in text   # not read as "page 1"
 
 
 @settings(max_examples=30, deadline=None)
@@ -248,11 +248,16 @@ def test_what_an_editor_wrote_inside_a_gap_is_shown(tmp_path):
     path = issue_with_body(tmp_path, """
       <div type="article" xml:id="hongkou-1845-a01">
         <p xml:id="hongkou-1845-a01-p01">前文<gap reason="damage" quantity="3" unit="chars"><desc>右下角撕去</desc></gap>后文</p>
+      </div>
+      <div type="article" xml:id="hongkou-1845-a02">
+        <gap reason="untranscribed" unit="page" quantity="2"/>
       </div>""")
     build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
     page = (tmp_path / "out" / "html" / "issues" / "hongkou-1845.html").read_text(encoding="utf-8")
     gap = lhtml.fromstring(page).xpath("//span[contains(@class, 'gap')]")[0]
     assert gap.text_content() == "〔原件残损：3字〕右下角撕去"
+    assert lhtml.fromstring(page).xpath("string(//*[@id='hongkou-1845-a02']//span[contains("
+                                        "@class, 'gap')])") == "〔未录入：共2版〕"
     text = (tmp_path / "out" / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
     assert "前文〔原件残损：3字〕右下角撕去后文" in text
 
@@ -519,3 +524,49 @@ def test_compiled_templates_are_kept_between_processes_and_an_unwritable_cache_i
     shutil.rmtree(tmp_path / "gone")                      # nowhere to write: still renders
     assert env.get_template("about.html").blocks
     assert not (tmp_path / "gone").exists()
+
+
+def test_a_heading_without_a_type_has_no_empty_type_class(tmp_path):
+    path = issue_with_body(tmp_path, """
+      <div type="article" xml:id="hongkou-1845-a01">
+        <head type="main">党旗在一线高高飘扬</head>
+        <div type="section">
+          <head>党建引领“两新”组织助力疫情防控</head>
+          <p xml:id="hongkou-1845-a01-p01">日前，某商住两用楼需实施封控管理。</p>
+        </div>
+      </div>""")
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    doc = page(tmp_path / "out", "issues/hongkou-1845.html")
+    assert doc.xpath("//h2[contains(@class, 'head')]/@class") == ["head head-main"]
+    assert doc.xpath("//h3[contains(., '两新')]/@class") == ["head"]
+
+
+def test_a_name_at_the_edge_of_a_mentions_context_is_shown_whole():
+    from teibuild.render.site import _CONTEXT_CHARS, _mentions
+
+    filler = "检" * (_CONTEXT_CHARS - 4)
+    ctx = etree.fromstring(
+        f'<c id="p1"><m kind="orgs" key="a">上海市中西医结合医院</m>{filler}'
+        f'<m kind="persons" key="guo-fang">郭芳</m>{filler}<m kind="orgs" key="b">区疫情防控工作领导小组</m>'
+        '会议。</c>')
+    guo = next(m for m in _mentions(ctx, "hongkou-1845") if m.key == "guo-fang")
+    assert guo.before == (("上海市中西医结合医院", True), (filler, False))   # not …海市中西医结合医院
+    assert guo.after == ((filler, False), ("区疫情防控工作领导小组", True), ("…", False))
+
+
+def test_the_items_of_a_summary_box_are_numbered_so_each_can_be_cited(tmp_path):
+    path = issue_with_body(tmp_path, """
+      <div type="article" xml:id="hongkou-1845-a01">
+        <head type="main">确保不漏一户</head>
+        <argument>
+          <p xml:id="hongkou-1845-a01-s01">精心组织实施</p>
+          <p xml:id="hongkou-1845-a01-s02">反复筛、及时运</p>
+        </argument>
+        <p xml:id="hongkou-1845-a01-p01">会议召开。</p>
+      </div>
+      <figure xml:id="hongkou-1845-f01"><p xml:id="hongkou-1845-f01-p01">■图为现场</p></figure>""")
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    text = (tmp_path / "out" / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert re.findall(r"^\[([^\]]+)\] ", text, re.M) == ["摘要1", "摘要2", "1", "图片说明"]
+    doc = page(tmp_path / "out", "issues/hongkou-1845.html")
+    assert doc.xpath("//span[@class='pnum']/text()") == ["摘要1", "摘要2", "1", "图片说明"]

@@ -64,15 +64,25 @@
   <xsl:template name="para-label">
     <xsl:variable name="container" select="ancestor::*[@xml:id][1]/@xml:id"/>
     <xsl:variable name="from-id" select="number(substring-after(@xml:id, concat($container, '-p')))"/>
+    <xsl:variable name="item" select="number(substring-after(@xml:id, concat($container, '-s')))"/>
+    <xsl:variable name="n">
+      <xsl:choose>
+        <xsl:when test="string($from-id) != 'NaN'"><xsl:value-of select="$from-id"/></xsl:when>
+        <xsl:when test="string($item) != 'NaN'"><xsl:value-of select="$item"/></xsl:when>
+        <xsl:otherwise><xsl:value-of select="count(preceding-sibling::tei:p) + 1"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
     <xsl:choose>
       <xsl:when test="ancestor::tei:argument">摘要</xsl:when>
       <xsl:when test="ancestor::tei:figure">图片说明</xsl:when>
-      <xsl:when test="string($from-id) != 'NaN'"><xsl:value-of select="$from-id"/></xsl:when>
-      <xsl:otherwise><xsl:value-of select="count(preceding-sibling::tei:p) + 1"/></xsl:otherwise>
     </xsl:choose>
+    <!-- a summary box or a caption of one item needs no number; of several, each is cited by it -->
+    <xsl:if test="not(ancestor::tei:argument or ancestor::tei:figure) or count(../tei:p) > 1">
+      <xsl:value-of select="$n"/>
+    </xsl:if>
   </xsl:template>
 
-  <!-- What an editor says about a gap: 〔未录入：1版〕 -->
+  <!-- What an editor says about a gap: 〔第4版未录入〕, 〔字迹不清：3字〕 -->
   <xsl:template name="gap-label">
     <xsl:variable name="why">
       <xsl:choose>
@@ -90,11 +100,21 @@
         <xsl:otherwise><xsl:value-of select="@unit"/></xsl:otherwise>
       </xsl:choose>
     </xsl:variable>
-    <xsl:value-of select="concat('〔', $why)"/>
-    <xsl:if test="@quantity">
-      <xsl:value-of select="concat('：', @quantity, $unit)"/>
-    </xsl:if>
-    <xsl:text>〕</xsl:text>
+    <xsl:variable name="page" select="preceding::tei:pb[1]/@n"/>
+    <xsl:choose>
+      <!-- one page: which one (〔第4版未录入〕; "1版" read as "page 1") -->
+      <xsl:when test="@unit = 'page' and (not(@quantity) or @quantity = 1) and $page">
+        <xsl:value-of select="concat('〔第', $page, '版', $why, '〕')"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="concat('〔', $why)"/>
+        <xsl:if test="@quantity">
+          <xsl:value-of select="concat('：', substring('共', 1, number(@unit = 'page')),
+                                       @quantity, $unit)"/>
+        </xsl:if>
+        <xsl:text>〕</xsl:text>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- The title an article is known by: its main head, else its first head. -->

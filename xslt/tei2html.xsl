@@ -300,7 +300,8 @@
     </xsl:variable>
     <xsl:element name="{$element}">
       <xsl:attribute name="class">
-        <xsl:value-of select="concat('head head-', @type)"/>
+        <xsl:text>head</xsl:text>
+        <xsl:if test="@type"><xsl:value-of select="concat(' head-', @type)"/></xsl:if>
         <xsl:if test="@cert"><xsl:value-of select="concat(' cert-', @cert)"/></xsl:if>
       </xsl:attribute>
       <xsl:if test="@cert">

@@ -183,6 +183,8 @@ def _mentions(ctx: etree._Element, issue_id: str) -> list[Mention]:
     for m, start, end in sorted(spans, key=lambda x: (x[1], x[2])):
         lo, hi = max(0, start - _CONTEXT_CHARS), min(len(text), end + _CONTEXT_CHARS)
         near = [(s, e) for s, e in outer if s < hi and e > lo]  # the others cut nothing here
+        for s, e in near:   # a name at an edge is shown whole (海市中西医… read as a name)
+            lo, hi = min(lo, s), max(hi, e)
         before = _segments(text, near, lo, start)
         after = _segments(text, near, end, hi)
         found.append(Mention(
