@@ -145,3 +145,9 @@ def test_training_adds_a_copy_of_each_sentence_with_its_persons_swapped():
     assert second[0].endswith("和江主席。") and second[1][-1] == (len(second[0]) - 4,
                                                              len(second[0]) - 3, "PER")
     assert with_names_swapped([("北京很好。", [(0, 2, "LOC")])]) == []
+    # a foreign name for a foreign name, a Chinese one for a Chinese one
+    mixed = [("克林顿访华。", [(0, 3, "PER")]), ("萨塔基·阿齐兹说。", [(0, 7, "PER")]),
+             ("李铁辰说。", [(0, 3, "PER")]), ("王振林说。", [(0, 3, "PER")])] * 5
+    swapped = with_names_swapped(mixed)
+    assert [t[s:e] in ("克林顿", "萨塔基·阿齐兹") for t, [(s, e, _k)] in swapped] == [
+        True, True, False, False]
