@@ -1,6 +1,6 @@
 """The search index of a built edition: full index, one edited issue, first results in a browser.
 
-    python benchmarks/bench_search.py EDITION_DIR [--opencc s2t] [--edit ISSUE_ID] [--browser]
+    python benchmarks/bench_search.py EDITION_DIR [--opencc s2tw] [--edit ISSUE_ID] [--browser]
 
 EDITION_DIR is a built edition (the folder holding html/); its index is REPLACED,
 so give it a copy.
@@ -84,7 +84,7 @@ def browser(html_dir: Path, queries: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("edition", type=Path)
-    parser.add_argument("--opencc", default="s2t")
+    parser.add_argument("--opencc", default="s2tw", help="the edition's opencc setting")
     parser.add_argument("--edit", metavar="ISSUE_ID")
     parser.add_argument("--browser", action="store_true")
     args = parser.parse_args()
