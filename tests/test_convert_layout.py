@@ -72,6 +72,17 @@ def test_heading_after_body_attaches_to_report_above():
     assert divs[0].find("{*}head").get("cert") is None           # forced: masthead follows
 
 
+def test_a_heading_whose_wording_favours_neither_report_is_uncertain():
+    """Attached by the page's convention alone (headings after their reports here): that is
+    a guess, not convention and wording agreeing."""
+    page = ("本报讯（记者 李华）3月20日，区里召开会\n议，研究部署防汛工作。\n春风拂面暖人心\n"
+            "本报讯（记者 王明）3月21日，区里举办招\n聘会，提供岗位三千个。\n招聘会提供三千岗位\n"
+            + MAST)
+    divs = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert [texts(d, "t:head") for d in divs] == [["春风拂面暖人心"], ["招聘会提供三千岗位"]]
+    assert divs[0].find("{*}head").get("cert") == "low"
+
+
 def test_summary_box_becomes_argument():
     page = (" 区里召开会议\n精心组织实施，快速细致进行\n非重点区域核酸检测\n"
             "本报讯（记者 李华）3月17日晚，区里召开\n会议，研究部署相关工作。\n") + MAST

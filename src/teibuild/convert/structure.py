@@ -109,10 +109,13 @@ def similarity(heading: str, text: str) -> float:
 
 
 def _agreement(block: Block, current: Article, blocks: list[Block], i: int, chosen: str) -> str:
-    """'medium' when the wording agrees with the side chosen by convention, else 'low'."""
+    """'medium' when the wording agrees with the side chosen by convention, else 'low'
+    (also when the wording favours neither side: the convention alone decided)."""
     s_prev = similarity(block.text, _article_text(current))
     s_next = similarity(block.text, _text_between(blocks, i, +1))
-    favoured = "after" if s_prev >= s_next else "before"
+    if s_prev == s_next:
+        return "low"
+    favoured = "after" if s_prev > s_next else "before"
     return "medium" if favoured == chosen else "low"
 
 
