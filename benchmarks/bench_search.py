@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from teibuild.render.hant import DEFAULT as HANT_DEFAULT
+
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ["郭芳", "北外滩街道", "核酸", "檢測", "区委"]
 
@@ -84,7 +86,7 @@ def browser(html_dir: Path, queries: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("edition", type=Path)
-    parser.add_argument("--opencc", default="s2tw", help="the edition's opencc setting")
+    parser.add_argument("--opencc", default=HANT_DEFAULT, help="the edition's opencc setting")
     parser.add_argument("--edit", metavar="ISSUE_ID")
     parser.add_argument("--browser", action="store_true")
     args = parser.parse_args()

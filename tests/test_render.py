@@ -467,6 +467,7 @@ def test_mentions_in_undated_issues_have_a_year_page_of_their_own(tmp_path, monk
     assert entry.xpath("string(//ol[@class='entry-years']/li[last()]/a)") == "日期不详"
     undated = page(out, "registers/persons/du-songquan/undated.html")
     assert undated.xpath("//h3/a/text()") == ["第1847期"] and not undated.xpath("//h3/time")
+    assert "日期不详" in undated.xpath("string(//h3)")
     assert undated.xpath("//a[@rel='prev']/@href") == ["2022.html"]
     assert not undated.xpath("//a[@rel='next']")
     # the undated issue's own pages say so, and no page has a <time> without a date

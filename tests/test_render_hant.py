@@ -74,6 +74,9 @@ def test_remembering_is_bounded(monkeypatch):
 
 
 def test_the_default_conversion_writes_what_readers_of_traditional_characters_expect():
+    from teibuild.edition import Edition
+
+    assert Edition().opencc == hant.DEFAULT   # written twice: edition.py does not load OpenCC
     assert text_to_hant("奋战在核酸检测一线，群众最吃劲的时候") == "奮戰在核酸檢測一線，群眾最吃勁的時候"
     # s2t would write 覈酸 and 喫勁: the edition's default is Taiwan's standard characters
     assert text_to_hant("奋战在核酸检测", "s2t") == "奮戰在覈酸檢測"

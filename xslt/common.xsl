@@ -109,8 +109,9 @@
       <xsl:otherwise>
         <xsl:value-of select="concat('〔', $why)"/>
         <xsl:if test="@quantity">
-          <xsl:value-of select="concat('：', substring('共', 1, number(@unit = 'page')),
-                                       @quantity, $unit)"/>
+          <xsl:text>：</xsl:text>
+          <xsl:if test="@unit = 'page'">共</xsl:if>
+          <xsl:value-of select="concat(@quantity, $unit)"/>
         </xsl:if>
         <xsl:text>〕</xsl:text>
       </xsl:otherwise>

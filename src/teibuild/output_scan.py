@@ -76,26 +76,19 @@ def combine(digests: dict[str, str]) -> str:
 
 
 class Scan:
-    """`scan_folders` of the output folder, made here or, with `background`, by a process of its
-    own started now (a build has hundreds of thousands of files to stat, and rendering
-    to do meanwhile); its results are waited for when first asked for."""
+    """`scan_folders` of the output folder, made now (on two cores, `_scan_in_two`) or, with
+    `background`, by a process of its own started now (a build has hundreds of thousands
+    of files to stat, and rendering to do meanwhile); its results are waited for when
+    first asked for."""
 
     def __init__(self, out_dir: Path, background: bool = False):
         self.out_dir, self._result, self._child = out_dir, None, None
         self._files = self._totals = None
         if background:
-            import multiprocessing   # (not needed by a build with nothing to do)
-        if background and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=scan_into, args=(out_dir, send), daemon=True)
-            try:
-                child.start()
-                self._child = child
-            except (OSError, AssertionError):   # (a daemon's worker may have no children)
-                self._receive.close()
-            send.close()
-        elif not background:
+            forked = _fork_scan(out_dir, TOPS, with_totals=True)
+            if forked is not None:
+                self._receive, self._child = forked
+        else:
             self._result = _scan_in_two(out_dir)
         if self._child is None and self._result is None:
             self._result = scan_folders(out_dir)
@@ -147,25 +140,35 @@ class Scan:
         return self._totals
 
 
-def _scan_in_two(out_dir: Path) -> tuple | None:
-    """`scan_folders` with SECOND_HALF walked by a forked process meanwhile (the walk is
-    CPU-bound: a no-op rebuild of 2,000 issues spent most of its time in it); None
-    where there is no fork, or the process could not be started or did not answer."""
-    import multiprocessing
+def _fork_scan(out_dir: Path, tops: tuple[str, ...], with_totals: bool):
+    """`scan_into` started in a forked process: (the end its result arrives at, the
+    process), or None where there is no fork or the process could not be started."""
+    import multiprocessing   # (not needed until a scan is forked)
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=scan_into, args=(out_dir, send, SECOND_HALF, False),
+    child = context.Process(target=scan_into, args=(out_dir, send, tops, with_totals),
                             daemon=True)
     try:
         child.start()
-    except (OSError, AssertionError):
+    except (OSError, AssertionError):   # (a daemon's worker may have no children)
         receive.close()
-        send.close()
         return None
-    send.close()
+    finally:
+        send.close()
+    return receive, child
+
+
+def _scan_in_two(out_dir: Path) -> tuple | None:
+    """`scan_folders` with SECOND_HALF walked by a forked process meanwhile (the walk is
+    CPU-bound: a no-op rebuild of 2,000 issues spent most of its time in it); None
+    where there is no fork, or the process could not be started or did not answer."""
+    forked = _fork_scan(out_dir, SECOND_HALF, with_totals=False)
+    if forked is None:
+        return None
+    receive, child = forked
     try:
         mine = scan_folders(out_dir, leave=SECOND_HALF)
         try:
