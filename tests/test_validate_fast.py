@@ -302,3 +302,14 @@ def test_fast_checks_agree_with_the_full_schemas_on_damaged_issues(tmp_path_fact
         return   # no longer well-formed: the parser's business, not the schemas'
     for half, (fast, full) in _verdicts(source).items():
         assert fast == full, f"{half}: fast checks say {fast}, the full schema {full}"
+
+
+def test_a_page_break_holding_a_line_break_is_judged_as_the_schematron_judges_it(tmp_path):
+    """Found by the damaged-issue test: only a pb inside a pb upsets preceding::, an lb does not."""
+    data = (ROOT / "tei" / "hongkou-1845.xml").read_bytes().replace(
+        b'<pb n="1" xml:id="hongkou-1845-pb1"/>', b'<pb n="1" xml:id="hongkou-1845-pb1"><lb/></pb>', 1)
+    assert b"<lb/></pb>" in data
+    path = tmp_path / "hongkou-1845.xml"
+    path.write_bytes(data)
+    verdicts = _verdicts(Source.read(path))
+    assert verdicts["schematron"] == verdicts["schematron, tree only"] == (True, True)

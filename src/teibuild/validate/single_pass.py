@@ -155,7 +155,7 @@ def scan(tree: etree._ElementTree, attributes: dict, data: bytes | None = None) 
     for element in special:
         tag = element.tag
         if tag == PB:
-            if len(element):
+            if next(element.iterdescendants(PB), None) is not None:
                 rules_ok = False   # a pb holding a pb: preceding:: is not document order
             n = element.get("n")
             if n is not None:
