@@ -216,6 +216,7 @@ def test_site_works_from_a_web_server(page, site):
         page.click("a.button")
         page.click("a.script-switch")
         assert page.url == base + "zh-Hant/issues/hongkou-1845.html"
+        page.wait_for_load_state()   # the URL changes before the new document has a body
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != ""
         assert page.evaluate("document.styleSheets.length") >= 1
         assert failed == [] and page.problems == []
