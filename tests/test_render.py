@@ -571,3 +571,16 @@ def test_the_items_of_a_summary_box_are_numbered_so_each_can_be_cited(tmp_path):
     assert re.findall(r"^\[([^\]]+)\] ", text, re.M) == ["摘要1", "摘要2", "1", "图片说明"]
     doc = page(tmp_path / "out", "issues/hongkou-1845.html")
     assert doc.xpath("//span[@class='pnum']/text()") == ["摘要1", "摘要2", "1", "图片说明"]
+
+
+def test_a_register_entrys_further_names_are_listed_on_its_page(tmp_path):
+    from teibuild.render.site import read_registers
+    from teibuild.tag import Registers
+
+    regs = Registers.load(tmp_path)
+    regs["placeName"].add("虹口", certain=True)
+    regs["placeName"].add("虹口区", certain=True)
+    regs.save(tmp_path)
+    entry = read_registers(tmp_path)[("places", "hongkou")]
+    assert entry.name == "虹口区" and entry.names["zh-Hant"] == "虹口區"
+    assert ("又称", "虹口") in entry.details

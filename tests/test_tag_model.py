@@ -151,3 +151,36 @@ def test_training_adds_a_copy_of_each_sentence_with_its_persons_swapped():
     swapped = with_names_swapped(mixed)
     assert [t[s:e] in ("克林顿", "萨塔基·阿齐兹") for t, [(s, e, _k)] in swapped] == [
         True, True, False, False]
+
+
+def test_the_model_is_handed_only_attributes_it_knows_and_labels_the_same():
+    import pycrfsuite
+
+    from teibuild.tag.model import read_attributes
+
+    model = default_model()
+    known = read_attributes(MODEL_PATH)
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(MODEL_PATH))
+    assert known == {a.encode() for a, _ in tagger.info().state_features}
+    texts = ["区委书记郭芳来到北外滩街道", "谢子长同志为人民利益万死不辞", "斯特罗耶夫会见李鹏", "３月２２日 Ａ"]
+    for text in texts:
+        handed = model._features(text)
+        assert all(a in known for row in handed for a in row)
+        assert sum(map(len, handed)) < sum(map(len, features(text)))
+        assert model.labels(text) == tagger.tag(features(text))
+
+
+def test_a_list_of_attributes_made_from_another_model_is_not_used(tmp_path):
+    import shutil
+
+    from teibuild.tag.model import attributes_path, read_attributes
+
+    other = tmp_path / "ner.crfsuite"
+    other.write_bytes(MODEL_PATH.read_bytes() + b"\0")
+    shutil.copy(attributes_path(MODEL_PATH), attributes_path(other))
+    assert read_attributes(other) is None
+    attributes_path(other).write_bytes(b"not gzip")
+    assert read_attributes(other) is None
+    attributes_path(other).unlink()
+    assert read_attributes(other) is None

@@ -70,6 +70,8 @@ MENTIONS = [
     ("persName", "郭芳", "hongkou-1847", "2022-04-08", "主任"),
     ("orgName", "区委组织部", "hongkou-1846", "2022-04-01"),
     ("placeName", "嘉兴路街道", "hongkou-1844", "2022-03-18"),
+    ("placeName", "虹口", "hongkou-1845", "2022-03-25"),
+    ("placeName", "虹口区", "hongkou-1846", "2022-04-01"),
 ]
 
 
@@ -152,3 +154,64 @@ def test_broken_register_is_one_clear_error(tmp_path):
     (tmp_path / "places.xml").write_text(f'<TEI xmlns="{TEI_NS}"><text><body/></text></TEI>')
     with pytest.raises(TeiBuildError, match="listPlace"):
         Registers.load(tmp_path)
+
+
+def test_a_place_with_and_without_its_administrative_unit_is_one_entry(tmp_path):
+    from teibuild.tag.registers import unit_forms
+
+    assert unit_forms("虹口区") == ["虹口"] and unit_forms("浦东新区") == ["浦东"]
+    assert "上海市" in unit_forms("上海") and unit_forms("阳光小区") == []
+    assert unit_forms("市区") == [] and unit_forms("沪") == []
+    regs = Registers.load(tmp_path)
+    places = regs["placeName"]
+    first = places.add("虹口", certain=False)
+    assert places.add("虹口区", certain=True) == first == "hongkou"
+    assert places.add("浦东新区", certain=True) == places.add("浦东", certain=True)
+    # a compound or a park is not the place it is named after
+    assert places.add("阳光小区", certain=True) != places.add("阳光", certain=True)
+    # two entries with the bare name's other forms: which one is meant is not known
+    places.add("吉林市", certain=True)
+    places.add("吉林省", certain=True)
+    assert places.add("吉林", certain=True) not in (places.lookup("吉林市"), places.lookup("吉林省"))
+    # persons and bodies are never merged so
+    assert regs["persName"].add("王红", certain=True) != regs["persName"].add("王红区", certain=True)
+    regs.save(tmp_path)
+    place = entry(tmp_path, "places.xml", "hongkou")
+    names = [(n.get(f"{{{XML_NS}}}lang"), n.get("type"), n.text) for n in place.findall(f"{T}placeName")]
+    assert names == [("zh-Hans", None, "虹口区"), ("zh-Hant", None, "虹口區"),
+                     ("zh-Latn-pinyin", None, "Hóngkǒu Qū"), ("zh-Hans", "variant", "虹口"),
+                     ("zh-Hant", "variant", "虹口")]
+    assert place.get("cert") is None   # confirmed by a sure mention of its other form
+    # read again, both forms lead to the entry, and no name is added twice
+    again = Registers.load(tmp_path)["placeName"]
+    assert again.lookup("虹口区") == again.add("虹口区", certain=True) == "hongkou"
+    assert again.serialize() == places.serialize()
+    # the id is the bare form's whichever form comes first
+    other = Registers.load(tmp_path / "other")["placeName"]
+    assert other.add("虹口区", certain=True) == other.add("虹口", certain=True) == "hongkou"
+
+
+def _edited_places(tei_dir: Path, name: str, old: str, new: str):
+    """A place register with one entry made for `name`, then edited by hand (old → new)."""
+    regs = Registers.load(tei_dir)
+    regs["placeName"].add(name, certain=True)
+    regs.save(tei_dir)
+    path = tei_dir / "places.xml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return Registers.load(tei_dir)
+
+
+def test_an_editors_entry_is_found_by_the_other_form_but_keeps_its_names(tmp_path):
+    places = _edited_places(tmp_path, "虹口区", ' resp="#tei-build"', "")["placeName"]
+    before = places.serialize()
+    assert places.add("虹口", certain=True) == "hongkou"
+    assert places.serialize() == before
+
+
+def test_a_tool_entry_whose_names_an_editor_changed_keeps_them_first(tmp_path):
+    regs = _edited_places(tmp_path, "虹口", ">Hóngkǒu<", ">Hongkew<")
+    assert regs["placeName"].add("虹口区", certain=True) == "hongkou"
+    regs.save(tmp_path)
+    names = [(n.get("type"), n.text) for n in entry(tmp_path, "places.xml", "hongkou")]
+    assert names[:5] == [(None, "虹口"), (None, "虹口"), (None, "Hongkew"),
+                         ("variant", "虹口区"), ("variant", "虹口區")]

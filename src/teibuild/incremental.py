@@ -863,6 +863,15 @@ class _Plan:
         return self.intact or all(self.on_disk.get(rel) == tuple(stamp[:2])
                                   for rel, stamp in _outputs(record).items())
 
+    def _stamp(self, record: dict, rel: str) -> tuple | None:
+        """(size, mtime) of an output in place: as the record has it while the disk is
+        assumed to be as recorded (checked once the scan is done, and planned again if
+        not), which spares waiting for the scan; else as the scan found it."""
+        if self.intact:
+            stamp = _outputs(record).get(rel)
+            return tuple(stamp[:2]) if stamp else None
+        return self.on_disk.get(rel)
+
     def _page(self, rel: str) -> Path:
         """A page of the new edition: staged, or as it is on disk."""
         staged = self.new / rel
@@ -884,7 +893,7 @@ class _Plan:
             where = self.new / rel
             if not where.exists():
                 kept = cached.get(rel)
-                if kept and self.on_disk.get(rel) == tuple(kept[:2]):
+                if kept and self._stamp(manifest["entries"][entry], rel) == tuple(kept[:2]):
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
                 where = out_dir / rel

@@ -274,6 +274,8 @@ def _entry(kind: str, key: str, el: etree._Element) -> Entry:
         value = " ".join("".join(child.itertext()).split())
         if local in ("persName", "placeName", "orgName"):
             lang = child.get(f"{{{XML_NS}}}lang", "")
+            if lang in entry.names and lang in ("zh-Hans", "zh", "") and value:
+                entry.details.append(("又称", value))   # a further name (虹口 for 虹口区)
             entry.names.setdefault(lang, value)
         elif local == "idno":
             if value:

@@ -8,6 +8,8 @@ function serves training and tagging, so the two can never drift apart.
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 from pathlib import Path
 
 from . import words
@@ -47,40 +49,81 @@ def _char_class(ch: str) -> str:
     return "P"
 
 
-@functools.lru_cache(maxsize=None)
-def _unit(c: str) -> tuple:
-    """What one character contributes, worked out once per character:
-    (itself as written in attributes, its class, its own attributes, the
-    attributes it gives as c-1 and c+1, what it tells the next character, and
-    itself in UTF-8). Attributes are UTF-8 bytes, as the CRF stores them: handing
-    it str makes it encode every attribute of every character again."""
-    if c in _PAD or c in _END:
-        written, cls = c, "B" if c in _PAD else "E"
-    else:
-        written, cls = ("_" if c.isspace() else c), _char_class(c)
-    w = written.encode("utf-8")
-    own = (b"c=" + w,) + ((b"sur",) if written in SURNAME_CHARS else ()) \
-        + ((b"loc",) if written in PLACE_END_CHARS else ())
-    return (written, cls, own, b"c-1=" + w, b"c+1=" + w,
-            (b"sur-1",) if written in SURNAME_CHARS else (), w)
+class Attributes:
+    """The attributes of every character of a text, with the caches that make them cheap.
+
+    Attributes are built once per character, bigram and class pattern and reused
+    (this runs on every character of every issue), as UTF-8 bytes, as the CRF
+    stores them: handing it str makes it encode every attribute again. `known`:
+    the attributes a model has weights for; the others are left out, which changes
+    nothing the model computes (the CRF ignores attributes it does not know) but
+    spares it reading them: with L1 regularisation they are about 45 % of a page's.
+    Training uses every attribute (`known` None)."""
+
+    _BIGRAMS_KEPT = 200_000  # distinct bigrams remembered (a few tens of MB at most)
+
+    def __init__(self, known: frozenset[bytes] | None = None):
+        self.known = known
+        self._units: dict[str, tuple] = {}
+        self._bigrams: dict[str, tuple[tuple[bytes, ...], ...]] = {}
+        self._classes: dict[str, tuple[bytes, ...]] = {}
+
+    def _kept(self, *attributes: bytes) -> tuple[bytes, ...]:
+        known = self.known
+        return attributes if known is None else tuple(a for a in attributes if a in known)
+
+    def _unit(self, c: str) -> tuple:
+        """What one character contributes: (itself as written in attributes, its class,
+        its own attributes, those it gives as c-1 and as c+1, what it tells the next
+        character, itself in UTF-8)."""
+        if c in _PAD or c in _END:
+            written, cls = c, "B" if c in _PAD else "E"
+        else:
+            written, cls = ("_" if c.isspace() else c), _char_class(c)
+        w = written.encode("utf-8")
+        own = self._kept(b"c=" + w, *((b"sur",) if written in SURNAME_CHARS else ()),
+                         *((b"loc",) if written in PLACE_END_CHARS else ()))
+        t = self._units[c] = (written, cls, own, self._kept(b"c-1=" + w),
+                              self._kept(b"c+1=" + w),
+                              self._kept(b"sur-1") if written in SURNAME_CHARS else (), w)
+        return t
+
+    def _bigram(self, b: str) -> tuple[tuple[bytes, ...], ...]:
+        """(b-1, b+1, b-2, b+2) attributes of a bigram, and its trigram prefix bare."""
+        if len(self._bigrams) >= self._BIGRAMS_KEPT:
+            self._bigrams.clear()
+        e = b.encode("utf-8")
+        t = self._bigrams[b] = (self._kept(b"b-1=" + e), self._kept(b"b+1=" + e),
+                                self._kept(b"b-2=" + e), self._kept(b"b+2=" + e), b"t0=" + e)
+        return t
+
+    def _class(self, k: str) -> tuple[bytes, ...]:
+        t = self._classes[k] = self._kept(b"k=" + k.encode("ascii"))
+        return t
+
+    def __call__(self, text: str) -> list[list[bytes]]:
+        units, unit = self._units.get, self._unit
+        u = [units(c) or unit(c) for c in (*_PAD, *text, *_END)]
+        ch = [x[0] for x in u]
+        cl = [x[1] for x in u]
+        bigram, new_bigram, classes, new_class = self._bigrams.get, self._bigram, \
+            self._classes.get, self._class
+        bi = [bigram(b) or new_bigram(b) for b in map(str.__add__, ch, ch[1:])]  # ch[i] ch[i+1]
+        known = self.known
+        out = []
+        for i in range(2, len(u) - 2):
+            prev, nxt = u[i - 1], u[i + 1]
+            k = cl[i - 1] + cl[i] + cl[i + 1]
+            trigram = bi[i - 1][4] + nxt[6]
+            out.append([*u[i][2], *prev[3], *nxt[4], *bi[i - 1][0], *bi[i][1], *bi[i - 2][2],
+                        *bi[i + 1][3], *((trigram,) if known is None or trigram in known else ()),
+                        *(classes(k) or new_class(k)), *prev[5]])
+        for i, found in words.attributes(text).items():
+            out[i].extend(found if known is None else (a for a in found if a in known))
+        return out
 
 
-_BIGRAMS: dict[str, tuple[bytes, ...]] = {}
-_BIGRAMS_KEPT = 200_000  # distinct bigrams remembered (a few tens of MB at most)
-_CLASSES: dict[str, bytes] = {}
-
-
-def _bigram(b: str) -> tuple[bytes, ...]:
-    if len(_BIGRAMS) >= _BIGRAMS_KEPT:
-        _BIGRAMS.clear()
-    e = b.encode("utf-8")
-    t = _BIGRAMS[b] = (b"b-1=" + e, b"b+1=" + e, b"b-2=" + e, b"b+2=" + e, b"t0=" + e)
-    return t
-
-
-def _classes(k: str) -> bytes:
-    t = _CLASSES[k] = b"k=" + k.encode("ascii")
-    return t
+_EVERY_ATTRIBUTE = Attributes()
 
 
 def features(text: str) -> list[list[bytes]]:
@@ -88,23 +131,8 @@ def features(text: str) -> list[list[bytes]]:
     in a ±2 window, the centred trigram, the classes of the centred three
     characters, and whether a character is a common surname, a place-name ending or a
     transliteration character (knowledge that generalises to names the corpora
-    never show), and the dictionary words around it (`words.attributes`).
-    Attributes are built once per character, bigram and class pattern and reused:
-    this runs on every character of every issue."""
-    u = [*map(_unit, _PAD), *map(_unit, text), *map(_unit, _END)]
-    ch = [x[0] for x in u]
-    cl = [x[1] for x in u]
-    bigram, classes = _BIGRAMS.get, _CLASSES.get
-    bi = [bigram(b) or _bigram(b) for b in map(str.__add__, ch, ch[1:])]  # bi[i]: ch[i] ch[i+1]
-    out = []
-    for i in range(2, len(u) - 2):
-        prev, nxt = u[i - 1], u[i + 1]
-        k = cl[i - 1] + cl[i] + cl[i + 1]
-        out.append([*u[i][2], prev[3], nxt[4], bi[i - 1][0], bi[i][1], bi[i - 2][2], bi[i + 1][3],
-                    bi[i - 1][4] + nxt[6], classes(k) or _classes(k), *prev[5]])
-    for i, found in words.attributes(text).items():
-        out[i].extend(found)
-    return out
+    never show), and the dictionary words around it (`words.attributes`)."""
+    return _EVERY_ATTRIBUTE(text)
 
 
 def spans_from_labels(labels: list[str]) -> list[tuple[int, int, str]]:
@@ -143,14 +171,57 @@ class NameModel:
         self.path = Path(path)
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(self.path))
+        self._features = Attributes(read_attributes(self.path))
 
     def labels(self, text: str) -> list[str]:
         if not text:
             return []
-        return self._tagger.tag(features(text))
+        return self._tagger.tag(self._features(text))
 
     def entities(self, text: str) -> list[tuple[int, int, str]]:
         return spans_from_labels(self.labels(text))
+
+
+def attributes_path(model: Path) -> Path:
+    """Where the list of a model's attributes is kept: beside it (ner.crfsuite → ner.attributes)."""
+    return Path(model).with_suffix(".attributes")
+
+
+def write_attributes(model: Path) -> Path:
+    """Write the attributes `model` has weights for, beside it, stamped with the model's
+    digest (pycrfsuite reads them from a dump of the model, about a second: once, when
+    the model is made, not every time it is loaded)."""
+    import pycrfsuite
+
+    from ..fsutil import atomic_write
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model))
+    names = sorted({a.encode("utf-8") for a, _label in tagger.info().state_features})
+    tagger.close()
+    if any(b"\n" in a for a in names):   # (the attributes never hold a line end)
+        raise ValueError(f"{model}: an attribute holds a line end")
+    body = b"\n".join([_digest(model).encode("ascii"), *names]) + b"\n"
+    target = attributes_path(model)
+    atomic_write(target, gzip.compress(body, 9, mtime=0))
+    return target
+
+
+def read_attributes(model: Path) -> frozenset[bytes] | None:
+    """The attributes `model` has weights for, if the list beside it was made from this
+    very model; else None (every attribute is then handed to the CRF: the same labels,
+    only slower)."""
+    try:
+        lines = gzip.decompress(attributes_path(model).read_bytes()).split(b"\n")
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    if lines[0] != _digest(model).encode("ascii") or lines[-1] != b"":
+        return None
+    return frozenset(lines[1:-1])
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from ..errors import TeiBuildError
 from ..fsutil import atomic_write
 from ..xmlsafe import parse_file
 from .ids import base_id, pinyin_label
+from .lexicon import GENERIC_NOUNS
 
 T = f"{{{TEI_NS}}}"
 XML_ID = f"{{{XML_NS}}}id"
@@ -65,6 +66,33 @@ def _hant(name: str) -> str:
 
 def _norm(text: str) -> str:
     return "".join(text.split())
+
+
+# A place is written with or without its administrative unit (虹口区 and 虹口, 上海市 and
+# 上海, 浦东新区 and 浦东): one entry, its id made from the bare form (hongkou) and its
+# name the form with the unit, the other a variant name, whichever comes first.
+UNIT_SUFFIXES = ("新区", "地区", "区", "县", "市", "省", "镇")
+# …but a compound, a park, a lockdown zone or a market is not the place it is named after
+# (阳光小区, 张江园区, 文苑三居民区, 封控区), nor is any other kind of place (GENERIC_NOUNS)
+_NOT_UNITS = GENERIC_NOUNS | frozenset({
+    "封控区", "管控区", "防范区", "隔离区", "开发区", "保护区", "自治区", "示范区", "试验区",
+    "自贸区", "工业区", "商业区", "住宅区", "居住区", "商务区", "服务区", "旅游区", "风景区",
+    "风貌区", "中心区", "景区", "校区", "街区", "片区", "山区", "矿区", "厂区", "营区", "库区",
+    "湖区", "港区", "古镇", "都市", "门市", "夜市", "集市", "早市"})
+_NOT_UNITS_FOR = {suffix: tuple(sorted(w for w in _NOT_UNITS if len(w) > len(suffix) and w.endswith(suffix)))
+                  for suffix in UNIT_SUFFIXES}
+
+
+def unit_forms(name: str) -> list[str]:
+    """The other forms of a place name, without or with an administrative unit: 虹口区 →
+    [虹口]; 虹口 → [虹口新区, 虹口区, 虹口县 …]. A bare form has two characters or more."""
+    for suffix in UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            bare = name[:-len(suffix)]
+            if len(bare) < 2 or name.endswith(_NOT_UNITS_FOR[suffix]):
+                return []
+            return [bare]
+    return [name + suffix for suffix in UNIT_SUFFIXES] if len(name) >= 2 else []
 
 
 class Register:
@@ -139,13 +167,17 @@ class Register:
     def add(self, name: str, *, certain: bool) -> str:
         """The id for `name`, creating a new entry (sorted by id) if needed."""
         name = _norm(name)
-        found = self.lookup(name)
+        found = self.lookup(name) or self._other_form(name)
         if found:
             entry = self.entries[found]
             if certain and entry.get("resp") == TOOL and entry.get("cert") == "medium":
                 del entry.attrib["cert"]
+            if name not in self.by_name:
+                self._add_variant(found, name)
             return found
-        base = base_id(name, self.kind.name)
+        # a place's id is made from its name without its unit, whichever form comes first
+        bare = unit_forms(name) if self.kind.name == "place" and name.endswith(UNIT_SUFFIXES) else []
+        base = base_id(bare[0] if bare else name, self.kind.name)
         ident, n = base, 1
         while ident in self.entries:
             n += 1
@@ -155,6 +187,44 @@ class Register:
         self.entries[ident] = entry
         self.by_name[name] = ident
         return ident
+
+    def _other_form(self, name: str) -> str | None:
+        """The entry of a place that has this name in its other form (see unit_forms),
+        if exactly one entry does."""
+        if self.kind.name != "place":
+            return None
+        found = {self.lookup(form) for form in unit_forms(name)} - {None}
+        return found.pop() if len(found) == 1 else None
+
+    def _add_variant(self, ident: str, name: str) -> None:
+        """Note `name` as another name of an entry the tool made (an editor's entry keeps
+        the names the editor gave it; the name still leads to it). The form with the
+        unit leads (虹口区, and 虹口 is the variant) whichever came first, unless the
+        entry's names are no longer as the tool wrote them."""
+        self.by_name[name] = ident
+        entry = self.entries[ident]
+        if entry.get("resp") != TOOL:
+            return
+        names = entry.findall(f"{T}{self.kind.name_tag}")
+        made = names[0].text if names else None
+        if made and len(name) > len(made) and \
+                [(n.get(XML_LANG), n.get("type"), n.text) for n in names] == self._made(made):
+            for el, (_lang, _type, text) in zip(names, self._made(name)):
+                el.text = text
+            name = made
+        after = _last_of(entry, (self.kind.name_tag,))
+        for lang, text in (("zh-Hant", _hant(name)), ("zh-Hans", name)):
+            el = etree.Element(f"{T}{self.kind.name_tag}")
+            el.set(XML_LANG, lang)
+            el.set("type", "variant")
+            el.text = text
+            _insert_after(entry, after, el)
+        self.by_name.setdefault(_norm(_hant(name)), ident)
+
+    def _made(self, name: str) -> list[tuple[str, None, str]]:
+        """The names a new entry for `name` is given, as (lang, type, text)."""
+        return [("zh-Hans", None, name), ("zh-Hant", None, _hant(name)),
+                (PINYIN, None, pinyin_label(name, self.kind.name))]
 
     def _before(self, ident: str):
         """The entry a new `ident` goes before, when the list is sorted (else: scan)."""
@@ -173,8 +243,7 @@ class Register:
         entry.set("resp", TOOL)
         if not certain:
             entry.set("cert", "medium")
-        for lang, text in (("zh-Hans", name), ("zh-Hant", _hant(name)),
-                           (PINYIN, pinyin_label(name, k.name))):
+        for lang, _type, text in self._made(name):
             el = etree.SubElement(entry, f"{T}{k.name_tag}")
             el.set(XML_LANG, lang)
             el.text = text

@@ -2,7 +2,8 @@
 
 Reads the public corpora described in `corpora.py`, trains a character CRF
 (L-BFGS with L1 + L2 regularisation; L1 keeps the model small) and writes it
-atomically. Deterministic for the same corpora and options.
+atomically, with the list of the attributes it has weights for beside it
+(`model.write_attributes`: tagging hands the CRF only those). Deterministic for the same corpora and options.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from .corpora import labels_for, split
-from .model import MODEL_PATH, features
+from .model import MODEL_PATH, features, write_attributes
 
 
 def train(corpus_dir: Path, out: Path, c1: float = 0.3, c2: float = 0.05,
@@ -40,6 +41,7 @@ def train_on(examples: list, out: Path, c1: float = 0.3, c2: float = 0.05,
     tmp = out.with_name(out.name + ".tmp")
     trainer.train(str(tmp))
     tmp.replace(out)
+    write_attributes(out)
     return {"sentences": len(examples), "chars": sum(len(t) for t, _ in examples),
             "seconds": round(time.monotonic() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu, 1), "bytes": out.stat().st_size}
