@@ -174,13 +174,32 @@ def test_the_model_is_handed_only_attributes_it_knows_and_labels_the_same():
 def test_a_list_of_attributes_made_from_another_model_is_not_used(tmp_path):
     import shutil
 
-    from teibuild.tag.model import attributes_path, read_attributes
+    from teibuild.tag.model import read_attributes, sidecar
 
     other = tmp_path / "ner.crfsuite"
     other.write_bytes(MODEL_PATH.read_bytes() + b"\0")
-    shutil.copy(attributes_path(MODEL_PATH), attributes_path(other))
+    shutil.copy(sidecar(MODEL_PATH, "attributes"), sidecar(other, "attributes"))
     assert read_attributes(other) is None
-    attributes_path(other).write_bytes(b"not gzip")
+    sidecar(other, "attributes").write_bytes(b"not gzip")
     assert read_attributes(other) is None
-    attributes_path(other).unlink()
+    sidecar(other, "attributes").unlink()
     assert read_attributes(other) is None
+
+
+def test_a_name_the_training_sentences_always_type_alike_takes_that_type(tmp_path):
+    import shutil
+
+    from teibuild.tag.model import NameModel, read_names, sidecar, write_names
+
+    assert read_names(MODEL_PATH)   # shipped beside the model
+    copy = tmp_path / "ner.crfsuite"
+    shutil.copy(MODEL_PATH, copy)
+    text = "谢子长同志为人民利益万死不辞，对革命事业无限忠诚。"
+    assert (0, 3, "PER") in NameModel(copy).entities(text)   # (no list beside it: as guessed)
+    write_names(copy, [("会见谢子长", [(2, 5, "LOC")]), ("谢子长区", [(0, 4, "LOC")]),
+                       ("谢子长", [(0, 3, "LOC")]), ("谢子长和王红", [(0, 3, "LOC"), (4, 6, "PER")]),
+                       ("王红", [(0, 2, "ORG")]), ("北", [(0, 1, "LOC")])])
+    assert read_names(copy) == {"谢子长": "LOC", "谢子长区": "LOC"}   # 王红: two types; 北: one character
+    assert (0, 3, "LOC") in NameModel(copy).entities(text)
+    copy.write_bytes(copy.read_bytes() + b"\0")   # another model: the list is not its own
+    assert read_names(copy) == {}

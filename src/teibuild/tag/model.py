@@ -171,7 +171,9 @@ class NameModel:
         self.path = Path(path)
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(self.path))
-        self._features = Attributes(read_attributes(self.path))
+        digest = _digest(self.path)
+        self._features = Attributes(read_attributes(self.path, digest))
+        self._types = read_names(self.path, digest)
 
     def labels(self, text: str) -> list[str]:
         if not text:
@@ -179,45 +181,78 @@ class NameModel:
         return self._tagger.tag(self._features(text))
 
     def entities(self, text: str) -> list[tuple[int, int, str]]:
-        return spans_from_labels(self.labels(text))
+        """The model's names, each of the type the corpora it learnt from always give it
+        (张家界 is a place there, never a person), else of the type it guessed."""
+        types = self._types
+        return [(s, e, types.get(text[s:e], k)) for s, e, k in spans_from_labels(self.labels(text))]
 
 
-def attributes_path(model: Path) -> Path:
-    """Where the list of a model's attributes is kept: beside it (ner.crfsuite → ner.attributes)."""
-    return Path(model).with_suffix(".attributes")
+# What is kept beside a model (ner.crfsuite → ner.attributes, ner.names): gzipped lines,
+# the first the model's SHA-256, so that a list made for another model is never used.
+
+def sidecar(model: Path, kind: str) -> Path:
+    return Path(model).with_suffix(f".{kind}")
 
 
 def write_attributes(model: Path) -> Path:
-    """Write the attributes `model` has weights for, beside it, stamped with the model's
-    digest (pycrfsuite reads them from a dump of the model, about a second: once, when
-    the model is made, not every time it is loaded)."""
+    """Write the attributes `model` has weights for beside it (pycrfsuite reads them from
+    a dump of the model, about a second: once, when the model is made, not every time
+    it is loaded)."""
     import pycrfsuite
-
-    from ..fsutil import atomic_write
 
     tagger = pycrfsuite.Tagger()
     tagger.open(str(model))
     names = sorted({a.encode("utf-8") for a, _label in tagger.info().state_features})
     tagger.close()
-    if any(b"\n" in a for a in names):   # (the attributes never hold a line end)
-        raise ValueError(f"{model}: an attribute holds a line end")
-    body = b"\n".join([_digest(model).encode("ascii"), *names]) + b"\n"
-    target = attributes_path(model)
+    return _write_sidecar(model, "attributes", names)
+
+
+def read_attributes(model: Path, digest: str | None = None) -> frozenset[bytes] | None:
+    """The attributes `model` has weights for, or None (every attribute is then handed to
+    the CRF: the same labels, only slower)."""
+    lines = _read_sidecar(model, "attributes", digest)
+    return None if lines is None else frozenset(lines)
+
+
+def write_names(model: Path, examples) -> Path:
+    """Write beside `model` the names of two characters or more that its training
+    `examples` ((text, spans) pairs) mark, each always with the same type."""
+    seen: dict[str, set[str]] = {}
+    for text, spans in examples:
+        for start, end, kind in spans:
+            if end - start >= 2:
+                seen.setdefault(text[start:end], set()).add(kind)
+    rows = sorted(f"{name}\t{next(iter(kinds))}".encode("utf-8")
+                  for name, kinds in seen.items() if len(kinds) == 1 and name.isprintable())
+    return _write_sidecar(model, "names", rows)
+
+
+def read_names(model: Path, digest: str | None = None) -> dict[str, str]:
+    """{name: type} as write_names left them for this model, or {}."""
+    lines = _read_sidecar(model, "names", digest) or []
+    return dict(line.decode("utf-8").split("\t") for line in lines)
+
+
+def _write_sidecar(model: Path, kind: str, lines: list[bytes]) -> Path:
+    from ..fsutil import atomic_write
+
+    if any(b"\n" in line for line in lines):
+        raise ValueError(f"{model}: a line of its {kind} holds a line end")
+    target = sidecar(model, kind)
+    body = b"\n".join([_digest(model).encode("ascii"), *lines]) + b"\n"
     atomic_write(target, gzip.compress(body, 9, mtime=0))
     return target
 
 
-def read_attributes(model: Path) -> frozenset[bytes] | None:
-    """The attributes `model` has weights for, if the list beside it was made from this
-    very model; else None (every attribute is then handed to the CRF: the same labels,
-    only slower)."""
+def _read_sidecar(model: Path, kind: str, digest: str | None = None) -> list[bytes] | None:
+    """The lines kept beside `model`, if they were made for this very model; else None."""
     try:
-        lines = gzip.decompress(attributes_path(model).read_bytes()).split(b"\n")
+        lines = gzip.decompress(sidecar(model, kind).read_bytes()).split(b"\n")
     except (OSError, EOFError, gzip.BadGzipFile):
         return None
-    if lines[0] != _digest(model).encode("ascii") or lines[-1] != b"":
+    if lines[0] != (digest or _digest(model)).encode("ascii") or lines[-1] != b"":
         return None
-    return frozenset(lines[1:-1])
+    return lines[1:-1]
 
 
 def _digest(path: Path) -> str:

@@ -3,7 +3,9 @@
 Reads the public corpora described in `corpora.py`, trains a character CRF
 (L-BFGS with L1 + L2 regularisation; L1 keeps the model small) and writes it
 atomically, with the list of the attributes it has weights for beside it
-(`model.write_attributes`: tagging hands the CRF only those). Deterministic for the same corpora and options.
+(`model.write_attributes`: tagging hands the CRF only those) and the names the
+training sentences always mark with the same type (`model.write_names`: a guess
+of such a name takes that type). Deterministic for the same corpora and options.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from pathlib import Path
 
 from .corpora import labels_for, split
-from .model import MODEL_PATH, features, write_attributes
+from .model import MODEL_PATH, features, write_attributes, write_names
 
 
 def train(corpus_dir: Path, out: Path, c1: float = 0.3, c2: float = 0.05,
@@ -42,6 +44,7 @@ def train_on(examples: list, out: Path, c1: float = 0.3, c2: float = 0.05,
     trainer.train(str(tmp))
     tmp.replace(out)
     write_attributes(out)
+    write_names(out, examples)
     return {"sentences": len(examples), "chars": sum(len(t) for t, _ in examples),
             "seconds": round(time.monotonic() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu, 1), "bytes": out.stat().st_size}
