@@ -100,3 +100,31 @@ def test_committed_tei_is_what_convert_writes(tmp_path):
     assert written == committed
     for name in written:
         assert (out / name).read_bytes() == (ROOT / "tei" / name).read_bytes(), name
+
+
+def test_new_register_names_are_written_in_the_editions_own_traditional_script(tmp_path):
+    """衛 (Taiwan) or 衞 (Hong Kong): the register says what the edition's zh-Hant pages say,
+    with one job or several."""
+    from lxml import etree
+
+    from teibuild.render.hant import converter
+
+    edition = tmp_path / "edition.toml"
+    edition.write_text((ROOT / "edition.toml").read_text(encoding="utf-8")
+                       .replace('opencc = "s2tw"', 'opencc = "s2hk"'), encoding="utf-8")
+    later = tmp_path / "hongkou-1846-p1.txt"   # a second issue, so that two workers tag
+    later.write_text(SAMPLE.read_text(encoding="utf-8").replace("第1845期", "第1846期"),
+                     encoding="utf-8")
+    made = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"tei{jobs}"
+        code, output, _ = run("convert", SAMPLE, later, "--out", out, "--edition", edition,
+                              "--jobs", jobs)
+        assert code == 0, output
+        made[jobs] = {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+    assert made["1"] == made["2"]
+    root = etree.fromstring(made["1"]["orgs.xml"])
+    pairs = [(org.xpath("string(*[@xml:lang='zh-Hans'])"), org.xpath("string(*[@xml:lang='zh-Hant'])"))
+             for org in root.iter("{http://www.tei-c.org/ns/1.0}org")]
+    assert all(hant == converter("s2hk").convert(hans) for hans, hant in pairs)
+    assert ("北外滩街道社区卫生服务中心", "北外灘街道社區衞生服務中心") in pairs

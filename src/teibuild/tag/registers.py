@@ -57,11 +57,12 @@ KINDS = {
 }
 
 
-def _hant(name: str) -> str:
-    """A new entry's name in traditional characters, as the zh-Hant pages write it by default."""
-    from ..render.hant import converter
+def _hant(name: str, config: str | None = None) -> str:
+    """A name in traditional characters, as the edition's zh-Hant pages write it (`config`:
+    its OpenCC conversion, edition.toml's `opencc`; None: the default)."""
+    from ..render.hant import DEFAULT, converter
 
-    return converter().convert(name)
+    return converter(config or DEFAULT).convert(name)
 
 
 def _norm(text: str) -> str:
@@ -98,8 +99,10 @@ def unit_forms(name: str) -> list[str]:
 class Register:
     """One register file as an lxml tree plus an index from names to ids."""
 
-    def __init__(self, kind: Kind, tree: etree._ElementTree | None, path: Path | None = None):
+    def __init__(self, kind: Kind, tree: etree._ElementTree | None, path: Path | None = None,
+                 opencc: str | None = None):
         self.kind = kind
+        self.opencc = opencc   # how new names are written in zh-Hant
         self.path = path
         self.original: bytes | None = None
         if tree is None:
@@ -213,17 +216,17 @@ class Register:
                 el.text = text
             name = made
         after = _last_of(entry, (self.kind.name_tag,))
-        for lang, text in (("zh-Hant", _hant(name)), ("zh-Hans", name)):
+        for lang, text in (("zh-Hant", _hant(name, self.opencc)), ("zh-Hans", name)):
             el = etree.Element(f"{T}{self.kind.name_tag}")
             el.set(XML_LANG, lang)
             el.set("type", "variant")
             el.text = text
             _insert_after(entry, after, el)
-        self.by_name.setdefault(_norm(_hant(name)), ident)
+        self.by_name.setdefault(_norm(_hant(name, self.opencc)), ident)
 
     def _made(self, name: str) -> list[tuple[str, None, str]]:
         """The names a new entry for `name` is given, as (lang, type, text)."""
-        return [("zh-Hans", None, name), ("zh-Hant", None, _hant(name)),
+        return [("zh-Hans", None, name), ("zh-Hant", None, _hant(name, self.opencc)),
                 (PINYIN, None, pinyin_label(name, self.kind.name))]
 
     def _before(self, ident: str):
@@ -395,17 +398,19 @@ class Registers:
         self.by_tag = registers
 
     @classmethod
-    def load(cls, tei_dir) -> "Registers":
+    def load(cls, tei_dir, opencc: str | None = None) -> "Registers":
+        """The registers in `tei_dir`; `opencc`: the edition's conversion to zh-Hant, in which
+        new entries' traditional names are written."""
         tei_dir = Path(tei_dir)
         out = {}
         for tag, kind in KINDS.items():
             path = tei_dir / kind.file
             if path.exists():
                 data = path.read_bytes()
-                reg = Register(kind, parse_file(path), path)
+                reg = Register(kind, parse_file(path), path, opencc)
                 reg.original = data
             else:
-                reg = Register(kind, None)
+                reg = Register(kind, None, opencc=opencc)
             out[tag] = reg
         return cls(out)
 
