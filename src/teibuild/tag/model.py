@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import itertools
 from pathlib import Path
 
 from . import words
@@ -20,6 +21,7 @@ TYPES = ("PER", "LOC", "ORG")
 _PAD = ("^2", "^1")
 _END = ("$1", "$2")
 
+_CLASSES = "TDNSAHPBE"   # what _char_class says, and the padding's B and E
 _CN_DIGITS = frozenset("〇零一二三四五六七八九十百千万两")
 SURNAME_CHARS = frozenset(n for n in SURNAMES if len(n) == 1)
 PLACE_END_CHARS = frozenset("省市县区镇乡村路街州岛山河湖江海港湾国洲")
@@ -66,7 +68,9 @@ class Attributes:
         self.known = known
         self._units: dict[str, tuple] = {}
         self._bigrams: dict[str, tuple[tuple[bytes, ...], ...]] = {}
-        self._classes: dict[str, tuple[bytes, ...]] = {}
+        # every pattern of three classes (_char_class's, and B / E for the padding)
+        self._classes = {k: self._kept(b"k=" + k.encode("ascii"))
+                         for k in map("".join, itertools.product(_CLASSES, repeat=3))}
 
     def _kept(self, *attributes: bytes) -> tuple[bytes, ...]:
         known = self.known
@@ -97,17 +101,12 @@ class Attributes:
                                 self._kept(b"b-2=" + e), self._kept(b"b+2=" + e), b"t0=" + e)
         return t
 
-    def _class(self, k: str) -> tuple[bytes, ...]:
-        t = self._classes[k] = self._kept(b"k=" + k.encode("ascii"))
-        return t
-
     def __call__(self, text: str) -> list[list[bytes]]:
         units, unit = self._units.get, self._unit
         u = [units(c) or unit(c) for c in (*_PAD, *text, *_END)]
         ch = [x[0] for x in u]
         cl = [x[1] for x in u]
-        bigram, new_bigram, classes, new_class = self._bigrams.get, self._bigram, \
-            self._classes.get, self._class
+        bigram, new_bigram, classes = self._bigrams.get, self._bigram, self._classes
         bi = [bigram(b) or new_bigram(b) for b in map(str.__add__, ch, ch[1:])]  # ch[i] ch[i+1]
         known = self.known
         out = []
@@ -117,7 +116,7 @@ class Attributes:
             trigram = bi[i - 1][4] + nxt[6]
             out.append([*u[i][2], *prev[3], *nxt[4], *bi[i - 1][0], *bi[i][1], *bi[i - 2][2],
                         *bi[i + 1][3], *((trigram,) if known is None or trigram in known else ()),
-                        *(classes(k) or new_class(k)), *prev[5]])
+                        *classes[k], *prev[5]])
         for i, found in words.attributes(text).items():
             out[i].extend(found if known is None else (a for a in found if a in known))
         return out
