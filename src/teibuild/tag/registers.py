@@ -73,13 +73,15 @@ def _norm(text: str) -> str:
 # 上海, 浦东新区 and 浦东): one entry, its id made from the bare form (hongkou) and its
 # name the form with the unit, the other a variant name, whichever comes first.
 UNIT_SUFFIXES = ("新区", "地区", "区", "县", "市", "省", "镇")
-# …but a compound, a park, a lockdown zone or a market is not the place it is named after
-# (阳光小区, 张江园区, 文苑三居民区, 封控区), nor is any other kind of place (GENERIC_NOUNS)
+# …but a compound, a park, a lockdown zone, a military region or a market is not the place
+# it is named after (阳光小区, 张江园区, 文苑三居民区, 封控区, 南京军区), nor is any other kind
+# of place (GENERIC_NOUNS)
 _NOT_UNITS = GENERIC_NOUNS | frozenset({
     "封控区", "管控区", "防范区", "隔离区", "开发区", "保护区", "自治区", "示范区", "试验区",
     "自贸区", "工业区", "商业区", "住宅区", "居住区", "商务区", "服务区", "旅游区", "风景区",
     "风貌区", "中心区", "景区", "校区", "街区", "片区", "山区", "矿区", "厂区", "营区", "库区",
-    "湖区", "港区", "古镇", "都市", "门市", "夜市", "集市", "早市"})
+    "湖区", "港区", "军区", "战区", "选区", "学区", "牧区", "林区", "灾区", "疫区", "院区", "辖区",
+    "古镇", "都市", "门市", "夜市", "集市", "早市", "菜市", "股市", "楼市", "车市", "花市"})
 _NOT_UNITS_FOR = {suffix: tuple(sorted(w for w in _NOT_UNITS if len(w) > len(suffix) and w.endswith(suffix)))
                   for suffix in UNIT_SUFFIXES}
 
