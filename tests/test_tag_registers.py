@@ -162,6 +162,7 @@ def test_a_place_with_and_without_its_administrative_unit_is_one_entry(tmp_path)
     assert unit_forms("虹口区") == ["虹口"] and unit_forms("浦东新区") == ["浦东"]
     assert "上海市" in unit_forms("上海") and unit_forms("阳光小区") == []
     assert unit_forms("市区") == [] and unit_forms("沪") == [] and unit_forms("南京军区") == []
+    assert unit_forms("上海市区") == []   # the city proper, not the city
     regs = Registers.load(tmp_path)
     places = regs["placeName"]
     first = places.add("虹口", certain=False)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import gzip
-import hashlib
 import itertools
 from pathlib import Path
 
+from ..fsutil import atomic_write, sha256
 from . import words
 from .lexicon import SURNAMES
 
@@ -233,8 +233,6 @@ def read_names(model: Path, digest: str | None = None) -> dict[str, str]:
 
 
 def _write_sidecar(model: Path, kind: str, lines: list[bytes]) -> Path:
-    from ..fsutil import atomic_write
-
     if any(b"\n" in line for line in lines):
         raise ValueError(f"{model}: a line of its {kind} holds a line end")
     target = sidecar(model, kind)
@@ -255,7 +253,7 @@ def _read_sidecar(model: Path, kind: str, digest: str | None = None) -> list[byt
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256(Path(path).read_bytes())
 
 
 @functools.lru_cache(maxsize=1)

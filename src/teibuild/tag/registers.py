@@ -80,21 +80,27 @@ _NOT_UNITS = GENERIC_NOUNS | frozenset({
     "封控区", "管控区", "防范区", "隔离区", "开发区", "保护区", "自治区", "示范区", "试验区",
     "自贸区", "工业区", "商业区", "住宅区", "居住区", "商务区", "服务区", "旅游区", "风景区",
     "风貌区", "中心区", "景区", "校区", "街区", "片区", "山区", "矿区", "厂区", "营区", "库区",
-    "湖区", "港区", "军区", "战区", "选区", "学区", "牧区", "林区", "灾区", "疫区", "院区", "辖区",
+    "湖区", "港区", "市区", "军区", "战区", "选区", "学区", "牧区", "林区", "灾区", "疫区", "院区", "辖区",
     "古镇", "都市", "门市", "夜市", "集市", "早市", "菜市", "股市", "楼市", "车市", "花市"})
 _NOT_UNITS_FOR = {suffix: tuple(sorted(w for w in _NOT_UNITS if len(w) > len(suffix) and w.endswith(suffix)))
                   for suffix in UNIT_SUFFIXES}
 
 
+def bare_form(name: str) -> str | None:
+    """A place name without its administrative unit (虹口区 → 虹口), if it ends in one and
+    two characters or more are left; else None."""
+    suffix = next((s for s in UNIT_SUFFIXES if name.endswith(s)), None)
+    if suffix is None or name.endswith(_NOT_UNITS_FOR[suffix]) or len(name) - len(suffix) < 2:
+        return None
+    return name[:-len(suffix)]
+
+
 def unit_forms(name: str) -> list[str]:
     """The other forms of a place name, without or with an administrative unit: 虹口区 →
     [虹口]; 虹口 → [虹口新区, 虹口区, 虹口县 …]. A bare form has two characters or more."""
-    for suffix in UNIT_SUFFIXES:
-        if name.endswith(suffix):
-            bare = name[:-len(suffix)]
-            if len(bare) < 2 or name.endswith(_NOT_UNITS_FOR[suffix]):
-                return []
-            return [bare]
+    if name.endswith(UNIT_SUFFIXES):
+        bare = bare_form(name)
+        return [bare] if bare else []
     return [name + suffix for suffix in UNIT_SUFFIXES] if len(name) >= 2 else []
 
 
@@ -181,8 +187,8 @@ class Register:
                 self._add_variant(found, name)
             return found
         # a place's id is made from its name without its unit, whichever form comes first
-        bare = unit_forms(name) if self.kind.name == "place" and name.endswith(UNIT_SUFFIXES) else []
-        base = base_id(bare[0] if bare else name, self.kind.name)
+        bare = bare_form(name) if self.kind.name == "place" else None
+        base = base_id(bare or name, self.kind.name)
         ident, n = base, 1
         while ident in self.entries:
             n += 1
