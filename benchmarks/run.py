@@ -282,19 +282,23 @@ def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
 
 
 def search_index(out: Path, opencc: str) -> dict | None:
+    """The search index of the built edition on its own, in a process of its own: its shards
+    are indexed by workers of a forkserver, whose CPU time (and Pagefind's) is counted only
+    when the process that started them exits."""
     try:
-        from teibuild.search import build_search_index
+        import teibuild.search  # noqa: F401
     except ImportError:
         return None
-    def cpu() -> float:   # this process and the Pagefind processes it ran
-        own, children = (resource.getrusage(who) for who in
-                         (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-    start, before = time.perf_counter(), cpu()
-    report = build_search_index(out, opencc)
-    return {"wall_s": round(time.perf_counter() - start, 2),
-            "cpu_s": round(cpu() - before, 2), "report": repr(report)[:300]}
+    code = ("import sys; from pathlib import Path; from teibuild.search import build_search_index; "
+            "print(repr(build_search_index(Path(sys.argv[1]), sys.argv[2]))[:300])")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", code, str(out), opencc], capture_output=True,
+                         text=True, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "report": run.stdout.strip()}
 
 
 # --- the whole run -----------------------------------------------------------------------------

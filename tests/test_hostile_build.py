@@ -300,6 +300,8 @@ def test_text_inside_an_empty_element_is_refused_not_dropped(tmp_path):
     ('[edition]\nslug = "hongkou"\ntitle = "x"\nbase_url = "data:text/html,x"\n', None,
      ("base_url",)),
     ('[edition]\nslug = "hongkou"\ntitle = 5\n', None, ("title",)),
+    # named after the file given, not edition.toml, before anything is rendered
+    ('[edition]\nslug = "hongkou"\ntitle = "x"\nopencc = "bogus"\n', None, ("opencc", "s2tw")),
 ])
 def test_malformed_edition_toml_refuses_build(built, text, line, words):
     tei, out = built

@@ -178,6 +178,15 @@ def test_edition_toml_that_is_not_utf8(tmp_path):
     assert_refused(outcome, edition, None, "UTF-8")
 
 
+def test_edition_opencc_that_converts_nothing_to_traditional(tmp_path):
+    edition = tmp_path / "my-paper.toml"
+    edition.write_text('[edition]\nslug = "hongkou"\ntitle = "x"\nopencc = "t2s"\n',
+                       encoding="utf-8")
+    outcome = run("convert", SAMPLE, "--out", tmp_path / "tei", "--edition", edition, "-q")
+    assert_refused(outcome, edition, None, "opencc", "'t2s'")
+    assert not (tmp_path / "tei").exists()
+
+
 def test_edition_slug_that_would_be_a_path(tmp_path):
     edition = tmp_path / "edition.toml"
     edition.write_text('[edition]\nslug = "../../etc"\ntitle = "x"\n', encoding="utf-8")

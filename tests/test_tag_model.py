@@ -203,3 +203,19 @@ def test_a_name_the_training_sentences_always_type_alike_takes_that_type(tmp_pat
     assert (0, 3, "LOC") in NameModel(copy).entities(text)
     copy.write_bytes(copy.read_bytes() + b"\0")   # another model: the list is not its own
     assert read_names(copy) == {}
+
+
+def test_attributes_kept_per_three_characters_are_those_of_a_fresh_start():
+    """The tagging path remembers each character-with-neighbours; what it hands the CRF
+    must not depend on what it has seen before (a space and "_" are written alike in
+    attributes, but are different characters)."""
+    from teibuild.tag.model import Attributes, read_attributes
+
+    known = read_attributes(MODEL_PATH)
+    texts = ["区委书记郭芳来到北外滩街道", "郭芳 来到_北外滩", "郭芳_来到 北外滩", "３月２２日 Ａ", "区委书记郭芳"]
+    warm = Attributes(known)
+    for text in texts:
+        fresh = Attributes(known)(text)
+        assert [sorted(row) for row in warm(text)] == [sorted(row) for row in fresh]
+        assert [sorted(row) for row in fresh] == \
+            [sorted(a for a in row if a in known) for row in features(text)]

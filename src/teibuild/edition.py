@@ -9,6 +9,11 @@ from .errors import TeiBuildError
 from .tomlfile import read_toml
 
 
+# OpenCC's conversions from simplified characters (a config file of one's own, `….json`, is
+# checked when it is loaded)
+OPENCC_CONVERSIONS = ("s2tw", "s2twp", "s2hk", "s2hkp", "s2t")
+
+
 @dataclass(frozen=True)
 class Edition:
     slug: str = "paper"
@@ -55,6 +60,10 @@ def load_edition(path: str | Path | None) -> Edition:
         if url and not url.lower().startswith(("https://", "http://")):
             raise TeiBuildError(f"[edition] {key} {url!r} must be an http(s) address",
                                 path=str(path))
+    conversion = values.get("opencc", Edition.opencc)
+    if conversion not in OPENCC_CONVERSIONS and not conversion.endswith(".json"):
+        raise TeiBuildError(f"[edition] opencc {conversion!r} is not a conversion from simplified "
+                            f"characters (try {', '.join(OPENCC_CONVERSIONS)})", path=str(path))
     extra = {k: v for k, v in raw.items() if k != "edition"}
     return Edition(**values, extra=extra)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
 
 
+@functools.lru_cache(maxsize=None)
 def resource_dir(name: str) -> Path:
-    """`xslt` or `schemas`: the packaged copy if installed, else the checkout's."""
+    """`xslt` or `schemas`: the packaged copy if installed, else the checkout's (looked up
+    once per process: validation asks for every file)."""
     packaged = _HERE / name
     if packaged.is_dir():
         return packaged

@@ -75,8 +75,8 @@ def converter(config: str = DEFAULT) -> _Converter:
     try:
         cc = opencc.OpenCC(name)
     except Exception:  # opencc raises a bare RuntimeError/Exception for unknown configs
-        raise TeiBuildError(f"unknown OpenCC conversion {config!r} (try s2tw, s2hk or s2t)",
-                            path="edition.toml") from None
+        raise TeiBuildError(f"the edition's opencc: unknown OpenCC conversion {config!r} "
+                            "(try s2tw, s2hk or s2t)") from None
     return _Converter(cc, name.startswith("s2"))
 
 

@@ -23,13 +23,14 @@ from .problem import Problem
 from .source import Source
 
 
+@functools.lru_cache(maxsize=1)
 def rng_path() -> Path:
-    return resource_dir("schemas") / "tei-newspaper.rng"
+    return (resource_dir("schemas") / "tei-newspaper.rng").resolve()
 
 
 def load(path: Path | None = None) -> etree.RelaxNG:
     """The compiled schema, loaded once per process and path."""
-    return _load(Path(path or rng_path()).resolve())
+    return _load(Path(path).resolve() if path else rng_path())
 
 
 @functools.lru_cache(maxsize=4)
@@ -39,7 +40,7 @@ def _load(path: Path) -> etree.RelaxNG:
 
 def load_split(path: Path | None = None) -> tuple[etree.RelaxNG, dict]:
     """(element-structure schema, attribute rules by element), once per process and path."""
-    return _load_split(Path(path or rng_path()).resolve())
+    return _load_split(Path(path).resolve() if path else rng_path())
 
 
 @functools.lru_cache(maxsize=4)
