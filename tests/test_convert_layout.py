@@ -90,6 +90,29 @@ def test_summary_box_becomes_argument():
     assert texts(div, "t:argument/t:p") == ["精心组织实施，快速细致进行非重点区域核酸检测"]
 
 
+def test_summary_box_quoting_another_report_on_the_page_goes_to_it():
+    """Two reports under one group of headings and boxes: each box goes to the report whose
+    wording it repeats (inferred, so @cert); a box quoting its own report, or none, stays."""
+    first = "本报讯（记者 李华）3月17日晚，区里召开\n会议，要求精心组织实施，快速细致进行\n核酸检测。\n"
+    second = ("本报讯（记者 王明）3月22日，区里再次召开\n会议，强调反复筛、及时运、快流调、强研\n"
+              "判，及时发现和消除风险隐患，切断传播链。\n")
+    page = (" 区里召开会议\n精心组织实施，快速细致进行\n核酸检测\n"
+            "反复筛、及时运、快流调、强研判，及时\n发现和消除风险隐患，切断传播链\n 齐心协力抗疫情\n"
+            + first + second + MAST)
+    divs = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert texts(divs[0], "t:argument/t:p") == ["精心组织实施，快速细致进行核酸检测"]
+    assert divs[0].find("{*}argument").get("cert") is None
+    assert texts(divs[1], "t:argument/t:p") == ["反复筛、及时运、快流调、强研判，及时发现和消除风险隐患，切断传播链"]
+    assert divs[1].find("{*}argument").get("cert") == "medium"
+    assert divs[1].xpath("t:argument/t:p/@xml:id", namespaces=NS) == ["test-12-a02-s01"]
+    unrelated = page.replace("反复筛、及时运、快流调、强研判，及时\n发现和消除风险隐患，切断传播链\n",
+                             "春风拂面暖人心又是一年春来到人间\n夏日炎炎正好眠秋来蚊虫\n")
+    divs = convert(unrelated).tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert texts(divs[0], "t:argument/t:p") == ["精心组织实施，快速细致进行核酸检测",
+                                               "春风拂面暖人心又是一年春来到人间夏日炎炎正好眠秋来蚊虫"]
+    assert not divs[1].xpath("t:argument", namespaces=NS)
+
+
 def test_caption_is_a_figure():
     page = MAST + "■自本市启动核酸筛查以来，区领导\n每天前往一线现场协调。\n"
     built = convert(page)

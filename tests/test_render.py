@@ -573,6 +573,22 @@ def test_the_items_of_a_summary_box_are_numbered_so_each_can_be_cited(tmp_path):
     assert doc.xpath("//span[@class='pnum']/text()") == ["摘要1", "摘要2", "1", "图片说明"]
 
 
+def test_a_summary_box_placed_by_its_wording_is_numbered_with_the_others_and_says_so(tmp_path):
+    path = issue_with_body(tmp_path, """
+      <div type="article" xml:id="hongkou-1845-a01">
+        <head type="main">确保不漏一户</head>
+        <argument><p xml:id="hongkou-1845-a01-s01">精心组织实施</p></argument>
+        <argument cert="medium"><p xml:id="hongkou-1845-a01-s02">反复筛、及时运</p></argument>
+        <p xml:id="hongkou-1845-a01-p01">会议召开。</p>
+      </div>""")
+    build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    text = (tmp_path / "out" / "txt" / "zh-Hans" / "hongkou-1845.txt").read_text(encoding="utf-8")
+    assert re.findall(r"^\[([^\]]+)\] ", text, re.M) == ["摘要1", "摘要2", "1"]
+    doc = page(tmp_path / "out", "issues/hongkou-1845.html")
+    assert doc.xpath("//span[@class='pnum']/text()") == ["摘要1", "摘要2", "1"]
+    assert doc.xpath("//aside[@class='argument']/@title") == ["摘要归属为自动判断（置信度：medium）"]
+
+
 def test_a_register_entrys_further_names_are_listed_on_its_page(tmp_path):
     from teibuild.render.site import read_registers
     from teibuild.tag import Registers

@@ -77,7 +77,8 @@
       <xsl:when test="ancestor::tei:figure">图片说明</xsl:when>
     </xsl:choose>
     <!-- a summary box or a caption of one item needs no number; of several, each is cited by it -->
-    <xsl:if test="not(ancestor::tei:argument or ancestor::tei:figure) or count(../tei:p) > 1">
+    <xsl:if test="not(ancestor::tei:argument or ancestor::tei:figure) or count(../tei:p) > 1
+                  or (parent::tei:argument and count(../../tei:argument/tei:p) > 1)">
       <xsl:value-of select="$n"/>
     </xsl:if>
   </xsl:template>

@@ -313,6 +313,10 @@
 
   <xsl:template match="tei:argument">
     <aside class="argument" aria-label="摘要">
+      <!-- printed elsewhere on the page (among another report's headings): placed by its wording -->
+      <xsl:if test="@cert">
+        <xsl:attribute name="title"><xsl:value-of select="concat('摘要归属为自动判断（置信度：', @cert, '）')"/></xsl:attribute>
+      </xsl:if>
       <xsl:apply-templates/>
     </aside>
   </xsl:template>

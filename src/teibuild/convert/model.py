@@ -43,6 +43,8 @@ class Article:
     byline: Block | None = None
     body: list[Block] = field(default_factory=list)
     notices: list[Block] = field(default_factory=list)
+    # summary boxes printed among another report's headings that quote this report
+    quoted: list[Block] = field(default_factory=list)
     head_cert: str | None = None        # how sure the heading attachment is
     head_position: str | None = None    # before | after: where the heading stood
     notice_cert: str | None = None

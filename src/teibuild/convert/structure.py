@@ -16,6 +16,10 @@ from .lines import ends_with_punctuation
 from .model import Article, Block, Page
 
 CONTENT_KINDS = {"p", "byline"}
+# A summary box repeats its report: this share of its character pairs at least, where
+# its own report repeats far fewer (QUOTE_MARGIN less) and no third report as many.
+QUOTED = 0.9
+QUOTE_MARGIN = 0.3
 
 
 def build_page(number: int, blocks: list[Block]) -> Page:
@@ -68,8 +72,29 @@ def build_page(number: int, blocks: list[Block]) -> Page:
         i += 1
     if pending:     # headings with no report after them stand alone
         _new_article(page, pending, "low")
+    _attach_quoted_summaries(page)
     _attach_notices(page, notices)
     return page
+
+
+def _attach_quoted_summaries(page: Page) -> None:
+    """A summary box quotes the report it sums up. Two reports may share one group of
+    headings and boxes, printed before the first: a box there that repeats the wording of
+    another report on the page, and not its own report's, goes to the report it quotes."""
+    articles = [item for item in page.items if isinstance(item, Article)]
+    texts = [_article_text(a) for a in articles]
+    for n, article in enumerate(articles):
+        for box in list(article.argument):
+            own = similarity(box.text, texts[n])
+            others = sorted(((similarity(box.text, text), k) for k, text in enumerate(texts)
+                             if k != n), reverse=True)
+            if not others:
+                break
+            best, k = others[0]
+            runner_up = others[1][0] if len(others) > 1 else 0.0
+            if best >= QUOTED and own <= best - QUOTE_MARGIN and runner_up <= best - QUOTE_MARGIN:
+                article.argument.remove(box)
+                articles[k].quoted.append(box)
 
 
 def heading_convention(blocks: list[Block]) -> str:

@@ -199,6 +199,11 @@ class IssueWriter:
                 summary_no += 1
                 p = sub(arg, "p", xml_id=f"{art_id}-s{summary_no:02d}")
                 self.fill(p, block)
+        if article.quoted:   # printed elsewhere on the page: its place is inferred
+            arg = sub(div, "argument", cert="medium")
+            for block in article.quoted:
+                summary_no += 1
+                self.fill(sub(arg, "p", xml_id=f"{art_id}-s{summary_no:02d}"), block)
         if article.byline is not None:
             byline = sub(div, "byline")
             self.fill(byline, article.byline)
