@@ -283,8 +283,8 @@ def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
 
 def search_index(out: Path, opencc: str) -> dict | None:
     """The search index of the built edition on its own, in a process of its own: its shards
-    are indexed by workers of a forkserver, whose CPU time (and Pagefind's) is counted only
-    when the process that started them exits."""
+    are indexed by workers of a forkserver, whose CPU time (and Pagefind's) reaches this
+    process only once they are adopted and reaped here (see _become_subreaper)."""
     try:
         import teibuild.search  # noqa: F401
     except ImportError:
@@ -296,6 +296,7 @@ def search_index(out: Path, opencc: str) -> dict | None:
     run = subprocess.run([sys.executable, "-c", code, str(out), opencc], capture_output=True,
                          text=True, check=True)
     wall = time.perf_counter() - start
+    _reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "report": run.stdout.strip()}

@@ -205,9 +205,9 @@ def test_a_name_the_training_sentences_always_type_alike_takes_that_type(tmp_pat
     assert read_names(copy) == {}
 
 
-def test_attributes_kept_per_three_characters_are_those_of_a_fresh_start():
-    """The tagging path remembers each character-with-neighbours; what it hands the CRF
-    must not depend on what it has seen before (a space and "_" are written alike in
+def test_attributes_made_with_warm_caches_are_those_of_a_fresh_start():
+    """The attributes of characters and bigrams are remembered; what is handed to the CRF
+    must not depend on what was seen before (a space and "_" are written alike in
     attributes, but are different characters)."""
     from teibuild.tag.model import Attributes, read_attributes
 

@@ -63,13 +63,11 @@ class Attributes:
     Training uses every attribute (`known` None)."""
 
     _BIGRAMS_KEPT = 200_000  # distinct bigrams remembered (a few tens of MB at most)
-    _CONTEXTS_KEPT = 300_000  # distinct characters-with-neighbours remembered (likewise)
 
     def __init__(self, known: frozenset[bytes] | None = None):
         self.known = known
         self._units: dict[str, tuple] = {}
         self._bigrams: dict[str, tuple[tuple[bytes, ...], ...]] = {}
-        self._contexts: dict[tuple[str, str, str], tuple[bytes, ...]] = {}
         # every pattern of three classes (_char_class's, and B / E for the padding)
         self._classes = {k: self._kept(b"k=" + k.encode("ascii"))
                          for k in map("".join, itertools.product(_CLASSES, repeat=3))}
@@ -105,48 +103,23 @@ class Attributes:
 
     def __call__(self, text: str) -> list[list[bytes]]:
         units, unit = self._units.get, self._unit
-        chars = (*_PAD, *text, *_END)
-        u = [units(c) or unit(c) for c in chars]
+        u = [units(c) or unit(c) for c in (*_PAD, *text, *_END)]
         ch = [x[0] for x in u]
-        bigram, new_bigram = self._bigrams.get, self._bigram
-        bi = [bigram(b) or new_bigram(b) for b in map(str.__add__, ch, ch[1:])]  # ch[i] ch[i+1]
-        if self.known is None:
-            out = self._all(u, bi)
-        else:
-            context, new_context = self._contexts.get, self._context
-            out = [[*(context(key) or new_context(key, u, bi, i)), *bi[i - 2][2], *bi[i + 1][3]]
-                   for i, key in zip(range(2, len(u) - 2), zip(chars[1:], chars[2:], chars[3:]))]
-        known = self.known
-        for i, found in words.attributes(text).items():
-            out[i].extend(found if known is None else (a for a in found if a in known))
-        return out
-
-    def _all(self, u: list, bi: list) -> list[list[bytes]]:
-        """Every attribute, in the order the shipped model was trained with."""
         cl = [x[1] for x in u]
-        classes = self._classes
+        bigram, new_bigram, classes = self._bigrams.get, self._bigram, self._classes
+        bi = [bigram(b) or new_bigram(b) for b in map(str.__add__, ch, ch[1:])]  # ch[i] ch[i+1]
+        known = self.known
         out = []
         for i in range(2, len(u) - 2):
             prev, nxt = u[i - 1], u[i + 1]
             k = cl[i - 1] + cl[i] + cl[i + 1]
             trigram = bi[i - 1][4] + nxt[6]
             out.append([*u[i][2], *prev[3], *nxt[4], *bi[i - 1][0], *bi[i][1], *bi[i - 2][2],
-                        *bi[i + 1][3], trigram, *classes[k], *prev[5]])
+                        *bi[i + 1][3], *((trigram,) if known is None or trigram in known else ()),
+                        *classes[k], *prev[5]])
+        for i, found in words.attributes(text).items():
+            out[i].extend(found if known is None else (a for a in found if a in known))
         return out
-
-    def _context(self, key: tuple[str, str, str], u: list, bi: list, i: int) -> tuple[bytes, ...]:
-        """The attributes a character owes to itself and its two neighbours alone (all but
-        the bigrams two away and the dictionary words), kept per three characters: the
-        commonest recur on every page. For tagging only: the order is not training's,
-        which changes no score (the CRF adds up the weights of what it is handed)."""
-        if len(self._contexts) >= self._CONTEXTS_KEPT:
-            self._contexts.clear()
-        prev, this, nxt = u[i - 1], u[i], u[i + 1]
-        trigram = self._kept(bi[i - 1][4] + nxt[6])
-        t = self._contexts[key] = (*this[2], *prev[3], *nxt[4], *bi[i - 1][0], *bi[i][1],
-                                   *trigram, *self._classes[prev[1] + this[1] + nxt[1]],
-                                   *prev[5])
-        return t
 
 
 _EVERY_ATTRIBUTE = Attributes()
