@@ -388,7 +388,9 @@ def main(argv: list[str] | None = None) -> dict:
                           "bytes": sum(size for size, _ in before.values())}
     results["per_issue"] = per_issue(work / "tei", work / "edition.toml", args.sample)
     print("per issue:", json.dumps(results["per_issue"], ensure_ascii=False))
-    results["search_index"] = search_index(out, "s2t")
+    from teibuild.edition import load_edition
+    # with the edition's own zh-Hant conversion, so that the index timed is the edition's
+    results["search_index"] = search_index(out, load_edition(work / "edition.toml").opencc)
     results["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2)
