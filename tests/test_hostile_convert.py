@@ -187,6 +187,15 @@ def test_edition_opencc_that_converts_nothing_to_traditional(tmp_path):
     assert not (tmp_path / "tei").exists()
 
 
+def test_edition_home_that_is_no_administrative_unit(tmp_path):
+    edition = tmp_path / "edition.toml"
+    edition.write_text('[edition]\nslug = "hongkou"\ntitle = "x"\nhome = "上海市 虹口"\n',
+                       encoding="utf-8")
+    outcome = run("convert", SAMPLE, "--out", tmp_path / "tei", "--edition", edition, "-q")
+    assert_refused(outcome, edition, None, "home", "'虹口'")
+    assert not (tmp_path / "tei").exists()
+
+
 def test_edition_slug_that_would_be_a_path(tmp_path):
     edition = tmp_path / "edition.toml"
     edition.write_text('[edition]\nslug = "../../etc"\ntitle = "x"\n', encoding="utf-8")

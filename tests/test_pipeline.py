@@ -128,3 +128,39 @@ def test_new_register_names_are_written_in_the_editions_own_traditional_script(t
              for org in root.iter("{http://www.tei-c.org/ns/1.0}org")]
     assert all(hant == converter("s2hk").convert(hans) for hans, hant in pairs)
     assert ("北外滩街道社区卫生服务中心", "北外灘街道社區衞生服務中心") in pairs
+
+
+def test_an_editions_home_names_its_own_bodies_in_full_with_one_job_or_several(tmp_path):
+    from lxml import etree
+
+    committed = (ROOT / "edition.toml").read_text(encoding="utf-8")
+    assert '\nhome = "上海市 虹口区"' in committed
+    later = tmp_path / "hongkou-1846-p1.txt"
+    later.write_text(SAMPLE.read_text(encoding="utf-8").replace("第1845期", "第1846期"),
+                     encoding="utf-8")
+    homeless = tmp_path / "homeless.toml"
+    homeless.write_text(committed.replace('\nhome = "上海市 虹口区"', "\n#"), encoding="utf-8")
+    made = {}
+    for name, edition, jobs in (("1", ROOT / "edition.toml", "1"), ("2", ROOT / "edition.toml", "2"),
+                                ("none", homeless, "1")):
+        out = tmp_path / f"tei-{name}"
+        code, output, _ = run("convert", SAMPLE, later, "--out", out, "--edition", edition,
+                              "--jobs", jobs)
+        assert code == 0, output
+        made[name] = {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+    assert made["1"] == made["2"]
+
+    def leading(files):
+        root = etree.fromstring(files["orgs.xml"])
+        return {org.get("{http://www.w3.org/XML/1998/namespace}id"):
+                org.xpath("*[@xml:lang='zh-Hans']/text()") for org in root.iter("{*}org")}
+
+    names = leading(made["1"])
+    first = {v[0] for v in names.values()}
+    assert {"虹口区委组织部", "虹口区疫情防控工作领导小组", "上海市委", "上海市政府"} <= first
+    assert not {"区委组织部", "市委", "区政府"} & first
+    assert ["虹口区委组织部", "区委组织部"] in names.values()
+    assert {"区委组织部", "市委", "区政府"} <= {v[0] for v in leading(made["none"]).values()}
+    # the issue's text is as printed: 区委组织部, pointing to the entry named in full
+    issue = made["1"]["hongkou-1845.xml"].decode()
+    assert ">区委组织部</orgName>" in issue and ">虹口区委组织部<" not in issue

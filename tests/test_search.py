@@ -90,7 +90,7 @@ def test_records_know_issue_date_page_and_title(records):
 def test_records_carry_the_registered_names_they_mention(records):
     record = next(r for r in records if r.anchor == "hongkou-1845-a01-p01")
     assert "郭芳" in record.names["person"]
-    assert "区疫情防控工作领导小组" in record.names["org"]
+    assert "虹口区疫情防控工作领导小组" in record.names["org"]   # (the register's name: home)
     places = {n for r in records for n in r.names.get("place", ())}
     assert "凉城新村街道" in places
     assert all(set(r.names) <= {"person", "place", "org"} for r in records)

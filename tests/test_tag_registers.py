@@ -216,3 +216,58 @@ def test_a_tool_entry_whose_names_an_editor_changed_keeps_them_first(tmp_path):
     names = [(n.get("type"), n.text) for n in entry(tmp_path, "places.xml", "hongkou")]
     assert names[:5] == [(None, "虹口"), (None, "虹口"), (None, "Hongkew"),
                          ("variant", "虹口区"), ("variant", "虹口區")]
+
+
+def test_a_home_units_bodies_are_named_in_full_with_the_short_form_as_variant(tmp_path):
+    """In 虹口报 (home 上海市 虹口区) 区委组织部 is 虹口区委组织部 and 市委 上海市委: one entry
+    for either form, whichever comes first; 市场监管局 and 区域 are no such bodies."""
+    regs = Registers.load(tmp_path, home=("上海市", "虹口区"))
+    orgs = regs["orgName"]
+    dept = orgs.add("区委组织部", certain=True)
+    assert orgs.add("虹口区委组织部", certain=True) == dept
+    full = orgs.add("上海市委", certain=False)
+    assert orgs.add("市委", certain=True) == full
+    market = orgs.add("市场监管局", certain=True)
+    assert market not in (dept, full)
+    regs.save(tmp_path)
+    names = lambda ident: [(n.get(f"{{{XML_NS}}}lang"), n.get("type"), n.text)
+                           for n in entry(tmp_path, "orgs.xml", ident).iter(f"{T}orgName")]
+    assert names(dept)[0] == ("zh-Hans", None, "虹口区委组织部")
+    assert ("zh-Hans", "variant", "区委组织部") in names(dept)
+    assert names(full)[0] == ("zh-Hans", None, "上海市委")        # the full form leads
+    assert ("zh-Hans", "variant", "市委") in names(full)
+    assert entry(tmp_path, "orgs.xml", full).get("cert") is None   # confirmed by 市委
+    assert [n[2] for n in names(market)][0] == "市场监管局" and len(names(market)) == 3
+    # without a home, or for other kinds, nothing changes
+    plain = Registers.load(tmp_path / "none")
+    assert plain["orgName"].add("区委组织部", certain=True) != plain["orgName"].add(
+        "虹口区委组织部", certain=True)
+    assert regs["placeName"].home == ()
+
+
+def test_an_entry_made_before_the_edition_had_a_home_is_named_in_full_and_keeps_its_id(tmp_path):
+    before = Registers.load(tmp_path)
+    ident = before["orgName"].add("区委组织部", certain=True)
+    before.save(tmp_path)
+    after = Registers.load(tmp_path, home=("上海市", "虹口区"))
+    assert after["orgName"].add("区委组织部", certain=True) == ident
+    assert after["orgName"].add("虹口区委组织部", certain=True) == ident
+    after.save(tmp_path)
+    names = [(n.get(f"{{{XML_NS}}}lang"), n.get("type"), n.text)
+             for n in entry(tmp_path, "orgs.xml", ident).iter(f"{T}orgName")]
+    assert names[0] == ("zh-Hans", None, "虹口区委组织部")
+    assert ("zh-Hans", "variant", "区委组织部") in names
+    assert len(names) == 5
+
+
+def test_an_editors_body_keeps_its_names_when_the_edition_has_a_home(tmp_path):
+    made = Registers.load(tmp_path)
+    ident = made["orgName"].add("区委组织部", certain=True)
+    made.save(tmp_path)
+    path = tmp_path / "orgs.xml"
+    path.write_bytes(path.read_bytes().replace(b' resp="#tei-build"', b"", 1))   # the editor's now
+    orgs = Registers.load(tmp_path, home=("上海市", "虹口区"))["orgName"]
+    before = orgs.serialize()
+    assert orgs.add("区委组织部", certain=True) == ident
+    assert orgs.add("虹口区委组织部", certain=True) == ident
+    assert orgs.serialize() == before

@@ -12,6 +12,7 @@ from .tomlfile import read_toml
 # OpenCC's conversions from simplified characters (a config file of one's own, `….json`, is
 # checked when it is loaded)
 OPENCC_CONVERSIONS = ("s2tw", "s2twp", "s2hk", "s2hkp", "s2t")
+HOME_UNIT_ENDS = "省市区县镇"
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,18 @@ class Edition:
     base_url: str = ""
     version: str = "0.1.0"
     opencc: str = "s2tw"   # render.hant.DEFAULT (not imported: it loads OpenCC)
+    # the administrative units the paper serves, largest first ("上海市 虹口区"): its bodies
+    # written with the unit alone (区委, 市政府) are theirs (see tag.registers.home_form)
+    home: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
     def issue_prefix(self) -> str:
         return self.slug
+
+    @property
+    def home_units(self) -> tuple[str, ...]:
+        return tuple(self.home.split())
 
 
 def load_edition(path: str | Path | None) -> Edition:
@@ -64,6 +72,11 @@ def load_edition(path: str | Path | None) -> Edition:
     if conversion not in OPENCC_CONVERSIONS and not conversion.endswith(".json"):
         raise TeiBuildError(f"[edition] opencc {conversion!r} is not a conversion from simplified "
                             f"characters (try {', '.join(OPENCC_CONVERSIONS)})", path=str(path))
+    for unit in values.get("home", "").split():
+        if len(unit) < 2 or unit[-1] not in HOME_UNIT_ENDS:
+            raise TeiBuildError(f"[edition] home: {unit!r} is not an administrative unit "
+                                f"(write them like \"上海市 虹口区\", each ending in one of "
+                                f"{' '.join(HOME_UNIT_ENDS)})", path=str(path))
     extra = {k: v for k, v in raw.items() if k != "edition"}
     return Edition(**values, extra=extra)
 

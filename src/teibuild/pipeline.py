@@ -40,7 +40,7 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
                     jobs: int | None = 1) -> list[Path]:
     """Convert every source to TEI in `out_dir`; returns the files written."""
     out_dir = Path(out_dir)
-    registers, tag_issue = _tagger(out_dir, edition.opencc)
+    registers, tag_issue = _tagger(out_dir, edition.opencc, home=edition.home_units)
     jobs = min(resolve_jobs(jobs), max(1, len(sources)))
     # one job: tag straight into the registers; several: each worker tags into its own copy
     shared = (registers, tag_issue) if jobs == 1 else (None, None)
@@ -138,7 +138,8 @@ def _convert_in_worker(source: Path) -> Converted:
     built = convert_one(source, w.edition, w.encoding)
     log = None
     if w.registers is None:   # a worker process: its own, recording copy of the registers
-        w.registers, w.tag_issue = _tagger(w.out_dir, w.edition.opencc, w.log)
+        w.registers, w.tag_issue = _tagger(w.out_dir, w.edition.opencc, w.log,
+                                           home=w.edition.home_units)
         w.recording = w.registers is not None
     if w.tag_issue is not None:
         del w.log[:]
@@ -201,16 +202,18 @@ def _replay(done: Converted, registers) -> bytes:
     return to_bytes(tree)
 
 
-def _tagger(out_dir: Path, opencc: str | None = None, log: list | None = None):
+def _tagger(out_dir: Path, opencc: str | None = None, log: list | None = None,
+            home: tuple[str, ...] = ()):
     """The tag stage and the registers it adds to, if the tagger is installed (`opencc`:
-    the edition's conversion, in which new entries' zh-Hant names are written).
+    the edition's conversion, in which new entries' zh-Hant names are written; `home`: its
+    home units, whose bodies are named in full).
 
     With `log`, the registers record every change into it (see _RecordingRegister)."""
     try:
         from .tag import Registers, tag_issue
     except ImportError:
         return None, None
-    registers = Registers.load(out_dir, opencc)
+    registers = Registers.load(out_dir, opencc, home)
     if log is not None:
         registers = Registers({tag: _RecordingRegister(register, log)
                                for tag, register in registers.by_tag.items()})

@@ -104,13 +104,35 @@ def unit_forms(name: str) -> list[str]:
     return [name + suffix for suffix in UNIT_SUFFIXES] if len(name) >= 2 else []
 
 
+# A paper's own bodies are written with their unit alone: in 虹口报, 区委 is 虹口区委 and 市政府
+# 上海市政府 (the edition's `home`). What may follow the unit for that reading: a body of the
+# party or the state, not 市场监管局, 市民 or 区域.
+HOME_BODY_HEADS = ("委", "政府", "人民政府", "人大", "政协", "纪委", "监委", "法院", "人民法院",
+                   "检察院", "人民检察院", "公安", "疫情防控", "卫健委", "总工会", "妇联", "团委",
+                   "残联", "红十字会")
+
+
+def home_form(name: str, home: tuple[str, ...]) -> str | None:
+    """The name of one of the home units' bodies with the unit in full (区委组织部 →
+    虹口区委组织部 when 虹口区 is home), or written in full, its short form (虹口区委 → 区委);
+    None if `name` is neither."""
+    for unit in home:
+        short = unit[-1]
+        if name.startswith(unit) and name[len(unit):].startswith(HOME_BODY_HEADS):
+            return short + name[len(unit):]
+        if name.startswith(short) and name[1:].startswith(HOME_BODY_HEADS):
+            return unit + name[1:]
+    return None
+
+
 class Register:
     """One register file as an lxml tree plus an index from names to ids."""
 
     def __init__(self, kind: Kind, tree: etree._ElementTree | None, path: Path | None = None,
-                 opencc: str | None = None):
+                 opencc: str | None = None, home: tuple[str, ...] = ()):
         self.kind = kind
         self.opencc = opencc   # how new names are written in zh-Hant
+        self.home = home if kind.name == "org" else ()   # see home_form
         self.path = path
         self.original: bytes | None = None
         if tree is None:
@@ -185,7 +207,14 @@ class Register:
                 del entry.attrib["cert"]
             if name not in self.by_name:
                 self._add_variant(found, name)
+            # an entry made before the edition had a home is named in full now (its id stays)
+            full = home_form(name, self.home)
+            if full and len(full) > len(name) and full not in self.by_name:
+                self._add_variant(found, full)
             return found
+        # a home body is named in full, its short form a variant (区委 → 虹口区委)
+        other = home_form(name, self.home)
+        short, name = (name, other) if other and len(other) > len(name) else (None, name)
         # a place's id is made from its name without its unit, whichever form comes first
         bare = bare_form(name) if self.kind.name == "place" else None
         base = base_id(bare or name, self.kind.name)
@@ -197,11 +226,16 @@ class Register:
         _insert_sorted(self.list, entry, f"{T}{self.kind.entry}", self._before(ident))
         self.entries[ident] = entry
         self.by_name[name] = ident
+        if short:
+            self._add_variant(ident, short)
         return ident
 
     def _other_form(self, name: str) -> str | None:
         """The entry of a place that has this name in its other form (see unit_forms),
-        if exactly one entry does."""
+        if exactly one entry does; of a home body, the entry of its other form (home_form)."""
+        if self.home:
+            other = home_form(name, self.home)
+            return self.lookup(other) if other else None
         if self.kind.name != "place":
             return None
         found = {self.lookup(form) for form in unit_forms(name)} - {None}
@@ -406,19 +440,19 @@ class Registers:
         self.by_tag = registers
 
     @classmethod
-    def load(cls, tei_dir, opencc: str | None = None) -> "Registers":
+    def load(cls, tei_dir, opencc: str | None = None, home: tuple[str, ...] = ()) -> "Registers":
         """The registers in `tei_dir`; `opencc`: the edition's conversion to zh-Hant, in which
-        new entries' traditional names are written."""
+        new entries' traditional names are written; `home`: the edition's home units."""
         tei_dir = Path(tei_dir)
         out = {}
         for tag, kind in KINDS.items():
             path = tei_dir / kind.file
             if path.exists():
                 data = path.read_bytes()
-                reg = Register(kind, parse_file(path), path, opencc)
+                reg = Register(kind, parse_file(path), path, opencc, home)
                 reg.original = data
             else:
-                reg = Register(kind, None, opencc=opencc)
+                reg = Register(kind, None, opencc=opencc, home=home)
             out[tag] = reg
         return cls(out)
 
