@@ -178,29 +178,18 @@ def test_edition_toml_that_is_not_utf8(tmp_path):
     assert_refused(outcome, edition, None, "UTF-8")
 
 
-def test_edition_opencc_that_converts_nothing_to_traditional(tmp_path):
+@pytest.mark.parametrize("key,value,words", [
+    ("slug", "../../etc", ("slug",)),                  # would be a path
+    ("opencc", "t2s", ("opencc", "'t2s'")),            # converts nothing to traditional
+    ("home", "上海市 虹口", ("home", "'虹口'")),          # 虹口 is no administrative unit
+])
+def test_edition_setting_that_cannot_be_used(tmp_path, key, value, words):
+    settings = {"slug": "hongkou", "title": "x", key: value}
     edition = tmp_path / "my-paper.toml"
-    edition.write_text('[edition]\nslug = "hongkou"\ntitle = "x"\nopencc = "t2s"\n',
+    edition.write_text("[edition]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items()),
                        encoding="utf-8")
     outcome = run("convert", SAMPLE, "--out", tmp_path / "tei", "--edition", edition, "-q")
-    assert_refused(outcome, edition, None, "opencc", "'t2s'")
-    assert not (tmp_path / "tei").exists()
-
-
-def test_edition_home_that_is_no_administrative_unit(tmp_path):
-    edition = tmp_path / "edition.toml"
-    edition.write_text('[edition]\nslug = "hongkou"\ntitle = "x"\nhome = "上海市 虹口"\n',
-                       encoding="utf-8")
-    outcome = run("convert", SAMPLE, "--out", tmp_path / "tei", "--edition", edition, "-q")
-    assert_refused(outcome, edition, None, "home", "'虹口'")
-    assert not (tmp_path / "tei").exists()
-
-
-def test_edition_slug_that_would_be_a_path(tmp_path):
-    edition = tmp_path / "edition.toml"
-    edition.write_text('[edition]\nslug = "../../etc"\ntitle = "x"\n', encoding="utf-8")
-    outcome = run("convert", SAMPLE, "--out", tmp_path / "tei", "--edition", edition, "-q")
-    assert_refused(outcome, edition, None, "slug")
+    assert_refused(outcome, edition, None, *words)
     assert not (tmp_path / "tei").exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -102,6 +103,19 @@ def test_committed_tei_is_what_convert_writes(tmp_path):
         assert (out / name).read_bytes() == (ROOT / "tei" / name).read_bytes(), name
 
 
+def _two_issues_converted(tmp_path, edition: Path, jobs: str, name: str) -> dict[str, bytes]:
+    """The sample and a second issue (so that two workers tag) converted with `edition`:
+    {file name: bytes}."""
+    later = tmp_path / "hongkou-1846-p1.txt"
+    later.write_text(SAMPLE.read_text(encoding="utf-8").replace("第1845期", "第1846期"),
+                     encoding="utf-8")
+    out = tmp_path / f"tei-{name}"
+    code, output, _ = run("convert", SAMPLE, later, "--out", out, "--edition", edition,
+                          "--jobs", jobs)
+    assert code == 0, output
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+
+
 def test_new_register_names_are_written_in_the_editions_own_traditional_script(tmp_path):
     """衛 (Taiwan) or 衞 (Hong Kong): the register says what the edition's zh-Hant pages say,
     with one job or several."""
@@ -112,16 +126,7 @@ def test_new_register_names_are_written_in_the_editions_own_traditional_script(t
     edition = tmp_path / "edition.toml"
     edition.write_text((ROOT / "edition.toml").read_text(encoding="utf-8")
                        .replace('opencc = "s2tw"', 'opencc = "s2hk"'), encoding="utf-8")
-    later = tmp_path / "hongkou-1846-p1.txt"   # a second issue, so that two workers tag
-    later.write_text(SAMPLE.read_text(encoding="utf-8").replace("第1845期", "第1846期"),
-                     encoding="utf-8")
-    made = {}
-    for jobs in ("1", "2"):
-        out = tmp_path / f"tei{jobs}"
-        code, output, _ = run("convert", SAMPLE, later, "--out", out, "--edition", edition,
-                              "--jobs", jobs)
-        assert code == 0, output
-        made[jobs] = {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+    made = {jobs: _two_issues_converted(tmp_path, edition, jobs, jobs) for jobs in ("1", "2")}
     assert made["1"] == made["2"]
     root = etree.fromstring(made["1"]["orgs.xml"])
     pairs = [(org.xpath("string(*[@xml:lang='zh-Hans'])"), org.xpath("string(*[@xml:lang='zh-Hant'])"))
@@ -135,19 +140,11 @@ def test_an_editions_home_names_its_own_bodies_in_full_with_one_job_or_several(t
 
     committed = (ROOT / "edition.toml").read_text(encoding="utf-8")
     assert '\nhome = "上海市 虹口区"' in committed
-    later = tmp_path / "hongkou-1846-p1.txt"
-    later.write_text(SAMPLE.read_text(encoding="utf-8").replace("第1845期", "第1846期"),
-                     encoding="utf-8")
     homeless = tmp_path / "homeless.toml"
     homeless.write_text(committed.replace('\nhome = "上海市 虹口区"', "\n#"), encoding="utf-8")
-    made = {}
-    for name, edition, jobs in (("1", ROOT / "edition.toml", "1"), ("2", ROOT / "edition.toml", "2"),
-                                ("none", homeless, "1")):
-        out = tmp_path / f"tei-{name}"
-        code, output, _ = run("convert", SAMPLE, later, "--out", out, "--edition", edition,
-                              "--jobs", jobs)
-        assert code == 0, output
-        made[name] = {p.name: p.read_bytes() for p in sorted(out.glob("*.xml"))}
+    made = {name: _two_issues_converted(tmp_path, edition, jobs, name) for name, edition, jobs in
+            (("1", ROOT / "edition.toml", "1"), ("2", ROOT / "edition.toml", "2"),
+             ("none", homeless, "1"))}
     assert made["1"] == made["2"]
 
     def leading(files):
