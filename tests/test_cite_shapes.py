@@ -144,6 +144,23 @@ def test_templates_kept_on_disk_are_used_by_the_next_process(fresh_process, tmp_
     assert [render(item, *form) for item in items for form in FORMS] == first
 
 
+def test_template_files_of_other_versions_unused_for_a_month_are_removed(fresh_process, tmp_path):
+    import os
+    import time
+
+    old, recent = tmp_path / "citation-shapes-old.json", tmp_path / "citation-shapes-recent.json"
+    for path in (old, recent):
+        path.write_text("{}", encoding="utf-8")
+    month = time.time() - (shapes.KEPT_DAYS + 1) * 86400
+    os.utime(old, (month, month))
+    render(ITEMS[0], *FORMS[0])   # this version's file is made: the old one goes
+    assert not old.exists() and recent.exists()
+    [mine] = set(tmp_path.glob("citation-shapes-*.json")) - {recent}
+    os.utime(recent, (month, month))
+    render(ITEMS[1], *FORMS[1])   # written again, not made: nothing else is removed
+    assert recent.exists() and mine.exists()
+
+
 @pytest.mark.parametrize("damage", ["not json", "stale", "wrong element", "odd piece"])
 def test_a_damaged_or_stale_template_file_is_ignored(fresh_process, tmp_path, damage):
     items = ITEMS[:2]

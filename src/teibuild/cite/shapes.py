@@ -37,6 +37,7 @@ import os
 import re
 import sys
 import threading
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -488,11 +489,31 @@ class _TemplateFile:
         data = json.dumps({"stamp": self.digest, "templates": self.entries},
                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         try:
+            new = not path.exists()
             atomic_write(path, data.encode("utf-8"))
             stat = path.stat()
             self.seen = (stat.st_mtime_ns, stat.st_size)
+            if new:
+                _prune(path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+KEPT_DAYS = 30   # a template file of another version of the code unused this long is removed
+
+
+def _prune(current: Path) -> None:
+    """Remove the template files of other versions of the code that nothing has written
+    for KEPT_DAYS (each version keeps its own file: without this they would pile up with
+    every upgrade). Run when a version's file is first made; a file removed while another
+    process still uses it only costs that process time."""
+    cutoff = time.time() - KEPT_DAYS * 86400
+    for other in current.parent.glob("citation-shapes-*.json"):
+        try:
+            if other != current and other.stat().st_mtime < cutoff:
+                other.unlink()
+        except OSError:
+            pass
 
 
 _DISK = _TemplateFile()
