@@ -271,3 +271,10 @@ def test_an_editors_body_keeps_its_names_when_the_edition_has_a_home(tmp_path):
     assert orgs.add("区委组织部", certain=True) == ident
     assert orgs.add("虹口区委组织部", certain=True) == ident
     assert orgs.serialize() == before
+
+
+def test_the_edition_checks_home_units_by_the_taggers_own_unit_characters():
+    from teibuild.edition import HOME_UNIT_ENDS
+    from teibuild.tag.lexicon import ADMIN_UNITS
+
+    assert sorted(HOME_UNIT_ENDS) == sorted(ADMIN_UNITS)

@@ -12,7 +12,9 @@ from .tomlfile import read_toml
 # OpenCC's conversions from simplified characters (a config file of one's own, `….json`, is
 # checked when it is loaded)
 OPENCC_CONVERSIONS = ("s2tw", "s2twp", "s2hk", "s2hkp", "s2t")
-HOME_UNIT_ENDS = "省市区县镇"
+# what an administrative unit ends in: tag.lexicon.ADMIN_UNITS, written again here (a test
+# keeps them alike) so that reading the edition file does not load the tagger
+HOME_UNIT_ENDS = "区市县省镇乡州"
 
 
 @dataclass(frozen=True)

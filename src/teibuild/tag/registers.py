@@ -200,21 +200,20 @@ class Register:
     def add(self, name: str, *, certain: bool) -> str:
         """The id for `name`, creating a new entry (sorted by id) if needed."""
         name = _norm(name)
-        found = self.lookup(name) or self._other_form(name)
+        home = home_form(name, self.home)
+        full = home if home and len(home) > len(name) else None   # 区委 → 虹口区委
+        found = self.lookup(name) or self._other_form(name, home)
         if found:
             entry = self.entries[found]
             if certain and entry.get("resp") == TOOL and entry.get("cert") == "medium":
                 del entry.attrib["cert"]
-            if name not in self.by_name:
-                self._add_variant(found, name)
-            # an entry made before the edition had a home is named in full now (its id stays)
-            full = home_form(name, self.home)
-            if full and len(full) > len(name) and full not in self.by_name:
-                self._add_variant(found, full)
+            # (an entry made before the edition had a home is named in full now, its id kept)
+            for form in (name, full):
+                if form and form not in self.by_name:
+                    self._add_variant(found, form)
             return found
-        # a home body is named in full, its short form a variant (区委 → 虹口区委)
-        other = home_form(name, self.home)
-        short, name = (name, other) if other and len(other) > len(name) else (None, name)
+        # a home body is named in full, its short form a variant
+        short, name = (name, full) if full else (None, name)
         # a place's id is made from its name without its unit, whichever form comes first
         bare = bare_form(name) if self.kind.name == "place" else None
         base = base_id(bare or name, self.kind.name)
@@ -230,15 +229,12 @@ class Register:
             self._add_variant(ident, short)
         return ident
 
-    def _other_form(self, name: str) -> str | None:
-        """The entry of a place that has this name in its other form (see unit_forms),
-        if exactly one entry does; of a home body, the entry of its other form (home_form)."""
-        if self.home:
-            other = home_form(name, self.home)
-            return self.lookup(other) if other else None
-        if self.kind.name != "place":
-            return None
-        found = {self.lookup(form) for form in unit_forms(name)} - {None}
+    def _other_form(self, name: str, home: str | None) -> str | None:
+        """The entry that has this name in another form, if exactly one entry does: a place
+        with or without its unit (unit_forms), a home body in full or short (`home`, what
+        home_form gave)."""
+        forms = unit_forms(name) if self.kind.name == "place" else [home] if home else []
+        found = {self.lookup(form) for form in forms} - {None}
         return found.pop() if len(found) == 1 else None
 
     def _add_variant(self, ident: str, name: str) -> None:
