@@ -294,3 +294,23 @@ def test_sample_page_model_guesses_are_particular_names(sample):
     guesses = [t for tag in ("placeName", "orgName") for t, a in marked(root, tag) if a.get("cert")]
     assert not [t for t in guesses if is_generic(t)]
     assert "超市" not in {t for t, _ in marked(root, "placeName")}
+
+
+class _GuessesOneCharacter:
+    """A model that takes 江 of 江主席 for a person, as MSRA and People's Daily mark it."""
+
+    def entities(self, text):
+        return [(m.start(), m.start() + 1, "PER") for m in re.finditer("江主席", text)]
+
+
+def test_a_person_named_by_one_character_is_marked_but_not_registered(tmp_path):
+    tree = untagged()
+    p = tree.getroot().find(f".//{T}body//{T}p")
+    p.text = "江主席在演讲中说，" + (p.text or "")
+    registers = Registers.load(tmp_path)
+    tag_issue(tree, registers, model=_GuessesOneCharacter())
+    registers.save(tmp_path)
+    names = marked(p, "persName")
+    assert names[0] == ("江", {"cert": "medium", "resp": "#tagger"})   # no @ref: 江 identifies nobody
+    assert "江" not in [n.text for n in parse_file(tmp_path / "persons.xml").getroot().iter(f"{T}persName")]
+    assert_refs_resolve(tree.getroot(), tmp_path)

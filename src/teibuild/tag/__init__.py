@@ -6,8 +6,10 @@
 
 Markup is added in place to headings, bylines and paragraphs (including summary
 boxes and photo captions); it may cross <lb/> and nests where natural. Every
-name gets an @ref into the registers; names only the statistical model found
-carry @cert="medium" and @resp="#tagger" (declared in the header's appInfo).
+name gets an @ref into the registers but a person named by one character (江 in
+江主席, 邓 in 邓先生), whom an entry "江" would not identify; names only the
+statistical model found carry @cert="medium" and @resp="#tagger" (declared in
+the header's appInfo).
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
         out = []
         for f in decided:
             attrs = dict(f.attrs)
-            if f.tag in NAME_TAGS:
+            if f.tag == "persName" and f.end - f.start == 1:
+                pass   # 江 in 江主席 is a person's name, but an entry "江" would identify nobody
+            elif f.tag in NAME_TAGS:
                 name = flat.text[f.start:f.end]
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
@@ -106,9 +110,9 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
                 if f.tag == "persName":
                     roles.update((ident, role) for role in f.roles)
                 mentioned.add((f.tag, ident))
-                if not f.certain:
-                    attrs["cert"] = "medium"
-                    attrs["resp"] = RESP
+            if f.tag in NAME_TAGS and not f.certain:
+                attrs["cert"] = "medium"
+                attrs["resp"] = RESP
             counts[f.tag] += 1
             out.append(Span(f.start, f.end, f.tag, attrs))
         _record_existing(flat, registers, mentioned)

@@ -80,8 +80,8 @@ def model_hits(text: str, spans) -> list[Found]:
         piece = text[start:end]
         if not any(patterns.is_han(c) for c in piece) and not (tag == "orgName" and _ACRONYM.fullmatch(piece)):
             continue  # Latin letters only as acronyms of bodies: WTO, PATA
-        if end - start < 2 and tag != "placeName":
-            continue  # single characters only as places: 中美, 中日
+        if end - start < 2 and tag == "orgName":
+            continue  # single characters as places (中美, 中日) and persons (江 in 江主席), not bodies
         if text[end - 1:end + 1] in _WORDS or (start and text[start - 1:start + 1] in _WORDS):
             continue  # the guess cuts a common word in two: 市委部|署, 郭芳带|队
         if tag != "persName" and is_generic(piece):
