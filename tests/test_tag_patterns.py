@@ -35,6 +35,18 @@ def test_a_body_in_a_byline_title_is_named_but_a_district_committee_title_stays_
     assert not any(t == "区委" for t, _, _ in found)
 
 
+def test_a_byline_names_its_reporters_whatever_their_names_begin_with():
+    # names no common surname begins: a bracket holding only the title and names
+    assert tagged("本报讯（记者 比恩）", []) == [("记者", "roleName", "pattern"),
+                                              ("比恩", "persName", "pattern")]
+    found = tagged("（记者 阿依古丽、张燕丽）", [])
+    assert ("阿依古丽", "persName", "pattern") in found and ("张燕丽", "persName", "pattern") in found
+    # the bracket must hold names only: a sentence going on, a title, a photo credit
+    assert not [t for t, tag, _ in tagged("记者比恩说，这里（记者 通讯员）", []) if tag == "persName"]
+    assert [t for t, tag, _ in tagged("本报讯（记者 张燕丽 摄）", []) if tag == "persName"] == ["张燕丽"]
+    assert not [t for t, tag, _ in tagged("据报道，记者 比恩说）", []) if tag == "persName"]
+
+
 def test_a_title_widens_to_take_in_the_body_the_model_found():
     text = "中央军委副主席张震出席"
     found = tagged(text, [(0, 4, "ORG"), (7, 9, "PER")])

@@ -82,6 +82,31 @@ def name_at(text: str, i: int, model_ends: dict[int, int]) -> int | None:
     return good[0] if good else None
 
 
+_BYLINE_TITLES = ("记者", "通讯员")
+_BYLINE_NAMES = re.compile("[\u4e00-\u9fff·]{2,12}(?:[ \u3000、][\u4e00-\u9fff·]{2,12})*(?=[）)])")
+_BYLINE_SEPARATED = re.compile("[^ \u3000、]+")
+
+
+def _byline_names(text: str, title_start: int, pos: int, title: str,
+                  model_ends: dict[int, int]) -> list[tuple[int, int]]:
+    """The names a byline gives in brackets after 记者 or 通讯员 when name_at would not
+    find them all, as for names no common surname begins (（记者 阿依古丽）, （记者 比恩
+    张燕丽）): a bracket that holds nothing but the title and names says they are names.
+    Else [] (name_at finds the others, and stops where a byline goes on otherwise)."""
+    if not title.endswith(_BYLINE_TITLES) or text[title_start - 1:title_start] not in ("（", "("):
+        return []
+    m = _BYLINE_NAMES.match(text, pos)
+    if not m:
+        return []
+    names = [(pos + n.start(), pos + n.end()) for n in _BYLINE_SEPARATED.finditer(m.group())]
+    # a Chinese name has two to four characters: a longer piece without · is names run
+    # together or words (李蕾张羽飞, 孟梅实习生夏冬梅), one ending in 摄 a photo credit
+    if any(text[s] == "·" or text[e - 1] in "·摄" or ROLE_RE.search(text, s, e)
+           or (e - s > 4 and "·" not in text[s:e]) for s, e in names):
+        return []
+    return [] if all(name_at(text, s, model_ends) == e for s, e in names) else names
+
+
 def find_roles(text: str, orgs: list[Hit], model_spans=()) -> list[Hit]:
     """Titles; a title right after an organisation (…领导小组组长) takes it in, and so
     does one whose institution ends a name the model found (中央军|委副主席)."""
@@ -114,6 +139,11 @@ def find_titled_persons(text: str, roles: list[Hit], model_ends: dict[int, int])
             pos += 1
         titles = tuple(text[c.start:c.end] for c in chain)
         found = False
+        bracketed = _byline_names(text, chain[0].start, pos, titles[-1], model_ends)
+        if bracketed:
+            persons.extend(Hit(s, e, "persName", roles=titles) for s, e in bracketed)
+            used.extend(chain)
+            continue
         while True:
             end = name_at(text, pos, model_ends)
             if end is None:
