@@ -47,6 +47,11 @@ def test_a_byline_names_its_reporters_whatever_their_names_begin_with():
     assert not [t for t, tag, _ in tagged("据报道，记者 比恩说）", []) if tag == "persName"]
 
 
+def test_a_guessed_person_before_dui_is_a_team():
+    assert ("锡耶纳队", "orgName", "model") in tagged("锡耶纳队将全力做好", [(0, 3, "PER")])
+    assert ("张小川", "persName", "model") in tagged("张小川队长说", [(0, 3, "PER")])
+
+
 def test_a_title_widens_to_take_in_the_body_the_model_found():
     text = "中央军委副主席张震出席"
     found = tagged(text, [(0, 4, "ORG"), (7, 9, "PER")])

@@ -29,6 +29,7 @@ MODEL_TAG = {"PER": "persName", "LOC": "placeName", "ORG": "orgName"}
 NESTING = {("placeName", "orgName"), ("orgName", "roleName"), ("placeName", "roleName")}
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+")
 _ADDRESS = re.compile("先生|女士|同志|夫人|小姐|老师|师傅")
+_TEAM = re.compile("队(?![长员伍友])")   # 队长, 队员: a person's title or membership
 # No name runs on across a sentence or clause: a guess that does is two words and a stop.
 _CLAUSE_END = re.compile("[，。；！？：、]")
 # characters that go on a sentence and seldom end a given name
@@ -94,6 +95,8 @@ def model_hits(text: str, spans) -> list[Found]:
 
 def _trimmed(text: str, spans):
     for start, end, kind in spans:
+        if kind == "PER" and _TEAM.match(text, end):
+            kind, end = "ORG", end + 1   # 锡耶纳|队: a team, as the corpora always mark X队
         if kind == "PER":
             yield start, _person_end(text, start, end), kind
         else:
