@@ -47,6 +47,15 @@ def test_a_byline_names_its_reporters_whatever_their_names_begin_with():
     assert not [t for t, tag, _ in tagged("据报道，记者 比恩说）", []) if tag == "persName"]
 
 
+def test_a_title_makes_sure_of_a_name_no_common_surname_begins_where_the_model_sees_one():
+    found = tagged("区政协主席比恩参加调研", [(5, 7, "PER")])
+    assert ("区政协主席", "roleName", "pattern") in found and ("比恩", "persName", "pattern") in found
+    found = tagged("区领导吴强、比恩出席", [(3, 5, "PER"), (6, 8, "PER")])
+    assert ("比恩", "persName", "pattern") in found
+    # without the model's guess, no name is made up after the title
+    assert not [t for t, tag, _ in tagged("区政协主席比恩参加调研", []) if tag == "persName"]
+
+
 def test_a_guessed_person_before_dui_is_a_team():
     assert ("锡耶纳队", "orgName", "model") in tagged("锡耶纳队将全力做好", [(0, 3, "PER")])
     assert ("张小川", "persName", "model") in tagged("张小川队长说", [(0, 3, "PER")])
