@@ -45,6 +45,9 @@ def test_a_byline_names_its_reporters_whatever_their_names_begin_with():
     assert not [t for t, tag, _ in tagged("记者比恩说，这里（记者 通讯员）", []) if tag == "persName"]
     assert [t for t, tag, _ in tagged("本报讯（记者 张燕丽 摄）", []) if tag == "persName"] == ["张燕丽"]
     assert not [t for t, tag, _ in tagged("据报道，记者 比恩说）", []) if tag == "persName"]
+    for byline in ("（记者 张燕丽 实习生 李华）", "（记者 比恩 报道）", "（记者 张燕丽 整理）"):
+        names = [t for t, tag, _ in tagged(byline, []) if tag == "persName"]
+        assert not {"实习生", "报道", "整理"} & set(names), names
 
 
 def test_a_title_makes_sure_of_a_name_no_common_surname_begins_where_the_model_sees_one():

@@ -35,6 +35,8 @@ ROLE_INSTITUTIONS = (
     "党工委", "党组", "纪委", "监委", "政府", "委", "本报", "新华社", "中央", "国家",
 )
 ADMIN_UNITS = "区市县省镇乡州"
+# Forms of address written after a name (郑朝宗先生): not part of it.
+ADDRESS_FORMS = ("先生", "女士", "同志", "夫人", "小姐", "老师", "师傅")
 # Titles that may follow the name (习近平总书记) rather than precede it.
 TRAILING_ROLES = ("总书记", "主席", "总理", "委员长", "院士", "教授", "同志")
 

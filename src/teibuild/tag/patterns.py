@@ -11,8 +11,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .lexicon import (ADMIN_UNITS, AFTER_NAME_CHARS, AFTER_NAME_WORDS, BOUNDARY_CHARS,
-                      BOUNDARY_WORDS, DETERMINERS, MEASURE_WORDS, NUMERALS, ORG_SUFFIXES,
+from . import words
+from .lexicon import (ADDRESS_FORMS, ADMIN_UNITS, AFTER_NAME_CHARS, AFTER_NAME_WORDS,
+                      BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, MEASURE_WORDS, NUMERALS, ORG_SUFFIXES,
                       ORG_WORDS, PLACE_LIST_ENDS, PLACE_SUFFIXES, ROLE_CORES, ROLE_INSTITUTIONS,
                       SURNAMES, TRAILING_ROLES, COMMON_ENDINGS)
 
@@ -104,9 +105,12 @@ def _byline_names(text: str, title_start: int, pos: int, title: str,
         return []
     names = [(pos + n.start(), pos + n.end()) for n in _BYLINE_SEPARATED.finditer(m.group())]
     # a Chinese name has two to four characters: a longer piece without · is names run
-    # together or words (李蕾张羽飞, 孟梅实习生夏冬梅), one ending in 摄 a photo credit
+    # together or words (李蕾张羽飞, 孟梅实习生夏冬梅), one ending in 摄 a photo credit, and
+    # a word of the dictionary a part of the byline (实习生, 摄影, 报道, 整理); one with a
+    # form of address (张女士) is left to the rules that end a name before it
     if any(text[s] == "·" or text[e - 1] in "·摄" or ROLE_RE.search(text, s, e)
-           or (e - s > 4 and "·" not in text[s:e]) for s, e in names):
+           or (e - s > 4 and "·" not in text[s:e]) or words.load().get(text[s:e]) == "W"
+           or text[s:e].endswith(ADDRESS_FORMS) for s, e in names):
         return []
     return [] if all(name_at(text, s, model_ends) == e for s, e in names) else names
 

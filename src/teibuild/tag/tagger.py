@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from . import patterns, words
 from .model import TRANSLIT_CHARS
 from .dates import find_dates
-from .lexicon import (AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS, DETERMINERS, GENERIC_NOUNS,
-                      SURNAMES)
+from .lexicon import (ADDRESS_FORMS, AFTER_NAME_WORDS, BOUNDARY_CHARS, BOUNDARY_WORDS,
+                      DETERMINERS, GENERIC_NOUNS, SURNAMES)
 from .patterns import ROLE_RE, TRAILING_RE
 
 NAME_TAGS = ("persName", "placeName", "orgName")
@@ -28,7 +28,7 @@ MODEL_TAG = {"PER": "persName", "LOC": "placeName", "ORG": "orgName"}
 # (inner, outer) pairs that may nest
 NESTING = {("placeName", "orgName"), ("orgName", "roleName"), ("placeName", "roleName")}
 _ACRONYM = re.compile(r"[A-Z][A-Z&]+")
-_ADDRESS = re.compile("先生|女士|同志|夫人|小姐|老师|师傅")
+_ADDRESS = re.compile("|".join(ADDRESS_FORMS))
 _TEAM = re.compile("队(?![长员伍友])")   # 队长, 队员: a person's title or membership
 # No name runs on across a sentence or clause: a guess that does is two words and a stop.
 _CLAUSE_END = re.compile("[，。；！？：、]")
