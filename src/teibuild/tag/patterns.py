@@ -59,8 +59,8 @@ def name_at(text: str, i: int, model_ends: dict[int, int]) -> int | None:
 
     A name delimited by punctuation is taken whole; otherwise the lengths after
     which the sentence plausibly goes on (郭芳|主持, 杜松全|参加) are preferred,
-    the model deciding between them. A name no common surname begins (阿依古丽,
-    比恩) is the model's, where it sees one starting at i."""
+    the model deciding between them. A name no common surname begins (比恩,
+    托蒂) is the model's, where it sees one starting at i."""
     if not _surname_at(text, i):
         end = model_ends.get(i)
         if end is not None and 2 <= end - i <= 12 and all(is_han(c) or c == "·" for c in text[i:end]):
