@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import opencc
 
+from ..edition import OPENCC_CONVERSIONS
 from ..errors import TeiBuildError
 
 HANS, HANT = "zh-Hans", "zh-Hant"
@@ -76,7 +77,7 @@ def converter(config: str = DEFAULT) -> _Converter:
         cc = opencc.OpenCC(name)
     except Exception:  # opencc raises a bare RuntimeError/Exception for unknown configs
         raise TeiBuildError(f"the edition's opencc: unknown OpenCC conversion {config!r} "
-                            "(try s2tw, s2hk or s2t)") from None
+                            f"(try {', '.join(OPENCC_CONVERSIONS)})") from None
     return _Converter(cc, name.startswith("s2"))
 
 

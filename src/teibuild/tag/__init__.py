@@ -100,9 +100,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
         out = []
         for f in decided:
             attrs = dict(f.attrs)
-            if f.tag == "persName" and f.end - f.start == 1:
-                pass   # 江 in 江主席 is a person's name, but an entry "江" would identify nobody
-            elif f.tag in NAME_TAGS:
+            if f.tag in NAME_TAGS and _identifies(f):
                 name = flat.text[f.start:f.end]
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
@@ -126,6 +124,12 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
             "//*[@xml:id='tagger']", namespaces=NS):
         _declare_tagger(root)
     return counts
+
+
+def _identifies(found) -> bool:
+    """Whether a name can have a register entry: not a person named by one character
+    (江 in 江主席 is his name, but an entry "江" would identify nobody)."""
+    return not (found.tag == "persName" and found.end - found.start == 1)
 
 
 def _record_existing(flat, registers, mentioned):

@@ -28,9 +28,15 @@ def rng_path() -> Path:
     return (resource_dir("schemas") / "tei-newspaper.rng").resolve()
 
 
+def _schema(path: Path | None) -> Path:
+    """The schema file to use: `path` if given, else the packaged one (resolved, so that
+    the caches below hold one schema per file)."""
+    return Path(path).resolve() if path else rng_path()
+
+
 def load(path: Path | None = None) -> etree.RelaxNG:
     """The compiled schema, loaded once per process and path."""
-    return _load(Path(path).resolve() if path else rng_path())
+    return _load(_schema(path))
 
 
 @functools.lru_cache(maxsize=4)
@@ -40,7 +46,7 @@ def _load(path: Path) -> etree.RelaxNG:
 
 def load_split(path: Path | None = None) -> tuple[etree.RelaxNG, dict]:
     """(element-structure schema, attribute rules by element), once per process and path."""
-    return _load_split(Path(path).resolve() if path else rng_path())
+    return _load_split(_schema(path))
 
 
 @functools.lru_cache(maxsize=4)
@@ -61,7 +67,7 @@ def check(source: Source, path: Path | None = None,
     schema = load(path)
     if schema.validate(source.tree):
         return []
-    path = Path(path or rng_path())
+    path = _schema(path)
     problems = diagnose(source, grammar_for(path, path.with_name("tei_all.rng")))
     if problems:
         return problems

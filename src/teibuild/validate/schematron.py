@@ -30,9 +30,15 @@ def schematron_path() -> Path:
     return (resource_dir("schemas") / "tei-newspaper.sch").resolve()
 
 
+def _rules(path: Path | None) -> Path:
+    """The rules file to use: `path` if given, else the packaged one (resolved, so that
+    _load holds one validator per file)."""
+    return Path(path).resolve() if path else schematron_path()
+
+
 def load(path: Path | None = None) -> isoschematron.Schematron:
     """The compiled rules, loaded once per process and path."""
-    return _load(Path(path).resolve() if path else schematron_path())[0]
+    return _load(_rules(path))[0]
 
 
 @functools.lru_cache(maxsize=4)
@@ -46,7 +52,7 @@ def _load(path: Path) -> tuple[isoschematron.Schematron, bool]:
 def check(source: Source, path: Path | None = None, rules_ok: bool | None = None) -> list[Problem]:
     """One Problem per failed assertion or successful report, named after its pattern.
     `rules_ok` is what single_pass.scan found, if it ran (otherwise it runs here)."""
-    validator, screened = _load(Path(path).resolve() if path else schematron_path())
+    validator, screened = _load(_rules(path))
     if screened:
         if rules_ok is None:
             rules_ok = single_pass.scan(source.tree, {}).rules_ok
