@@ -181,6 +181,7 @@ def test_edition_toml_that_is_not_utf8(tmp_path):
 @pytest.mark.parametrize("key,value,words", [
     ("slug", "../../etc", ("slug",)),                  # would be a path
     ("opencc", "t2s", ("opencc", "'t2s'")),            # converts nothing to traditional
+    ("opencc", "nosuch.json", ("opencc", "'nosuch.json'")),   # a config OpenCC cannot load
     ("home", "上海市 虹口", ("home", "'虹口'")),          # 虹口 is no administrative unit
 ])
 def test_edition_setting_that_cannot_be_used(tmp_path, key, value, words):

@@ -10,7 +10,7 @@ from .tomlfile import read_toml
 
 
 # OpenCC's conversions from simplified characters (a config file of one's own, `….json`, is
-# checked when it is loaded)
+# loaded when the edition file is read, so that an error can name the edition file)
 OPENCC_CONVERSIONS = ("s2tw", "s2twp", "s2hk", "s2hkp", "s2t")
 # what an administrative unit ends in: tag.lexicon.ADMIN_UNITS, written again here (a test
 # keeps them alike) so that reading the edition file does not load the tagger
@@ -74,6 +74,8 @@ def load_edition(path: str | Path | None) -> Edition:
     if conversion not in OPENCC_CONVERSIONS and not conversion.endswith(".json"):
         raise TeiBuildError(f"[edition] opencc {conversion!r} is not a conversion from simplified "
                             f"characters (try {', '.join(OPENCC_CONVERSIONS)})", path=str(path))
+    if conversion.endswith(".json"):
+        _check_opencc_config(conversion, path)
     for unit in values.get("home", "").split():
         if len(unit) < 2 or unit[-1] not in HOME_UNIT_ENDS:
             raise TeiBuildError(f"[edition] home: {unit!r} is not an administrative unit "
@@ -81,6 +83,19 @@ def load_edition(path: str | Path | None) -> Edition:
                                 f"{' '.join(HOME_UNIT_ENDS)})", path=str(path))
     extra = {k: v for k, v in raw.items() if k != "edition"}
     return Edition(**values, extra=extra)
+
+
+def _check_opencc_config(config: str, path: Path) -> None:
+    """An OpenCC config file of the edition's own must load (OpenCC is imported only here:
+    the named conversions need no check)."""
+    from .render.hant import converter
+
+    try:
+        converter(config)
+    except TeiBuildError:
+        raise TeiBuildError(f"[edition] opencc {config!r}: OpenCC cannot load this "
+                            f"config file (or try {', '.join(OPENCC_CONVERSIONS)})",
+                            path=str(path)) from None
 
 
 def find_edition_file(start: str | Path = ".") -> Path | None:
