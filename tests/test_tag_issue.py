@@ -314,3 +314,40 @@ def test_a_person_named_by_one_character_is_marked_but_not_registered(tmp_path):
     assert names[0] == ("江", {"cert": "medium", "resp": "#tagger"})   # no @ref: 江 identifies nobody
     assert "江" not in [n.text for n in parse_file(tmp_path / "persons.xml").getroot().iter(f"{T}persName")]
     assert_refs_resolve(tree.getroot(), tmp_path)
+
+
+class _GuessesBodies:
+    """A model that takes 虹口区委 for a body and 虹口区 (where alone) for a place."""
+
+    def entities(self, text):
+        found = [(m.start(), m.end(), "ORG") for m in re.finditer("虹口区委", text)]
+        return found + [(m.start(), m.end(), "LOC") for m in re.finditer("虹口区(?!委)", text)]
+
+
+def test_the_editions_home_units_are_certain_places(tmp_path):
+    tree = untagged()
+    p = tree.getroot().find(f".//{T}body//{T}p")
+    p.text = ("虹口区召开会议，虹口区委、上海市政府有关负责人出席。确保虹口精准防控；"
+              "虹口港沿岸，普陀山游客。") + (p.text or "")
+    registers = Registers.load(tmp_path, home=("上海市", "虹口区"))
+    tag_issue(tree, registers, model=_GuessesBodies())
+    registers.save(tmp_path)
+    places = marked(p, "placeName")
+    # the model's guess of 虹口区 made certain; 虹口 found without the model; none in 虹口港
+    assert places[:2] == [("虹口区", {"ref": "places.xml#hongkou"}), ("虹口区", {"ref": "places.xml#hongkou"})]
+    assert ("虹口", {"ref": "places.xml#hongkou"}) in places
+    assert ("上海市", {"ref": "places.xml#shanghai"}) in places
+    assert [t for t, _ in places].count("虹口") == 1 and "普陀" not in [t for t, _ in places]
+    body = p.find(f"{T}orgName")
+    assert "".join(body.itertext()) == "虹口区委" and body.get("cert") == "medium"  # still one body
+    assert body.find(f"{T}placeName").text == "虹口区"                                # the unit in it
+    assert_refs_resolve(tree.getroot(), tmp_path)
+
+
+def test_without_a_home_the_district_stays_a_guess(tmp_path):
+    tree = untagged()
+    p = tree.getroot().find(f".//{T}body//{T}p")
+    p.text = "虹口区召开会议。" + (p.text or "")
+    tag_issue(tree, Registers.load(tmp_path), model=_GuessesBodies())
+    assert marked(p, "placeName")[0] == ("虹口区", {"ref": "places.xml#hongkou", "cert": "medium",
+                                                   "resp": "#tagger"})

@@ -216,7 +216,7 @@ def _tagger(out_dir: Path, opencc: str | None = None, log: list | None = None,
     registers = Registers.load(out_dir, opencc, home)
     if log is not None:
         registers = Registers({tag: _RecordingRegister(register, log)
-                               for tag, register in registers.by_tag.items()})
+                               for tag, register in registers.by_tag.items()}, registers.home)
     return registers, tag_issue
 
 

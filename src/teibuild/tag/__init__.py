@@ -21,7 +21,8 @@ from lxml import etree
 from .. import TEI_NS, XML_NS, __version__
 from .registers import KINDS, Registers
 from .spans import Span, flatten, rewrap
-from .tagger import NAME_TAGS, decide, dictionary_hits, fixed_candidates, name_pattern
+from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
+                     name_pattern)
 
 __all__ = ["KINDS", "Registers", "tag_issue", "text_units"]
 
@@ -63,13 +64,15 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
     fixed = [fixed_candidates(f.text, date, spans) for f, spans in zip(flats, model_spans)]
     curated_re = name_pattern(curated) if curated else None
     register_hits = [dictionary_hits(f.text, curated, "register", curated_re) for f in flats]
+    home = registers.home_places()
+    home_found = [home_hits(f.text, home) for f in flats]
 
     # Pass 1: names found by patterns and the model anywhere in the issue …
     issue_names: dict[str, tuple[str, str]] = {}
     first_pass = []
-    for flat, regs, (pats, *rest) in zip(flats, register_hits, fixed):
+    for flat, regs, (pats, *rest), homes in zip(flats, register_hits, fixed, home_found):
         blocked = [(s, e) for s, e, _ in flat.blocks]
-        first_pass.append(decide(flat.text, [regs, pats, *rest], blocked))
+        first_pass.append(certified(decide(flat.text, [regs, pats, *rest, homes], blocked), homes))
         for f in first_pass[-1]:
             if f.tag in NAME_TAGS and f.source in ("pattern", "model"):
                 name = "".join(flat.text[f.start:f.end].split())
@@ -85,7 +88,8 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
     counts = {tag: 0 for tag in (*NAME_TAGS, "roleName", "date")}
     mentioned: set[tuple[str, str]] = set()  # (tag, id): each entry's mentions noted once
     roles: set[tuple[str, str]] = set()  # (person id, title), each noted once
-    for unit, flat, regs, (pats, *rest), first in zip(units, flats, register_hits, fixed, first_pass):
+    for unit, flat, regs, (pats, *rest), first, homes in zip(units, flats, register_hits, fixed,
+                                                             first_pass, home_found):
         blocked = [(s, e) for s, e, _ in flat.blocks]
         sure = dictionary_hits(flat.text, confident, "issue", confident_re)
         unsure = dictionary_hits(flat.text, guessed, "issue", guessed_re)
@@ -96,7 +100,8 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
         if all(decided_here.get((h.start, h.end, h.tag)) == h.certain for h in (*sure, *unsure)):
             decided = first
         else:
-            decided = decide(flat.text, [regs, pats, sure, short, unsure, guesses], blocked)
+            decided = certified(decide(flat.text, [regs, pats, sure, short, unsure, guesses, homes],
+                                       blocked), homes)
         out = []
         for f in decided:
             attrs = dict(f.attrs)

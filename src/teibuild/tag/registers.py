@@ -432,8 +432,9 @@ def _el(tag, children, attrs):
 class Registers:
     """The three registers of an edition, loaded from and saved to a TEI folder."""
 
-    def __init__(self, registers: dict[str, Register]):
+    def __init__(self, registers: dict[str, Register], home: tuple[str, ...] = ()):
         self.by_tag = registers
+        self.home = home   # the edition's home units (上海市 虹口区), largest first
 
     @classmethod
     def load(cls, tei_dir, opencc: str | None = None, home: tuple[str, ...] = ()) -> "Registers":
@@ -450,7 +451,7 @@ class Registers:
             else:
                 reg = Register(kind, None, opencc=opencc, home=home)
             out[tag] = reg
-        return cls(out)
+        return cls(out, home)
 
     def __getitem__(self, name_tag: str) -> Register:
         return self.by_tag[name_tag]
@@ -462,6 +463,10 @@ class Registers:
             for name, ident in self.by_tag[tag].curated().items():
                 out.setdefault(name, (tag, ident))
         return out
+
+    def home_places(self) -> tuple[str, ...]:
+        """The edition's home units as a paper names them, in full and bare (虹口区, 虹口)."""
+        return tuple(sorted({form for unit in self.home for form in (unit, bare_form(unit)) if form}))
 
     def save(self, tei_dir) -> list[Path]:
         """Write the registers that have entries or existed; returns the paths written."""
