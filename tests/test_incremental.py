@@ -420,6 +420,25 @@ def test_search_index_is_redone_for_the_edited_issues_shard_only(tmp_path):
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
 
 
+def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
+    """`tei-build search-index` writes the index the build would write, from the same pages:
+    the next build sees the same bytes and leaves it; an index that is not the same is
+    made again."""
+    from teibuild.search import build_search_index
+
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    build_search_index(out)
+    before = snapshot(out)
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert not again.search_rendered and snapshot(out) == before
+    summary = out / "html" / "pagefind" / "n001800" / "shard.json"
+    summary.write_bytes(summary.read_bytes().replace(b"1845", b"1844", 1))
+    third = build_with_search(tei, out, EDITION, jobs=1)
+    assert third.search_rendered
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+
+
 def contents_of_fresh(tei: Path, folder: Path) -> dict[str, bytes]:
     build_with_search(tei, folder, EDITION, jobs=1)
     return contents(folder)

@@ -1236,17 +1236,32 @@ def _file_digest(path: Path) -> str | None:
 
 
 def _search_current(record: dict, out_dir: Path) -> bool:
-    """The search index's files are on disk as they were written."""
+    """The search index's files are on disk as they were written: as stamped, or written
+    again with the same bytes (as `tei-build search-index` writes them from the same
+    pages; the stamp is then brought up to date in `record`). The files stamped are the
+    shards' summaries, which name the pages each shard was made from, and the common
+    files made from them."""
     if not record.get("outputs"):
         return False
     for rel, stamp in record["outputs"].items():
+        path = os.path.join(out_dir, rel)
         try:
-            st = os.stat(os.path.join(out_dir, rel))
+            st = os.stat(path)
         except OSError:
             return False
-        if (st.st_size, st.st_mtime_ns) != tuple(stamp):
-            return False
+        if (st.st_size, st.st_mtime_ns) != tuple(stamp[:2]):
+            if len(stamp) < 3 or st.st_size != stamp[0] or _read_digest(path) != stamp[2]:
+                return False
+            stamp[1] = st.st_mtime_ns
     return True
+
+
+def _read_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return sha256(fh.read())
+    except OSError:
+        return None
 
 
 def _records(manifest: dict) -> list[dict]:
@@ -1360,8 +1375,10 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
                     record["outputs"][rel] = [st.st_size, st.st_mtime_ns, *(value or [])[2:]]
     for rel, value in manifest["search"].get("outputs", {}).items():
         if value == [0, 0]:   # made this time
-            st = (out_dir / rel).stat()
-            manifest["search"]["outputs"][rel] = [st.st_size, st.st_mtime_ns]
+            path = out_dir / rel
+            st = path.stat()
+            manifest["search"]["outputs"][rel] = [st.st_size, st.st_mtime_ns,
+                                                  sha256(path.read_bytes())]
     return written
 
 
