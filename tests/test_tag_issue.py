@@ -344,6 +344,14 @@ def test_the_editions_home_units_are_certain_places(tmp_path):
     assert_refs_resolve(tree.getroot(), tmp_path)
 
 
+def test_a_home_unit_named_by_a_common_word_is_found_only_in_full(tmp_path):
+    tree = untagged()
+    p = tree.getroot().find(f".//{T}body//{T}p")
+    p.text = "和平区举行维护世界和平主题活动。" + (p.text or "")
+    tag_issue(tree, Registers.load(tmp_path, home=("天津市", "和平区")), model=_GuessesBodies())
+    assert [t for t, _ in marked(p, "placeName")] == ["和平区"]
+
+
 def test_without_a_home_the_district_stays_a_guess(tmp_path):
     tree = untagged()
     p = tree.getroot().find(f".//{T}body//{T}p")
