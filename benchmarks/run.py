@@ -311,13 +311,37 @@ def per_issue_apart(tei: Path, edition_file: Path, sample: int) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def jing_reference(tei: Path, pages: int) -> dict | None:
+    """jing against TEI-all (`schemas/tei_all.rng`) over the same issues, on this machine and
+    in the same run: the reference of the validation target measured where tei-build is
+    (one JVM for all files, as in a batch; its start-up included, as tei-build's is in
+    the validate step). None without jing."""
+    jing = shutil.which("jing")
+    if jing is None:
+        return None
+    issues = [str(p) for p in sorted(tei.glob("*.xml")) if p.name not in _REGISTER_FILES]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run = subprocess.run([jing, str(REPO / "schemas" / "tei_all.rng"), *issues],
+                         capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    problems = [line for line in run.stdout.splitlines() if line.strip()]
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "cpu_ms_per_page": round(cpu * 1000 / pages, 2), "problems": len(problems)}
+
+
 def all_pages(tei: Path) -> int:
     """The transcribed pages of every issue in `tei` (see bench_validate)."""
-    from benchmarks.bench_validate import REGISTERS, transcribed_pages
+    from benchmarks.bench_validate import transcribed_pages
     from teibuild.xmlsafe import parse_file
 
     return sum(transcribed_pages(parse_file(path)) for path in sorted(tei.glob("*.xml"))
-               if path.name not in REGISTERS)
+               if path.name not in _REGISTER_FILES)
+
+
+_REGISTER_FILES = ("persons.xml", "places.xml", "orgs.xml")
 
 
 def search_index(out: Path, opencc: str) -> dict | None:
@@ -429,6 +453,7 @@ def main(argv: list[str] | None = None) -> dict:
     pages = all_pages(work / "tei")
     results["per_issue"].update({"pages_in_all": pages, "validate_run_ms_per_page": round(
         steps["validate"]["cpu_s"] * 1000 / pages, 2)})
+    results["jing"] = jing_reference(work / "tei", pages)
     print("per issue:", json.dumps(results["per_issue"], ensure_ascii=False))
     from teibuild.edition import load_edition
     # with the edition's own zh-Hant conversion, so that the index timed is the edition's
@@ -501,9 +526,10 @@ def markdown(r: dict) -> str:
         f"{p['pages_per_issue']} pages and {p['articles_per_issue']} articles each): reading {p['read_issue_ms']} ms, "
         f"rendering HTML and text in both scripts {p['render_issue_ms']} ms "
         f"({p['render_ms_per_page']} ms a page with reading: "
-        f"{p['render_speedup_vs_tei_stylesheets']}× the TEI Stylesheets' ~99 ms), validation "
+        f"{p['render_speedup_vs_tei_stylesheets']}× the TEI Stylesheets' ~99 ms, measured on "
+        f"another machine), validation "
         f"{p['validate_issue_ms']} ms ({p['validate_ms_per_page']} ms a page: "
-        f"{p['validate_speedup_vs_jing']}× jing's 12 ms)"
+        f"{p['validate_speedup_vs_jing']}× jing's 12 ms on that machine)"
         + (f"; the whole `tei-build validate` run, start-up, schemas and registers included, "
            f"{p['validate_run_ms_per_page']} ms of CPU a page ({p['pages_in_all']} pages)."
            if "validate_run_ms_per_page" in p else ".")
@@ -511,6 +537,14 @@ def markdown(r: dict) -> str:
            f"runs alone: {p['validate_issue_ms_first_round']} ms an issue."
            if "validate_issue_ms_first_round" in p else ""),
     ]
+    if r.get("jing"):
+        j = r["jing"]
+        lines += ["", f"jing against TEI-all, the same issues on this machine (one JVM, "
+                      f"start-up included): {j['wall_s']} s wall, {j['cpu_s']} s CPU, "
+                      f"{j['cpu_ms_per_page']} ms of CPU a page, {j['problems']} problems; "
+                      f"`tei-build validate`: {s['validate']['wall_s']} s wall, "
+                      f"{s['validate']['cpu_s']} s CPU ("
+                      f"{round(j['cpu_s'] / s['validate']['cpu_s'], 2)}× less CPU than jing)."]
     if r.get("search_index"):
         lines += ["", f"Search index (separately): {r['search_index']['wall_s']} s wall, "
                       f"{r['search_index']['cpu_s']} s CPU."]
