@@ -96,6 +96,14 @@ def test_records_carry_the_registered_names_they_mention(records):
     assert all(set(r.names) <= {"person", "place", "org"} for r in records)
 
 
+def test_records_carry_the_names_inside_names(records):
+    """北外滩街道 in 北外滩街道社区卫生服务中心 is a mention of the street: the place filter
+    finds the paragraph, as the street's register page lists it."""
+    record = next(r for r in records if r.anchor == "hongkou-1845-a05-p01")
+    assert "北外滩街道社区卫生服务中心" in record.names["org"]
+    assert {"北外滩街道", "嘉兴路街道", "广中路街道"} <= set(record.names["place"])
+
+
 def test_hant_text_is_the_zh_hant_page_aligned_character_for_character(records):
     table = fold_table((r.text, r.text_hant) for r in records)
     for record in records:

@@ -188,16 +188,21 @@ def _plain(elements) -> str:
 
 
 def _names(units, registers: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, ...]]:
+    """The register entries a unit links to, by kind: its names, and the names inside them
+    (北外滩街道 in 北外滩街道社区卫生服务中心, linked by the small 地 after the body's name),
+    which are mentions as much as the others."""
     found: dict[str, set[str]] = {}
     for unit in units:
         for a in unit.iter("a"):
-            if "name" not in (a.get("class") or "").split():
+            classes = (a.get("class") or "").split()
+            if "name" not in classes and "subname" not in classes:
                 continue
             m = _REGISTER_HREF.match(a.get("href") or "")
             if not m:
                 continue
             kind = _NAME_KIND[m.group(1)]
-            name = registers.get((m.group(1), m.group(2))) or _text(a)
+            name = registers.get((m.group(1), m.group(2))) or \
+                (a.get("title") if "subname" in classes else None) or _text(a)
             found.setdefault(kind, set()).add(name)
     return {kind: tuple(sorted(names)) for kind, names in sorted(found.items())}
 
