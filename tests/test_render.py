@@ -273,6 +273,25 @@ def test_missing_registers_are_fine_and_names_still_resolve(tmp_path):
     assert entry.xpath("string(//q//mark)") == "北外滩街道社区卫生服务中心"
 
 
+def test_a_name_only_the_model_found_is_shown_as_a_guess(tmp_path):
+    """@cert on a name (the tagger's guess) gives it a dotted underline and says why; a
+    certain name, linked or not, stays as it is."""
+    issue_with_body(tmp_path, '<div type="article" xml:id="hongkou-1845-a01"><p xml:id="hongkou-1845-a01-p01">'
+                    '<persName ref="persons.xml#du-songquan">杜松全</persName>与'
+                    '<persName cert="medium" resp="#tagger" ref="persons.xml#du-songquan">杜松全</persName>、'
+                    '<placeName cert="medium" resp="#tagger">某地</placeName></p></div>')
+    (tmp_path / "tei" / "persons.xml").write_text(PERSONS, encoding="utf-8")
+    build_site(tmp_path / "tei", tmp_path / "out", EDITION, jobs=1)
+    doc = page(tmp_path / "out", "issues/hongkou-1845.html")
+    sure, guess = doc.xpath("//a[contains(@class,'persName')]")
+    assert sure.get("class") == "name persName" and sure.get("title") is None
+    assert guess.get("class") == "name persName guess" and guess.get("title") == "自动识别的名称，未经核对"
+    place = doc.xpath("//span[contains(@class,'placeName')]")[0]
+    assert place.get("class") == "name placeName guess"
+    hant = page(tmp_path / "out", "zh-Hant/issues/hongkou-1845.html")
+    assert hant.xpath("//a[contains(@class,'guess')]/@title") == ["自動識別的名稱，未經核對"]
+
+
 def test_rebuild_is_byte_identical_and_removes_stale_files(tmp_path):
     (tmp_path / "tei").mkdir()
     shutil.copy(FIXTURE, tmp_path / "tei" / "hongkou-1845.xml")

@@ -350,6 +350,12 @@
     </p>
   </xsl:template>
 
+  <xsl:template name="guess-title">
+    <xsl:if test="@cert">
+      <xsl:attribute name="title">自动识别的名称，未经核对</xsl:attribute>
+    </xsl:if>
+  </xsl:template>
+
   <xsl:template match="tei:fw">
     <p class="fw fw-{@type}"><xsl:apply-templates/></p>
   </xsl:template>
@@ -360,10 +366,13 @@
     <xsl:variable name="path"><xsl:call-template name="register-path"/></xsl:variable>
     <xsl:variable name="linked-ancestor"
       select="ancestor::tei:persName[@ref] | ancestor::tei:placeName[@ref] | ancestor::tei:orgName[@ref]"/>
+    <!-- a name only the statistical model found (@cert, @resp="#tagger"): shown as a guess -->
+    <xsl:variable name="guess"><xsl:if test="@cert"> guess</xsl:if></xsl:variable>
     <xsl:choose>
       <!-- links do not nest: an inner name gets a small link after its outer one -->
       <xsl:when test="$path != '' and not($linked-ancestor)">
-        <a class="name {local-name()}" href="{concat($root, $path)}">
+        <a class="name {local-name()}{$guess}" href="{concat($root, $path)}">
+          <xsl:call-template name="guess-title"/>
           <xsl:apply-templates/>
         </a>
         <xsl:for-each select=".//tei:persName | .//tei:placeName | .//tei:orgName">
@@ -381,7 +390,10 @@
         </xsl:for-each>
       </xsl:when>
       <xsl:otherwise>
-        <span class="name {local-name()}"><xsl:apply-templates/></span>
+        <span class="name {local-name()}{$guess}">
+          <xsl:call-template name="guess-title"/>
+          <xsl:apply-templates/>
+        </span>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
