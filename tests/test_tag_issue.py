@@ -344,6 +344,27 @@ def test_the_editions_home_units_are_certain_places(tmp_path):
     assert_refs_resolve(tree.getroot(), tmp_path)
 
 
+def test_a_body_a_home_unit_convenes_is_that_units(tmp_path):
+    """虹口区召开疫情防控工作领导小组会议: the district's group, the entry 区疫情防控工作领导小组 is
+    too; the text keeps the words printed. Without a home, or with another verb, no unit is
+    assumed."""
+    def bodies(text, home):
+        tree = untagged()
+        p = tree.getroot().find(f".//{T}body//{T}p")
+        p.text = text + (p.text or "")
+        tag_issue(tree, Registers.load(tmp_path / "-".join(home or ("none",)) / text[:4],
+                                       home=home), model=_GuessesBodies())
+        return [(t, a["ref"]) for t, a in marked(p, "orgName")]
+
+    home, group = ("上海市", "虹口区"), "yiqingfangkong-gongzuo-lingdaoxiaozu"
+    assert bodies("虹口区召开疫情防控工作领导小组会议。区疫情防控工作领导小组要求……", home) == [
+        ("疫情防控工作领导小组", f"orgs.xml#hongkouqu{group}"),
+        ("区疫情防控工作领导小组", f"orgs.xml#hongkouqu{group}")]
+    assert bodies("上海市召开疫情防控工作领导小组会议。", home)[0][1] == f"orgs.xml#shanghaishi{group}"
+    assert bodies("虹口区召开疫情防控工作领导小组会议。", ())[0][1] == f"orgs.xml#{group}"
+    assert bodies("虹口区参加疫情防控工作领导小组会议。", home)[0][1] == f"orgs.xml#{group}"
+
+
 def test_a_home_unit_named_by_a_common_word_is_found_only_in_full(tmp_path):
     tree = untagged()
     p = tree.getroot().find(f".//{T}body//{T}p")
