@@ -365,6 +365,22 @@ def test_a_body_a_home_unit_convenes_is_that_units(tmp_path):
     assert bodies("虹口区参加疫情防控工作领导小组会议。", home)[0][1] == f"orgs.xml#{group}"
 
 
+def test_a_body_convened_by_a_home_unit_an_editor_registered_is_that_units(tmp_path):
+    registers = Registers.load(tmp_path, home=("上海市", "虹口区"))
+    registers["placeName"].add("虹口区", certain=True)
+    registers.save(tmp_path)
+    path = tmp_path / "places.xml"
+    tree = parse_file(path)
+    del tree.getroot().xpath("//*[@xml:id='hongkou']")[0].attrib["resp"]   # the editor's now
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    tree = untagged()
+    p = tree.getroot().find(f".//{T}body//{T}p")
+    p.text = "虹口区召开疫情防控工作领导小组会议。" + (p.text or "")
+    tag_issue(tree, Registers.load(tmp_path, home=("上海市", "虹口区")), model=_GuessesBodies())
+    assert marked(p, "orgName")[0] == ("疫情防控工作领导小组",
+                                       {"ref": "orgs.xml#hongkouquyiqingfangkong-gongzuo-lingdaoxiaozu"})
+
+
 def test_a_home_unit_named_by_a_common_word_is_found_only_in_full(tmp_path):
     tree = untagged()
     p = tree.getroot().find(f".//{T}body//{T}p")

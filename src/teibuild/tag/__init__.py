@@ -141,8 +141,8 @@ def _convened(text: str, found, decided, home: tuple[str, ...]) -> str | None:
     name = text[found.start:found.end]
     if not name.startswith(HOME_BODY_HEADS):
         return None
-    for place in decided:
-        if place.tag == "placeName" and place.end == start and place.source == "edition":
+    for place in decided:   # (found as a home unit, or from an editor's entry for it)
+        if place.tag == "placeName" and place.end == start:
             written = text[place.start:place.end]
             return next((unit + name for unit in home if written in (unit, bare_form(unit))), None)
     return None
