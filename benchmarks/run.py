@@ -319,7 +319,9 @@ def jing_reference(tei: Path, pages: int) -> dict | None:
     jing = shutil.which("jing")
     if jing is None:
         return None
-    issues = [str(p) for p in sorted(tei.glob("*.xml")) if p.name not in _REGISTER_FILES]
+    from benchmarks.bench_validate import REGISTERS
+
+    issues = [str(p) for p in sorted(tei.glob("*.xml")) if p.name not in REGISTERS]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run = subprocess.run([jing, str(REPO / "schemas" / "tei_all.rng"), *issues],
@@ -334,14 +336,11 @@ def jing_reference(tei: Path, pages: int) -> dict | None:
 
 def all_pages(tei: Path) -> int:
     """The transcribed pages of every issue in `tei` (see bench_validate)."""
-    from benchmarks.bench_validate import transcribed_pages
+    from benchmarks.bench_validate import REGISTERS, transcribed_pages
     from teibuild.xmlsafe import parse_file
 
     return sum(transcribed_pages(parse_file(path)) for path in sorted(tei.glob("*.xml"))
-               if path.name not in _REGISTER_FILES)
-
-
-_REGISTER_FILES = ("persons.xml", "places.xml", "orgs.xml")
+               if path.name not in REGISTERS)
 
 
 def search_index(out: Path, opencc: str) -> dict | None:

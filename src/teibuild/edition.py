@@ -92,10 +92,8 @@ def _check_opencc_config(config: str, path: Path) -> None:
 
     try:
         converter(config)
-    except TeiBuildError:
-        raise TeiBuildError(f"[edition] opencc {config!r}: OpenCC cannot load this "
-                            f"config file (or try {', '.join(OPENCC_CONVERSIONS)})",
-                            path=str(path)) from None
+    except TeiBuildError as e:
+        raise TeiBuildError(e.message, path=str(path)) from None
 
 
 def find_edition_file(start: str | Path = ".") -> Path | None:

@@ -1250,18 +1250,10 @@ def _search_current(record: dict, out_dir: Path) -> bool:
         except OSError:
             return False
         if (st.st_size, st.st_mtime_ns) != tuple(stamp[:2]):
-            if len(stamp) < 3 or st.st_size != stamp[0] or _read_digest(path) != stamp[2]:
+            if len(stamp) < 3 or st.st_size != stamp[0] or _file_digest(Path(path)) != stamp[2]:
                 return False
             stamp[1] = st.st_mtime_ns
     return True
-
-
-def _read_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return sha256(fh.read())
-    except OSError:
-        return None
 
 
 def _records(manifest: dict) -> list[dict]:

@@ -19,7 +19,7 @@ import datetime as dt
 from lxml import etree
 
 from .. import TEI_NS, XML_NS, __version__
-from .registers import HOME_BODY_HEADS, KINDS, Registers, bare_form
+from .registers import HOME_BODY_HEADS, KINDS, Registers
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
                      name_pattern)
@@ -106,7 +106,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
         for f in decided:
             attrs = dict(f.attrs)
             if f.tag in NAME_TAGS and _identifies(f):
-                name = _convened(flat.text, f, decided, registers.home) or flat.text[f.start:f.end]
+                name = _convened(flat.text, f, decided, home) or flat.text[f.start:f.end]
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
                 attrs["ref"] = f"{reg.kind.file}#{ident}"
@@ -131,7 +131,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
     return counts
 
 
-def _convened(text: str, found, decided, home: tuple[str, ...]) -> str | None:
+def _convened(text: str, found, decided, home: dict[str, str]) -> str | None:
     """The register name of a body without a unit that one of the home units is said to
     convene (虹口区召开疫情防控工作领导小组会议: the district's group), with that unit in full;
     None otherwise. The text keeps what was printed; only the entry it points to changes."""
@@ -143,8 +143,8 @@ def _convened(text: str, found, decided, home: tuple[str, ...]) -> str | None:
         return None
     for place in decided:   # (found as a home unit, or from an editor's entry for it)
         if place.tag == "placeName" and place.end == start:
-            written = text[place.start:place.end]
-            return next((unit + name for unit in home if written in (unit, bare_form(unit))), None)
+            unit = home.get(text[place.start:place.end])   # (home_places: form → unit)
+            return unit + name if unit else None
     return None
 
 

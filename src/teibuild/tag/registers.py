@@ -464,15 +464,16 @@ class Registers:
                 out.setdefault(name, (tag, ident))
         return out
 
-    def home_places(self) -> tuple[str, ...]:
+    def home_places(self) -> dict[str, str]:
         """The edition's home units as a paper names them, in full and bare (虹口区, 虹口),
-        but not bare where that is a common word (和平 of 天津市和平区, 大兴 of 大兴区:
-        jieba's dictionary lists it as a plain word), which would make a place of peace."""
+        each with the unit in full; not bare where that is a common word (和平 of 天津市和平区,
+        大兴 of 大兴区: jieba's dictionary lists it as a plain word), which would make a
+        place of peace."""
         from . import words
 
         plain = words.load()
-        return tuple(sorted({form for unit in self.home for form in (unit, bare_form(unit))
-                             if form and (form == unit or plain.get(form) != "W")}))
+        return {form: unit for unit in self.home for form in (unit, bare_form(unit))
+                if form and (form == unit or plain.get(form) != "W")}
 
     def save(self, tei_dir) -> list[Path]:
         """Write the registers that have entries or existed; returns the paths written."""

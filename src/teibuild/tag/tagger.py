@@ -76,19 +76,19 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(map(re.escape, longest_first)) or "(?!)")
 
 
-def home_hits(text: str, home: tuple[str, ...]) -> list[Found]:
+def home_hits(text: str, home) -> list[Found]:
     """The edition's home units (虹口区, and 虹口 where no longer place goes on: not in
     虹口港), certain places: the edition says which district the paper serves."""
     if not home:
         return []
-    return [Found(m.start(), m.end(), "placeName", "edition")
-            for m in _home_pattern(home).finditer(text)]
+    return dictionary_hits(text, dict.fromkeys(home, ("placeName", "edition")), "edition",
+                           _home_pattern(tuple(sorted(home))))
 
 
 @functools.lru_cache(maxsize=8)
 def _home_pattern(home: tuple[str, ...]) -> re.Pattern:
-    names = "|".join(map(re.escape, sorted(home, key=lambda n: (-len(n), n))))
-    return re.compile(f"(?:{names})(?![{''.join(sorted(PLACE_END_CHARS))}])")
+    """name_pattern's, but not where a place-ending character goes on (虹口|港)."""
+    return re.compile(f"(?:{_name_pattern(home).pattern})(?![{''.join(sorted(PLACE_END_CHARS))}])")
 
 
 def certified(found: list[Found], home: list[Found]) -> list[Found]:
