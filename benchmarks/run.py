@@ -366,6 +366,17 @@ def search_index(out: Path, opencc: str) -> dict | None:
 
 # --- the whole run -----------------------------------------------------------------------------
 
+def compile_package() -> None:
+    """Byte-compile tei-build's own modules before timing it, as `pip install .` does for an
+    installed package: run from a source tree where PYTHONDONTWRITEBYTECODE is set (as on the
+    machine of these figures), every command would compile them again, 0.15–0.2 s each."""
+    import compileall
+
+    import teibuild
+
+    compileall.compile_dir(Path(teibuild.__file__).parent, quiet=1)
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -392,6 +403,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--keep", action="store_true", help="reuse the generated sources")
     args = parser.parse_args(argv)
     _become_subreaper()
+    compile_package()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     work = args.work
     seeds = work / "seeds"

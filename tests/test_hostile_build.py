@@ -243,7 +243,9 @@ def test_failing_search_index_leaves_previous_pages_and_index(built, monkeypatch
     def shard_files(*args, **kwargs):
         raise TeiBuildError("Pagefind failed: out of memory", path=str(out))
 
+    # (an edited issue is indexed in an overlay of its shard, a new shard whole)
     monkeypatch.setattr(teibuild.search, "shard_files", shard_files)
+    monkeypatch.setattr(teibuild.search, "overlay_files", shard_files)
     outcome = build(tei, out)
     assert_refused(outcome, out, None, "Pagefind failed")
     monkeypatch.undo()

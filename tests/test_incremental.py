@@ -1,8 +1,10 @@
 """Incremental builds: only what changed is rendered, and the result is always exactly
-what a fresh build makes (never a stale page, never a stray file)."""
+what a fresh build makes (never a stale page, never a stray file); the search index
+finds exactly what a fresh build's finds, its few edited issues in an overlay."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -332,7 +334,7 @@ def test_the_search_index_takes_register_names_from_the_pages_not_a_stale_cache(
         "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
     again = build_with_search(tei, out, EDITION, jobs=1)
     assert again.search_rendered and again.rendered_entries >= 1
-    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+    assert_as_fresh(out, tei, tmp_path / "fresh")
     cache.write_text(json.dumps({"stamp": "another", "pages": {
         rel: [size, mtime, "Wrong"] for rel, (size, mtime, _) in names.items()}}),
         encoding="utf-8")
@@ -398,13 +400,21 @@ def test_unreadable_manifest_means_a_full_build(site, tmp_path):
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
-def test_search_index_is_redone_for_the_edited_issues_shard_only(tmp_path):
-    """Issues 1845–1849 are one shard of the index (1800–1849); 1900, in another, is left alone."""
-    tei, out = corpus(tmp_path), tmp_path / "out"
-    later = tei / "hongkou-1900.xml"
-    later.write_text((tei / "hongkou-1849.xml").read_text(encoding="utf-8")
-                     .replace("hongkou-1849", "hongkou-1900").replace("1849", "1900")
-                     .replace("2022-04-22", "2022-04-29"), encoding="utf-8")
+def two_shard_corpus(folder: Path) -> Path:
+    """The five issues (1845–1849, one shard of the index) and a copy of 1849 as 1900, a
+    week later, in the next shard."""
+    tei = corpus(folder)
+    (tei / "hongkou-1900.xml").write_text(
+        (tei / "hongkou-1849.xml").read_text(encoding="utf-8").replace("hongkou-1849", "hongkou-1900")
+        .replace("1849", "1900").replace("2022-04-22", "2022-04-29"), encoding="utf-8")
+    return tei
+
+
+def test_an_edited_issue_is_indexed_in_an_overlay_of_its_shard(tmp_path):
+    """Issues 1845–1849 are one shard of the index (1800–1849), 1900 is in another: an edit
+    of 1847 leaves both shards' bundles as they were and indexes 1847 alone beside its
+    shard, superseding its records there; the search finds what a fresh build's finds."""
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
     build_with_search(tei, out, EDITION, jobs=1)
     before = snapshot(out)
     edited = tei / "hongkou-1847.xml"
@@ -413,11 +423,54 @@ def test_search_index_is_redone_for_the_edited_issues_shard_only(tmp_path):
     again = build_with_search(tei, out, EDITION, jobs=1)
     assert again.search_rendered and again.rendered_issues == 1
     after = snapshot(out)
-    shard = [rel for rel in after if rel.startswith("html/pagefind/n001900/")]
-    assert shard and all(after[rel] == before[rel] for rel in shard)   # not even rewritten
-    assert any(after.get(rel) != before[rel] for rel in before
-               if rel.startswith("html/pagefind/n001800/"))
+    for shard in ("n001800", "n001900"):   # not even rewritten
+        files = [rel for rel in after if rel.startswith(f"html/pagefind/{shard}/")]
+        assert files and all(after[rel] == before[rel] for rel in files)
+    overlay = json.loads((out / "html" / "pagefind" / "n001800-edits" / "shard.json").read_bytes())
+    assert overlay["supersedes"] == ["hongkou-1847"] and overlay["indexed"] > 0
+    data = json.loads((out / "html" / "search-data.json").read_bytes())
+    assert data["shards"] == ["n001800", "n001800-edits", "n001900"]
+    assert data["superseded"] == {"n001800": ["hongkou-1847"]}
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    records = searchable(out)["records"]
+    assert sum("全体会议" in r for r in records) == 1 and not any("组会议召开" in r for r in records
+                                                              if "hongkou-1847" in r)
+
+
+def test_an_overlay_goes_when_its_edits_are_undone_or_too_many(tmp_path, monkeypatch):
+    """Undone, the edit leaves the shard's own bundle, exactly a fresh build's index; more
+    issues edited than an overlay holds, or one removed, and the shard is indexed again
+    whole, again exactly as a fresh build indexes it."""
+    import teibuild.search
+
+    monkeypatch.setattr(teibuild.search, "OVERLAY_ISSUES", 2)
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    edited = tei / "hongkou-1847.xml"
+    original = edited.read_text(encoding="utf-8")
+    edited.write_text(original.replace("会议召开", "全体会议召开"), encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert (out / "html" / "pagefind" / "n001800-edits").is_dir()
+    edited.write_text(original, encoding="utf-8")
+    assert build_with_search(tei, out, EDITION, jobs=1).search_rendered
+    assert not (out / "html" / "pagefind" / "n001800-edits").exists()
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+
+    for number in NUMBERS[:3]:   # (each edit changes its issue's pages, not its neighbours')
+        path = tei / f"hongkou-{number}.xml"
+        path.write_text(path.read_text(encoding="utf-8").replace("会议召开", "全体会议召开"),
+                        encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert not (out / "html" / "pagefind" / "n001800-edits").exists()
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-2")
+
+    edited.write_text(original, encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert (out / "html" / "pagefind" / "n001800-edits").is_dir()
+    (tei / "hongkou-1849.xml").unlink()
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert not (out / "html" / "pagefind" / "n001800-edits").exists()
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-3")
 
 
 def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
@@ -439,9 +492,76 @@ def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
 
 
+def test_search_index_folds_overlays_in_and_the_next_build_redoes_only_their_shards(
+        tmp_path, monkeypatch):
+    """`tei-build search-index` indexes every shard whole, overlays folded in; the next build
+    indexes again only the shard whose bundle is not what it wrote (not the other), and
+    the edition is then exactly a fresh build's."""
+    import teibuild.search
+    from teibuild.search import build_search_index
+
+    indexed = []
+
+    def shard_files(shard, *args, **kwargs):
+        indexed.append(shard)
+        return real(shard, *args, **kwargs)
+
+    real = teibuild.search.shard_files
+    monkeypatch.setattr(teibuild.search, "shard_files", shard_files)
+
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("会议召开", "全体会议召开"),
+                      encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert (out / "html" / "pagefind" / "n001800-edits").is_dir()
+    build_search_index(out)
+    assert not (out / "html" / "pagefind" / "n001800-edits").exists()
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
+    indexed.clear()
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_issues == 0
+    assert indexed == ["n001800"]
+    assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-2")
+    assert not build_with_search(tei, out, EDITION, jobs=1).search_rendered
+
+
 def contents_of_fresh(tei: Path, folder: Path) -> dict[str, bytes]:
     build_with_search(tei, folder, EDITION, jobs=1)
     return contents(folder)
+
+
+def searchable(out: Path) -> dict:
+    """What the search page of the edition in `out` can find: search-data.json but for the
+    bundles it lists, and every record of every bundle it merges, less those an overlay
+    supersedes (each record as Pagefind keeps it: words, filters, metadata), in order."""
+    from teibuild.search.canonical import _decode, _raw
+
+    data = json.loads((out / "html" / "search-data.json").read_bytes())
+    bundles, superseded = data.pop("shards"), data.pop("superseded", {})
+    records = []
+    for bundle in bundles:
+        folder = out / "html" / "pagefind" / bundle
+        entry = json.loads((folder / "pagefind-entry.json").read_bytes())
+        for info in entry["languages"].values():
+            for fragment, _ in _decode((folder / f"pagefind.{info['hash']}.pf_meta").read_bytes())[1]:
+                record = json.loads(_raw((folder / "fragment" / f"{fragment}.pf_fragment")
+                                         .read_bytes()))
+                if record["filters"]["issue"][0] not in superseded.get(bundle, ()):
+                    records.append(json.dumps({k: v for k, v in record.items() if k != "url"},
+                                              ensure_ascii=False, sort_keys=True))
+    return {"data": data, "records": sorted(records)}
+
+
+def assert_as_fresh(out: Path, tei: Path, folder: Path) -> None:
+    """The edition in `out` is what a fresh build of `tei` makes, byte for byte but for
+    the search index's bundles, and its search finds exactly what the fresh one's does."""
+    index = ("html/pagefind/", "html/search-data.json")
+    fresh_files = contents_of_fresh(tei, folder)
+    assert {rel: data for rel, data in contents(out).items() if not rel.startswith(index)} == \
+        {rel: data for rel, data in fresh_files.items() if not rel.startswith(index)}
+    assert searchable(out) == searchable(folder)
 
 
 def test_the_search_index_is_where_the_search_stage_puts_it():

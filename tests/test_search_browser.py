@@ -68,28 +68,49 @@ def mentioning(ref: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    """The sample edition and a copy of its issue a week later, in another shard of the index,
-    built by the same call as `tei-build build`, on a local web server."""
+def server(tmp_path_factory):
+    """A local web server for the editions built in its folder; yields (folder, address)."""
     root = tmp_path_factory.mktemp("search-site")
-    two_issue_tei(root / "tei")
-    build_site(root / "tei", root / "editions", load_edition(REPO / "edition.toml"), jobs=1)
-    assert (root / "editions" / "html" / "pagefind" / "pagefind.js").is_file()
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root / "editions" / "html")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    served = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=served.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{served.server_address[1]}/"
+    served.shutdown()
+    served.server_close()
+
+
+@pytest.fixture(scope="module")
+def base(server):
+    """The sample edition and a copy of its issue a week later, in another shard of the index,
+    built by the same call as `tei-build build`."""
+    root, address = server
+    two_issue_tei(root / "tei")
+    build_site(root / "tei", root / "editions", load_edition(REPO / "edition.toml"), jobs=1)
+    assert (root / "editions" / "html" / "pagefind" / "pagefind.js").is_file()
+    return address + "editions/html/"
+
+
+@pytest.fixture(scope="module")
+def overlaid(server):
+    """The same two issues built, then the sample issue edited (核酸 → 咽拭子) and built
+    again: the edited issue is indexed in an overlay beside its shard's bundle."""
+    root, address = server
+    tei = two_issue_tei(root / "tei-edited")
+    build_site(tei, root / "overlaid", load_edition(REPO / "edition.toml"), jobs=1)
+    sample = tei / SAMPLE.name
+    sample.write_text(sample.read_text(encoding="utf-8").replace("核酸", "咽拭子"), encoding="utf-8")
+    build_site(tei, root / "overlaid", load_edition(REPO / "edition.toml"), jobs=1)
+    assert (root / "overlaid" / "html" / "pagefind" / "n001800-edits").is_dir()
+    return address + "overlaid/html/", sample
 
 
 @pytest.fixture()
-def page(browser, base):
+def page(browser, server):
     context = browser.new_context()
     tab = context.new_page()
     tab.problems = []
@@ -99,7 +120,8 @@ def page(browser, base):
     tab.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and
            tab.problems.append(f"failed: {r.url}"))
     tab.on("response", lambda r: r.status >= 400 and tab.problems.append(f"{r.status}: {r.url}"))
-    tab.on("request", lambda r: not r.url.startswith(base) and tab.problems.append(f"external: {r.url}"))
+    tab.on("request", lambda r: not r.url.startswith(server[1]) and
+           tab.problems.append(f"external: {r.url}"))
     yield tab
     assert tab.problems == []
     context.close()
@@ -201,3 +223,24 @@ def test_every_page_has_a_search_box_that_leads_here(page, base):
     page.wait_for_selector('#search[data-state="done"]', timeout=20000)
     assert page.url.startswith(base + "search.html?q=")
     assert page.locator(".search-result").count() > 0
+
+
+def test_an_overlay_supersedes_the_edited_issue_in_its_shard(page, overlaid):
+    """Searches find the edited issue's text as it is now and never as it was, once each
+    (核酸 broken across a line, 核<lb/>酸, was left as it was)."""
+    address, tei = overlaid
+    now = tei_units(tei)
+    edited = {a for a, text in now.items() if "咽拭子" in text}
+    kept = {a for a, text in now.items() if "核酸" in text}
+    second = {a for a in containing("核酸") if a.startswith(SECOND)}
+    assert edited and kept and second
+    assert sorted(search(page, address, "咽拭子")) == sorted(edited)
+    assert sorted(search(page, address, "核酸")) == sorted(kept | second)
+    assert page.inner_text(".search-status") == f"共 {len(kept | second)} 段"
+    # the facets count the records as they are now
+    guo = mentioning("persons.xml#guo-fang")
+    assert sorted(search(page, address, person="郭芳")) == sorted(guo)
+    label = page.locator('.facet[data-facet="person"] li', has_text="郭芳")
+    assert label.locator(".count").inner_text() == str(len(guo))
+    assert sorted(search(page, address, "咽拭子", issue="hongkou-1845")) == sorted(edited)
+    assert search(page, address, "咽拭子", issue=SECOND) == []

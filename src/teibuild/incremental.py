@@ -20,7 +20,8 @@ something its key leaves out:
   heading data, and each entry's names, number of mentions and first name;
 - a shard of the search index (a fixed block of issues, `search.shard_of`):
   the keys of its issues' pages, and the register names it shows; all of it,
-  the search stage's code;
+  the search stage's code. A few of a shard's issues edited since its bundle
+  was made are indexed into an overlay beside it instead (`search.shards`);
 - all of it: the *fingerprint*: tei-build's rendering code, templates,
   stylesheets and schemas, the versions of the libraries that render,
   and edition.toml. Any change there and everything is rebuilt. (Not the TEI
@@ -45,7 +46,8 @@ register name against its page's size and mtime, the table of mentions against
 the manifest it was made with), and a missing or stale one
 is made again from the TEI. Outputs that are missing or were changed on disk are rendered again,
 and files in html/ and txt/ that the manifest does not list are removed: the
-folder is always what a fresh build makes. (When a TEI file changed, the disk is
+folder is always what a fresh build makes (the search index's bundles apart,
+which may hold overlays: what they find is what a fresh build's find). (When a TEI file changed, the disk is
 read by a process of its own while rendering goes on, the build assuming it is
 as recorded; it is checked before anything moves into place, and if it is not,
 the build is planned again from what is there.)
@@ -788,37 +790,81 @@ class _Plan:
         A shard is a fixed block of issues (`search.shard_of`) indexed from their
         pages in both scripts and the register names they link to; its key is
         those issues' page keys. A register name shown in a shard may change with
-        its entry's page: then `search.stale_shards` says which shards to redo."""
+        its entry's page: then `search.stale_shards` says which shards to redo.
+        A shard whose bundle is in place and of whose issues a few have changed
+        since (none gone) keeps its bundle, and those issues are indexed into its
+        overlay (`search.overlay_files`): an edit costs one issue's indexing, not
+        its shard's. `bases` records the issues each bundle was made from."""
         from . import search
         from .search.index import BUNDLE
 
         old, out_dir = self.old["search"], self.state.parent
         code = _search_code(self.edition.opencc)
-        full = old.get("code") != code or not _search_current(old, out_dir)
+        full = old.get("code") != code or not old.get("outputs")
         members, keys = _shards(manifest)
         stale = {s for s, key in keys.items() if full or old.get("shards", {}).get(s) != key}
         bundle = out_dir / "html" / BUNDLE
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
-        gone = on_disk - set(keys)
+        # a shard whose summary (or its overlay's) is not as written is indexed again whole:
+        # changed by hand, or written by `tei-build search-index`, which folds overlays in
+        changed = set() if full else {s for s in keys if not _search_current(
+            old, out_dir, lambda rel, s=s: rel.split("/")[2:3] in ([s], [search.overlay_of(s)]))}
 
         names = self._register_names(manifest, out_dir, search, code)
         # every shard in place was made with, or checked against, the names the last
-        # index was made with: only if they changed can a shard show an old one
+        # index was made with: only if they changed can a shard (or its overlay) show an old one
         names_digest = _digest(list(names.items()))
+        renamed = set()
         if names_changed and not full and old.get("names") != names_digest:
-            kept = {s: d for s, d in search.read_summaries(out_dir).items()
-                    if s in keys and s not in stale}
-            stale |= search.stale_shards(kept, names)
-        work = [(shard, [(rel, str(self._page(rel))) for issue, _ in sorted(members[shard])
-                         for rel in search.shard_pages(issue) if self._page(rel).exists()],
-                 names, self.edition.opencc, self.new, self.state, code)
-                for shard in sorted(stale)]
+            shown = {s: d for s, d in search.read_summaries(out_dir).items()
+                     if search.base_of(s) in keys}
+            renamed = {search.base_of(s) for s in search.stale_shards(shown, names)}
+        bases = {} if full else dict(old.get("bases", {}))
+        overlays = {} if full else dict(old.get("overlays", {}))
+        stale |= changed
+        whole, overlaid = renamed | changed, {}
+        for shard in sorted(stale - whole):
+            now, base = dict(members[shard]), bases.get(shard)
+            if base is None or shard not in on_disk or set(base) - set(now):
+                whole.add(shard)
+                continue
+            edited = sorted(issue for issue, key in now.items() if base.get(issue) != key)
+            if len(edited) > search.OVERLAY_ISSUES:
+                whole.add(shard)
+            else:
+                overlaid[shard] = edited
+        for shard in whole:
+            bases[shard] = dict(members[shard])
+            overlays.pop(shard, None)
+        for shard, edited in overlaid.items():
+            if edited:
+                overlays[shard] = edited
+            else:   # back as its bundle has it
+                overlays.pop(shard, None)
+        for shard in set(bases) - set(keys):
+            del bases[shard]
+            overlays.pop(shard, None)
+        kept = set(keys) | {search.overlay_of(s) for s in overlays}
+        gone = on_disk - kept
+
+        def pages(issues):
+            return [(rel, str(self._page(rel))) for issue in issues
+                    for rel in search.shard_pages(issue) if self._page(rel).exists()]
+
+        work = [(shard, pages(issue for issue, _ in sorted(members[shard])), None)
+                for shard in sorted(whole)]
+        work += [(shard, pages(issue for issue, _ in sorted(members[shard])),
+                  (edited, [issue for issue in edited if issue in bases[shard]]))
+                 for shard, edited in sorted(overlaid.items()) if edited]
         summaries = dict.fromkeys(gone)
         for shard in gone:
             (self.state / SEARCH_RECORDS / f"{shard}.json").unlink(missing_ok=True)
-        for (shard, *_), summary in zip(work, ordered_map(_index_shard, work, self.jobs,
-                                                          preload=_PRELOAD)):
-            summaries[shard] = summary
+        made = [(shard if overlay is None else search.overlay_of(shard))
+                for shard, _, overlay in work]
+        for folder, summary in zip(made, ordered_map(
+                _index_shard, [(*item, names, self.edition.opencc, self.new, self.state, code)
+                               for item in work], self.jobs, preload=_PRELOAD)):
+            summaries[folder] = summary
         common = search.common_files(search.read_summaries(out_dir, summaries),
                                      self.edition.opencc)
         for rel, data in common.items():
@@ -826,10 +872,12 @@ class _Plan:
         self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
             if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
-        self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(stale) if summaries.get(s)]
+        self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(made) if summaries.get(s)]
         stamps = [rel for rel in common if rel.endswith(".json")] + [
-            f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(keys)]
+            f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(kept)]
         return {"code": code, "shards": keys, "names": names_digest,
+                "bases": {s: dict(sorted(b.items())) for s, b in sorted(bases.items())},
+                "overlays": dict(sorted(overlays.items())),
                 "outputs": {rel: [0, 0] for rel in stamps}}
 
     def save_caches(self, manifest: dict) -> None:
@@ -938,18 +986,22 @@ def _shards(manifest: dict) -> tuple[dict, dict]:
 
 
 def _index_shard(item: tuple) -> bytes | None:
-    """Index one shard from its pages into the staging folder; its summary, or None if
-    it has no records. The records of its issues are cached (`shard_files`' `known`),
-    for the search stage's code (`code`)."""
+    """Index one shard from its pages into the staging folder (or, given `overlay`, the
+    issues edited and those of them its bundle holds, its overlay); the summary, or None
+    if the shard has no records. A shard's records are cached by issue (`shard_files`'
+    `known`), for the search stage's code (`code`)."""
     from .render.writer import stage_same
-    from .search import shard_files
+    from .search import overlay_files, shard_files
     from .search.shards import SUMMARY
 
-    shard, pages, names, opencc, new, state, code = item
+    shard, pages, overlay, names, opencc, new, state, code = item
+    read = {rel: Path(path).read_bytes() for rel, path in pages}
     cache = state / SEARCH_RECORDS / f"{shard}.json"
     known = _load_cache(cache, code, "issues")
-    files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
-                        opencc, known)
+    if overlay is None:
+        files = shard_files(shard, read, names, opencc, known)
+    else:
+        files = overlay_files(shard, read, names, *overlay, opencc, known)
     if known:
         cache.parent.mkdir(exist_ok=True)
         _dump_cache(cache, code, "issues", known)
@@ -1235,15 +1287,18 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
-def _search_current(record: dict, out_dir: Path) -> bool:
+def _search_current(record: dict, out_dir: Path, only: Callable[[str], bool] | None = None
+                    ) -> bool:
     """The search index's files are on disk as they were written: as stamped, or written
     again with the same bytes (as `tei-build search-index` writes them from the same
     pages; the stamp is then brought up to date in `record`). The files stamped are the
     shards' summaries, which name the pages each shard was made from, and the common
-    files made from them."""
+    files made from them. `only`: those of the files it says yes to."""
     if not record.get("outputs"):
         return False
     for rel, stamp in record["outputs"].items():
+        if only is not None and not only(rel):
+            continue
         path = os.path.join(out_dir, rel)
         try:
             st = os.stat(path)

@@ -22,12 +22,14 @@ from ..fsutil import atomic_write
 from ..parallel import ordered_map
 from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
-from .shards import DATA_FILE, SUMMARY, common_files, issue_of_page, read_summaries, \
-    register_names, shard_files, shard_of, shard_pages, stale_shards
+from .shards import DATA_FILE, OVERLAY_ISSUES, SUMMARY, base_of, common_files, \
+    current_summaries, issue_of_page, overlay_files, overlay_of, read_summaries, register_names, \
+    shard_files, shard_of, shard_pages, stale_shards
 
-__all__ = ["DATA_FILE", "SearchReport", "build_search_index", "common_files", "read_summaries",
-           "register_names", "reindex_shards", "search_files", "shard_files", "shard_of",
-           "shard_pages", "stale_shards"]
+__all__ = ["DATA_FILE", "OVERLAY_ISSUES", "SearchReport", "base_of", "build_search_index",
+           "common_files", "overlay_files", "overlay_of", "read_summaries", "register_names",
+           "reindex_shards", "search_files", "shard_files", "shard_of", "shard_pages",
+           "stale_shards"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _summaries(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 def _report(files: Mapping[str, bytes], summaries: Mapping[str, bytes] | None = None) -> SearchReport:
     summaries = _summaries(files) if summaries is None else summaries
-    loaded = [json.loads(data) for data in summaries.values()]
+    loaded = list(current_summaries(summaries).values())
     return SearchReport(records=sum(s["records"] for s in loaded),
                         issues=sum(len(s["issues"]) for s in loaded), files=len(files),
                         bytes=sum(map(len, files.values())), shards=len(loaded))

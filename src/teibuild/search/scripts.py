@@ -79,10 +79,14 @@ def labels_hant(values, config: str = HANT_DEFAULT) -> dict[str, str]:
 
 def search_data(filter_values: dict[str, list[str]], issues: dict[str, dict],
                 counts: Mapping[str, Mapping[str, int]], shards: list[str],
-                config: str = HANT_DEFAULT) -> bytes:
-    """`search-data.json`: the fold table, zh-Hant labels, the issues the facets list and
-    the shards the search page merges."""
+                config: str = HANT_DEFAULT, superseded: Mapping[str, list[str]] | None = None
+                ) -> bytes:
+    """`search-data.json`: the fold table, zh-Hant labels, the issues the facets list,
+    the bundles the search page merges and, if any are overlaid, the issues each shard's
+    bundle holds that an overlay supersedes (see shards.py)."""
     labels = [v for kind in ("person", "place", "org") for v in filter_values.get(kind, [])]
     data = {"fold": fold_table(counts=counts), "hant": labels_hant(labels, config),
             "issues": issues, "shards": shards}
+    if superseded:
+        data["superseded"] = dict(superseded)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

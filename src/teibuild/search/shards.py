@@ -12,6 +12,13 @@ names of the register entries they link to. Each shard keeps a summary
 (`shard.json`: its issues, the names in its filters, the register names it
 used, its traditional → simplified character counts), from which the files
 common to all shards are made without reading any page again.
+
+An edit need not re-index its issue's whole block: an incremental build may
+index the few issues of a shard edited since its bundle was made into an
+overlay bundle beside it (`<shard>-edits`, OVERLAY_ISSUES at most), whose
+summary names the issues it supersedes; the search page merges every bundle
+with its name as a filter (`layer`) and leaves those issues out of the older
+bundle. A full index (a first build, `tei-build search-index`) has no overlays.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import asdict
 from pathlib import Path
 
+import orjson
+
 from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
@@ -31,6 +40,8 @@ from .records import HANT_PREFIX, REGISTER_HEAD, Record, record_order, \
 from .scripts import fold_counts, search_data
 
 SHARD_SIZE = 50  # issues per shard: a weekly's year, a daily's two months
+OVERLAY = "-edits"   # an overlay's folder: the shard's name and this
+OVERLAY_ISSUES = 5   # issues an overlay holds at most; beyond, the shard is indexed again
 SUMMARY = "shard.json"
 DATA_FILE = "search-data.json"
 _NUMBER = re.compile(r"(\d+)\Z")
@@ -49,6 +60,16 @@ def shard_of(issue_id: str) -> str:
     if m:
         return f"n{int(m.group(1)) // SHARD_SIZE * SHARD_SIZE:06d}"
     return "x" + hashlib.sha256(issue_id.encode("utf-8")).hexdigest()[:2]
+
+
+def overlay_of(shard: str) -> str:
+    """The folder of a shard's overlay (see the module's docstring)."""
+    return shard + OVERLAY
+
+
+def base_of(folder: str) -> str:
+    """The shard a bundle's folder belongs to: itself, or the shard it is the overlay of."""
+    return folder.removesuffix(OVERLAY)
 
 
 def shard_pages(issue_id: str) -> tuple[str, str]:
@@ -94,6 +115,30 @@ def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str
     used = _Used(names)
     records = site_records(mine, used) if known is None else _known_records(mine, used, known)
     return shard_bundle(shard, records, used.seen, opencc)
+
+
+def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
+                  edited: list[str], supersedes: list[str], opencc: str = HANT_DEFAULT,
+                  known: MutableMapping[str, list] | None = None) -> dict[str, bytes]:
+    """The overlay of `shard` (`html/pagefind/<shard>-edits/…`): its `edited` issues indexed
+    alone, `supersedes` (those of them the shard's bundle holds) for the search page to
+    leave out of the shard's results.
+
+    `pages` are the shard's issue pages, all of them (as for shard_files, with `known`):
+    the overlay's summary speaks for the whole shard as it is now (its issues, names and
+    characters, for the common files), so that search-data.json is what a full index
+    of the same pages would give, its list of bundles apart."""
+    mine = {path: data for path, data in pages.items()
+            if (issue := issue_of_page(path)) and shard_of(issue) == shard}
+    used = _Used(names)
+    records = site_records(mine, used) if known is None else _known_records(mine, used, known)
+    edited = set(edited)
+    indexed = [r for r in records if r.issue in edited]
+    folder = overlay_of(shard)
+    files = _bundle(folder, indexed)
+    files[f"html/{BUNDLE}/{folder}/{SUMMARY}"] = _summary(
+        records, used.seen, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)})
+    return files
 
 
 def _known_records(pages: Mapping[str, bytes], used: "_Used",
@@ -148,11 +193,28 @@ def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str
     """One shard's Pagefind bundle and summary, from its records (in record order)."""
     if not records:
         return {}
-    prefix = f"html/{BUNDLE}/{shard}/"
-    files = {prefix + path: data for path, data in pagefind_files(records, shard).items()
-             if not _RUNTIME.match(path)}
-    files[prefix + SUMMARY] = _summary(records, used, opencc)
+    files = _bundle(shard, records)
+    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(records, used, opencc)
     return files
+
+
+def _bundle(folder: str, records: list[Record]) -> dict[str, bytes]:
+    """The Pagefind bundle of `records` in `html/pagefind/<folder>/` (none for no records)."""
+    if not records:
+        return {}
+    prefix = f"html/{BUNDLE}/{folder}/"
+    return {prefix + path: data for path, data in pagefind_files(records, folder).items()
+            if not _RUNTIME.match(path)}
+
+
+def current_summaries(summaries: Mapping[str, bytes | dict]) -> dict[str, dict]:
+    """Each shard's summary as its shard is now: its overlay's, if it has one (which speaks
+    for the whole shard), else its own; by shard. (Summaries as bytes or as read.)"""
+    found = {}
+    for folder in sorted(summaries):   # (an overlay comes after its shard)
+        data = summaries[folder]
+        found[base_of(folder)] = orjson.loads(data) if isinstance(data, bytes) else data
+    return found
 
 
 def common_files(summaries: Mapping[str, bytes], opencc: str = HANT_DEFAULT) -> dict[str, bytes]:
@@ -163,8 +225,12 @@ def common_files(summaries: Mapping[str, bytes], opencc: str = HANT_DEFAULT) -> 
     issues: dict[str, dict] = {}
     values: dict[str, set[str]] = {}
     counts: dict[str, dict[str, int]] = {}
-    for shard in sorted(summaries):
-        summary = json.loads(summaries[shard])
+    loaded = {folder: orjson.loads(data) for folder, data in summaries.items()}
+    bundles = [folder for folder in sorted(loaded) if loaded[folder].get("indexed", True)]
+    superseded = {}
+    for shard, summary in current_summaries(loaded).items():
+        if summary.get("supersedes"):
+            superseded[shard] = summary["supersedes"]
         issues.update(summary["issues"])
         for kind, names in summary["names"].items():
             values.setdefault(kind, set()).update(names)
@@ -173,7 +239,8 @@ def common_files(summaries: Mapping[str, bytes], opencc: str = HANT_DEFAULT) -> 
             for hans, n in seen.items():
                 total[hans] = total.get(hans, 0) + n
     filter_values = {kind: sorted(names) for kind, names in sorted(values.items())}
-    files[f"html/{DATA_FILE}"] = search_data(filter_values, issues, counts, sorted(summaries), opencc)
+    files[f"html/{DATA_FILE}"] = search_data(filter_values, issues, counts, bundles, opencc,
+                                             superseded)
     return files
 
 
@@ -197,7 +264,8 @@ def stale_shards(summaries: Mapping[str, bytes], names: Mapping[tuple[str, str],
     return stale
 
 
-def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str) -> bytes:
+def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str,
+             overlay: Mapping[str, object] | None = None) -> bytes:
     issues = {r.issue: {"label": r.issue_label, "label_hant": text_to_hant(r.issue_label, opencc),
                         "date": r.date} for r in records}
     names: dict[str, set[str]] = {}
@@ -209,6 +277,7 @@ def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], 
                "names": {kind: sorted(found) for kind, found in names.items()},
                "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},
                "fold": {hant: dict(seen) for hant, seen in fold_counts(pairs).items()}}
+    summary.update(overlay or {})
     return json.dumps(summary, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
 

@@ -7,7 +7,9 @@
    Queries are folded to simplified characters first (search-data.json, from
    OpenCC), so 檢測 finds 检测. Results are paragraphs; each links to its anchor.
    The index is in shards (blocks of issues) merged into Pagefind's primary
-   bundle, which holds no pages of its own. */
+   bundle, which holds no pages of its own; an overlay bundle holds issues edited
+   since their shard was indexed, whose older records are left out of every search
+   (search-data.json's "superseded", matched by each bundle's "layer" filter). */
 (function () {
   "use strict";
   var root = document.getElementById("search");
@@ -107,11 +109,20 @@
     return Object.keys(seen).sort();
   }
   function hasFilters(f) { return Object.keys(f).length > 0; }
+  /* The reader's filters, and the records an overlay supersedes left out (teibuild.search.shards). */
+  function searchFilters(f) {
+    var superseded = (data && data.superseded) || {};
+    var out = Object.assign({}, f), layers = Object.keys(superseded).sort();
+    if (layers.length) {
+      out.none = layers.map(function (layer) { return { layer: layer, issue: { any: superseded[layer] } }; });
+    }
+    return out;
+  }
 
   /* Search the folded query, and the query as typed when folding changed it (乾隆 stays 乾隆). */
   async function run(query) {
     var typed = terms(query), folded = terms(fold(query));
-    var f = filters(), options = { filters: f };
+    var f = filters(), options = { filters: searchFilters(f) };
     if (!folded.length && !hasFilters(f)) { return { results: [], filters: {}, words: [] }; }
     var variants = [folded];
     if (typed.join(" ") !== folded.join(" ")) { variants.push(typed); }
@@ -356,7 +367,7 @@
       await pagefind.init();
       // the index is one Pagefind bundle per block of issues, searched as one (teibuild.search.shards)
       await Promise.all((data.shards || []).map(function (shard) {
-        return pagefind.mergeIndex(new URL(shard + "/", bundle).href);
+        return pagefind.mergeIndex(new URL(shard + "/", bundle).href, { mergeFilter: { layer: shard } });
       }));
     } catch (e) {
       status.textContent = label("failed");
