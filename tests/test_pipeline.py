@@ -161,3 +161,23 @@ def test_an_editions_home_names_its_own_bodies_in_full_with_one_job_or_several(t
     # the issue's text is as printed: 区委组织部, pointing to the entry named in full
     issue = made["1"]["hongkou-1845.xml"].decode()
     assert ">区委组织部</orgName>" in issue and ">虹口区委组织部<" not in issue
+
+
+def test_convert_drops_the_entries_it_made_that_no_issue_names_any_more(tmp_path):
+    """An entry the tagger made once (a guess it no longer makes, 拉齐奥 as a person) is
+    taken out when convert runs again; the registers are then those of a first run."""
+    from teibuild.tag import Registers
+
+    out = tmp_path / "tei"
+    run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml")
+    first = {name: (out / name).read_bytes() for name in ("persons.xml", "places.xml", "orgs.xml")}
+    for jobs in ("1", "2"):
+        regs = Registers.load(out)
+        ghost = regs["persName"].add("拉齐奥", certain=False)
+        regs["persName"].note_mention(ghost, "hongkou-1845", "2022-03-25")
+        regs.save(out)
+        assert "拉齐奥" in (out / "persons.xml").read_text(encoding="utf-8")
+        code, output, _ = run("convert", SAMPLE, "--out", out, "--edition", ROOT / "edition.toml",
+                              "--jobs", jobs)
+        assert code == 0, output
+        assert {name: (out / name).read_bytes() for name in first} == first

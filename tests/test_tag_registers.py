@@ -278,3 +278,77 @@ def test_the_edition_checks_home_units_by_the_taggers_own_unit_characters():
     from teibuild.tag.lexicon import ADMIN_UNITS
 
     assert sorted(HOME_UNIT_ENDS) == sorted(ADMIN_UNITS)
+
+
+def _issue(tei_dir: Path, issue: str, date: str, *refs: str) -> None:
+    """A minimal issue file pointing to register entries (`persons.xml#guo-fang` …)."""
+    names = "".join(f'<persName ref="{ref}">某</persName>' for ref in refs)
+    (tei_dir / f"{issue}.xml").write_text(
+        f'<TEI xmlns="{TEI_NS}" xml:id="{issue}"><teiHeader><fileDesc><sourceDesc><biblStruct>'
+        f'<monogr><imprint><date when="{date}"/></imprint></monogr></biblStruct></sourceDesc>'
+        f'</fileDesc></teiHeader><text><body><p>{names}</p></body></text></TEI>',
+        encoding="utf-8")
+
+
+def test_reconcile_makes_mentions_what_the_issues_point_to(tmp_path):
+    """郭芳's notes said 1845–1847; 1847 no longer names him (converted again), 1846 does."""
+    from teibuild.tag.registers import pointers_in
+
+    _fill(tmp_path, MENTIONS)
+    _issue(tmp_path, "hongkou-1845", "2022-03-25", "places.xml#beiwaitan-jiedao")
+    _issue(tmp_path, "hongkou-1846", "2022-04-01", "persons.xml#guo-fang",
+           "persons.xml#hu-guangjie", "orgs.xml#hongkou-quwei-zuzhibu")
+    _issue(tmp_path, "hongkou-1847", "2022-04-08", "places.xml#jiaxing-lu-jiedao")
+    _issue(tmp_path, "hongkou-1844", "2022-03-18", "places.xml#hongkou")
+    regs = Registers.load(tmp_path)
+    regs.reconcile(pointers_in(tmp_path))
+    regs.save(tmp_path)
+    refs = {r.get("type"): r.get("n") for r in entry(tmp_path, "persons.xml", "guo-fang").iter(f"{T}ref")}
+    assert refs == {"first": "hongkou-1846", "last": "hongkou-1846"}
+    assert [r.get("n") for r in entry(tmp_path, "places.xml", "jiaxing-lu-jiedao").iter(f"{T}ref")] \
+        == ["hongkou-1847", "hongkou-1847"]
+    # the roles seen stay (they were seen); nothing that agrees changes
+    assert entry(tmp_path, "persons.xml", "guo-fang").findtext(f"{T}occupation")
+    before = (tmp_path / "persons.xml").read_bytes()
+    again = Registers.load(tmp_path)
+    again.reconcile(pointers_in(tmp_path))
+    assert again.save(tmp_path) == [] and (tmp_path / "persons.xml").read_bytes() == before
+
+
+def test_reconcile_drops_the_tools_entries_no_issue_names_unless_an_editor_touched_them(tmp_path):
+    from teibuild.tag.registers import pointers_in
+
+    regs = Registers.load(tmp_path)
+    reg = regs["persName"]
+    for name in ("拉齐奥", "李四", "王五", "赵六", "杜松", "杜松全"):
+        reg.note_mention(reg.add(name, certain=False), "hongkou-1845", "2022-03-25")
+    reg.note_role("wang-wu", "区长")
+    regs.save(tmp_path)
+    path = tmp_path / "persons.xml"
+    tree = parse_file(path)
+    root = tree.getroot()
+    root.xpath("//*[@xml:id='li-si']/*[@type='wikidata']")[0].text = "Q1"   # an authority id
+    root.xpath("//*[@xml:id='zhao-liu']/*")[0].text = "赵六（更正）"          # a corrected name
+    stub = root.xpath("//*[@xml:id='du-song']")[0]                            # a merge
+    stub.set("sameAs", "#du-songquan")
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    _issue(tmp_path, "hongkou-1845", "2022-03-25")   # names none of them now
+    regs = Registers.load(tmp_path)
+    regs.reconcile(pointers_in(tmp_path))
+    regs.save(tmp_path)
+    left = parse_file(path).getroot().xpath("//*[@xml:id]/@xml:id")
+    assert sorted(left) == ["du-song", "du-songquan", "li-si", "tei-build", "zhao-liu"]
+    assert not parse_file(path).getroot().xpath("//*[@type='mentions']")
+    assert regs["persName"].lookup("拉齐奥") is None and regs["persName"].lookup("李四") == "li-si"
+
+
+def test_reconcile_changes_nothing_when_an_issue_cannot_be_read(tmp_path):
+    from teibuild.tag.registers import pointers_in
+
+    _fill(tmp_path, MENTIONS)
+    before = (tmp_path / "persons.xml").read_bytes()
+    (tmp_path / "hongkou-1845.xml").write_text("<TEI><unclosed>", encoding="utf-8")
+    assert pointers_in(tmp_path) is None
+    regs = Registers.load(tmp_path)
+    regs.reconcile(pointers_in(tmp_path))
+    assert regs.save(tmp_path) == [] and (tmp_path / "persons.xml").read_bytes() == before

@@ -6,6 +6,10 @@ and any other editor's change survive every run. The tagger only
 - adds entries it has not seen (with `resp="#tei-build"`),
 - adds roles (`occupation`) it sees with a person,
 - keeps the first and last mention (`note[@type='mentions']`) up to date.
+After a run, `reconcile` makes every mentions note exactly the first and last
+issue in the folder that points to the entry (an issue converted again may no
+longer name it), and takes out the entries the tool made that no issue points
+to any more, unless an editor has touched them.
 
 Entries without `resp="#tei-build"` count as curated: their names are looked
 up in every issue. A merge is written by keeping the surviving entry (with all
@@ -341,8 +345,111 @@ class Register:
             d.text = f"{issue}（{date}）" if date else issue
             note.insert(0 if which == "first" else len(note), ref)
 
+    def reconcile(self, pointed: dict[str, list[tuple[str, str]]]) -> None:
+        """Make the register agree with the issues: `pointed` is entry id → (date, issue)
+        of every issue that points to it. A mentions note becomes exactly the first and
+        last of those (none: no note); an entry the tool made that no issue points to,
+        that no entry is merged into and that no editor has touched, is taken out."""
+        merged_into = {(e.get("sameAs") or "").split("#")[-1] for e in self.entries.values()}
+        for ident, entry in list(self.entries.items()):
+            seen = pointed.get(ident)
+            note = next((n for n in entry.iterchildren(f"{T}note")
+                         if n.get("type") == "mentions"), None)
+            if seen:
+                first, last = min(seen), max(seen)
+                if note is not None and _mentions(note) == (first, last):
+                    continue
+                if note is not None:
+                    _remove(note)
+                for date, issue in (first, last):
+                    self.note_mention(ident, issue, date)
+            elif ident not in merged_into and self._untouched(entry):
+                self._drop(ident)
+            elif note is not None:
+                _remove(note)
+
+    def _untouched(self, entry) -> bool:
+        """An entry exactly as the tool writes them: its names as made (and variants in
+        pairs), empty authority slots, roles, a mentions note, nothing else."""
+        if entry.get("resp") != TOOL or set(entry.attrib) - {XML_ID, "resp", "cert"}:
+            return False
+        names, rest = [], []
+        for child in entry:
+            if not isinstance(child.tag, str):
+                return False   # a comment or processing instruction: an editor's
+            (names if child.tag == f"{T}{self.kind.name_tag}" else rest).append(child)
+        rows = [(n.get(XML_LANG), n.get("type"), n.text) for n in names]
+        if any(len(n) or set(n.attrib) - {XML_LANG, "type"} for n in names) or \
+                not rows or rows[:3] != self._made(rows[0][2] or ""):
+            return False
+        variants = rows[3:]
+        if len(variants) % 2 or any(
+                (hant[:2], hans[:2]) != (("zh-Hant", "variant"), ("zh-Hans", "variant")) or
+                hant[2] != _hant(hans[2] or "", self.opencc)
+                for hant, hans in zip(variants[::2], variants[1::2])):
+            return False
+        for child in rest:
+            local = etree.QName(child).localname
+            if local == "idno" and not (child.text or "").strip() and not len(child):
+                continue
+            if local == "occupation" or (local == "note" and child.get("type") == "mentions"):
+                continue
+            return False
+        return True
+
+    def _drop(self, ident: str) -> None:
+        _remove(self.entries.pop(ident))
+        for name in [name for name, found in self.by_name.items() if found == ident]:
+            del self.by_name[name]
+        if self._sorted_ids is not None:
+            self._sorted_ids.remove(ident)
+
     def serialize(self) -> bytes:
         return etree.tostring(self.tree, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def _mentions(note) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    refs = {r.get("type"): r for r in note.iterchildren(f"{T}ref")}
+    if set(refs) != {"first", "last"}:
+        return None
+    return tuple((_date_of(refs[k]), refs[k].get("n") or "") for k in ("first", "last"))
+
+
+def _remove(element) -> None:
+    """Take `element` out, leaving the whitespace around it as its siblings have it."""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = element.tail
+    elif element.getnext() is None:   # the only child: the parent closes where it began
+        element.getparent().text = element.tail
+    element.getparent().remove(element)
+
+
+def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | None:
+    """What the issues in `tei_dir` point to: register file → entry id → (date, issue) of
+    each issue whose `@ref`s name it (date and issue as the tagger notes them). None if
+    an issue cannot be read: then nothing can be said of what no issue names."""
+    from ..xmlsafe import parse_bytes
+
+    files = {kind.file for kind in KINDS.values()}
+    found: dict[str, dict[str, list[tuple[str, str]]]] = {file: {} for file in files}
+    for path in sorted(Path(tei_dir).glob("*.xml")):
+        if path.name in files:
+            continue
+        try:
+            root = parse_bytes(path.read_bytes(), str(path)).getroot()
+        except (OSError, TeiBuildError):
+            return None
+        issue = root.get(XML_ID) or ""
+        when = root.xpath("string(t:teiHeader//t:sourceDesc//t:imprint/t:date/@when)",
+                          namespaces={"t": TEI_NS})
+        date = when if len(when) == 10 else ""
+        targets = {pointer for value in root.xpath("//@ref") for pointer in value.split()}
+        for pointer in sorted(targets):
+            file, _, ident = pointer.partition("#")
+            if file in found and ident:
+                found[file].setdefault(ident, []).append((date, issue))
+    return found
 
 
 def _date_of(ref) -> str:
@@ -474,6 +581,15 @@ class Registers:
         plain = words.load()
         return {form: unit for unit in self.home for form in (unit, bare_form(unit))
                 if form and (form == unit or plain.get(form) != "W")}
+
+    def reconcile(self, pointed: dict[str, dict[str, list[tuple[str, str]]]] | None) -> None:
+        """Each register made to agree with what the issues point to (`pointers_in`;
+        None: left as it is)."""
+        if pointed is None:
+            return
+        for tag in sorted(self.by_tag):
+            register = self.by_tag[tag]
+            register.reconcile(pointed.get(register.kind.file, {}))
 
     def save(self, tei_dir) -> list[Path]:
         """Write the registers that have entries or existed; returns the paths written."""
