@@ -114,7 +114,7 @@ def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str
             if (issue := issue_of_page(path)) and shard_of(issue) == shard}
     used = _Used(names)
     records = site_records(mine, used) if known is None else _known_records(mine, used, known)
-    return shard_bundle(shard, records, used.seen, opencc)
+    return shard_bundle(shard, records, used.seen, opencc, _known_folds(known))
 
 
 def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
@@ -137,7 +137,8 @@ def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[s
     folder = overlay_of(shard)
     files = _bundle(folder, indexed)
     files[f"html/{BUNDLE}/{folder}/{SUMMARY}"] = _summary(
-        records, used.seen, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)})
+        records, used.seen, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)},
+        _known_folds(known))
     return files
 
 
@@ -145,7 +146,8 @@ def _known_records(pages: Mapping[str, bytes], used: "_Used",
                    known: MutableMapping[str, list]) -> list[Record]:
     """site_records(pages, used), issue by issue, taking an issue's records from `known`
     when its pages are byte for byte those they were read from and every register
-    name they looked up is unchanged."""
+    name they looked up is unchanged. `known` keeps each issue's character counts
+    (`_fold`) beside its records, so a summary need not count the whole shard again."""
     by_issue: dict[str, dict[str, bytes]] = {}
     for path in sorted(pages):
         by_issue.setdefault(issue_of_page(path), {})[path] = pages[path]
@@ -160,13 +162,15 @@ def _known_records(pages: Mapping[str, bytes], used: "_Used",
         if found is not None:
             for ref, name in before[1].items():
                 used.seen[tuple(ref.split("/", 1))] = name
+            if not _is_fold(before[3:4]):
+                before = [*before[:3], _fold(found)]
         else:
             one = _Used(used.names)
             found = site_records(mine, one)
             used.seen.update(one.seen)
             before = [digest.hexdigest(), {f"{kind}/{key}": name
                                            for (kind, key), name in one.seen.items()},
-                      [asdict(record) for record in found]]
+                      [asdict(record) for record in found], _fold(found)]
         kept[issue] = before
         records.extend(found)
     known.clear()
@@ -189,12 +193,13 @@ def _known_issue(before, digest: str, names: Mapping[tuple[str, str], str]) -> l
 
 
 def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str], str | None],
-                 opencc: str = HANT_DEFAULT) -> dict[str, bytes]:
-    """One shard's Pagefind bundle and summary, from its records (in record order)."""
+                 opencc: str = HANT_DEFAULT, folds: list[dict] | None = None) -> dict[str, bytes]:
+    """One shard's Pagefind bundle and summary, from its records (in record order);
+    `folds`: their issues' character counts, if known (`_known_records`)."""
     if not records:
         return {}
     files = _bundle(shard, records)
-    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(records, used, opencc)
+    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(records, used, opencc, None, folds)
     return files
 
 
@@ -264,19 +269,45 @@ def stale_shards(summaries: Mapping[str, bytes], names: Mapping[tuple[str, str],
     return stale
 
 
+def _fold(records: list[Record]) -> dict[str, dict[str, int]]:
+    """The traditional → simplified character counts of `records`, as a summary keeps them
+    (each record's text and its title: counts add up over records)."""
+    pairs = [(r.text, r.text_hant) for r in records] + [(r.title, r.title_hant) for r in records]
+    return {hant: dict(seen) for hant, seen in fold_counts(pairs).items()}
+
+
+def _is_fold(value: list) -> bool:
+    return len(value) == 1 and isinstance(value[0], dict) and all(
+        isinstance(seen, dict) and all(isinstance(n, int) for n in seen.values())
+        for seen in value[0].values())
+
+
+def _known_folds(known: Mapping[str, list] | None) -> list[dict] | None:
+    return None if known is None else [known[issue][3] for issue in sorted(known)]
+
+
 def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str,
-             overlay: Mapping[str, object] | None = None) -> bytes:
+             overlay: Mapping[str, object] | None = None,
+             folds: list[dict] | None = None) -> bytes:
     issues = {r.issue: {"label": r.issue_label, "label_hant": text_to_hant(r.issue_label, opencc),
                         "date": r.date} for r in records}
     names: dict[str, set[str]] = {}
     for record in records:
         for kind, found in record.names.items():
             names.setdefault(kind, set()).update(found)
-    pairs = [(r.text, r.text_hant) for r in records] + [(r.title, r.title_hant) for r in records]
+    if folds is None:
+        fold = _fold(records)
+    else:   # the issues' counts added up
+        fold = {}
+        for counts in folds:
+            for hant, seen in counts.items():
+                total = fold.setdefault(hant, {})
+                for hans, n in seen.items():
+                    total[hans] = total.get(hans, 0) + n
     summary = {"issues": issues, "records": len(records),
                "names": {kind: sorted(found) for kind, found in names.items()},
                "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},
-               "fold": {hant: dict(seen) for hant, seen in fold_counts(pairs).items()}}
+               "fold": fold}
     summary.update(overlay or {})
     return json.dumps(summary, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
