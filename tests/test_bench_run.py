@@ -30,3 +30,26 @@ def test_per_issue_costs_come_from_a_process_of_their_own():
     assert costs["issues_sampled"] == 1 and costs["validation_rounds"] == 3
     assert costs["render_ms_per_page"] > 0 and 0 < costs["validate_issue_ms"] <= \
         costs["validate_issue_ms_first_round"] * 1.5
+
+
+def test_each_edit_is_timed_three_times_and_the_median_reported(tmp_path, monkeypatch):
+    import benchmarks.run as bench
+
+    walls = iter([3.4, 2.1, 2.6])
+    made = []
+
+    def edit(tei, round_):
+        made.append(round_)
+        return "hongkou-1909", f"（校订{round_}）"
+
+    monkeypatch.setattr(bench, "run", lambda label, args, cwd: {"wall_s": next(walls), "cpu_s": 1.0})
+    monkeypatch.setattr(bench, "_stamps", lambda folder: {"html/x": (len(made), 0)})
+    checks = iter([True, True, False])
+    monkeypatch.setattr(bench, "check_edit", lambda *a: {
+        "edited_text_on_issue_page": next(checks), "edited_text_in_plain_text": True,
+        "issue_files_changed_outside_the_issue_and_neighbours": []})
+    record, after = bench.timed_edits("edit", edit, ["build"], tmp_path, {})
+    assert made == [0, 1, 2] and record["wall_s"] == 2.6
+    assert record["rounds_wall_s"] == [3.4, 2.1, 2.6]
+    assert record["every_check_held"] is False   # the third run's text was not on its page
+    assert after == {"html/x": (3, 0)}
