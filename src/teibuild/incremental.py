@@ -47,10 +47,10 @@ the manifest it was made with), and a missing or stale one
 is made again from the TEI. Outputs that are missing or were changed on disk are rendered again,
 and files in html/ and txt/ that the manifest does not list are removed: the
 folder is always what a fresh build makes (the search index's bundles apart,
-which may hold overlays: what they find is what a fresh build's find). (When a TEI file changed, the disk is
-read by a process of its own while rendering goes on, the build assuming it is
-as recorded; it is checked before anything moves into place, and if it is not,
-the build is planned again from what is there.)
+which may hold overlays: what they find is what a fresh build's find). (When a
+TEI file changed, the disk is read by a process of its own while rendering goes
+on, the build assuming it is as recorded; it is checked before anything moves
+into place, and if it is not, the build is planned again from what is there.)
 
 New files are staged in `.tei-build/staging-*` and moved into place together,
 search index included, only when everything has rendered; a failure at any
@@ -821,29 +821,8 @@ class _Plan:
             renamed = {search.base_of(s) for s in search.stale_shards(shown, names)}
         bases = {} if full else dict(old.get("bases", {}))
         overlays = {} if full else dict(old.get("overlays", {}))
-        stale |= changed
-        whole, overlaid = renamed | changed, {}
-        for shard in sorted(stale - whole):
-            now, base = dict(members[shard]), bases.get(shard)
-            if base is None or shard not in on_disk or set(base) - set(now):
-                whole.add(shard)
-                continue
-            edited = sorted(issue for issue, key in now.items() if base.get(issue) != key)
-            if len(edited) > search.OVERLAY_ISSUES:
-                whole.add(shard)
-            else:
-                overlaid[shard] = edited
-        for shard in whole:
-            bases[shard] = dict(members[shard])
-            overlays.pop(shard, None)
-        for shard, edited in overlaid.items():
-            if edited:
-                overlays[shard] = edited
-            else:   # back as its bundle has it
-                overlays.pop(shard, None)
-        for shard in set(bases) - set(keys):
-            del bases[shard]
-            overlays.pop(shard, None)
+        whole, overlaid = _overlays(stale | changed, renamed | changed, members, bases, overlays,
+                                    on_disk, search.OVERLAY_ISSUES)
         kept = set(keys) | {search.overlay_of(s) for s in overlays}
         gone = on_disk - kept
 
@@ -983,6 +962,39 @@ def _shards(manifest: dict) -> tuple[dict, dict]:
     for record in manifest["issues"].values():
         members.setdefault(shard_of(record["id"]), []).append((record["id"], record["key"]))
     return members, {shard: _digest(sorted(issues)) for shard, issues in sorted(members.items())}
+
+
+def _overlays(stale: set[str], whole: set[str], members: dict, bases: dict, overlays: dict,
+              on_disk: set[str], limit: int) -> tuple[set[str], dict[str, list[str]]]:
+    """Which stale shards are indexed whole and which get an overlay of their edited
+    issues (none: the overlay goes); `bases` (shard → {issue: page key} its bundle was made
+    from) and `overlays` (shard → issues overlaid) are brought up to date in place.
+
+    A shard is indexed whole if asked (`whole`), new, not on disk, has lost an issue, or
+    has more than `limit` issues changed since its bundle was made."""
+    whole, overlaid = set(whole), {}
+    for shard in sorted(stale - whole):
+        now, base = dict(members[shard]), bases.get(shard)
+        if base is None or shard not in on_disk or set(base) - set(now):
+            whole.add(shard)
+            continue
+        edited = sorted(issue for issue, key in now.items() if base.get(issue) != key)
+        if len(edited) > limit:
+            whole.add(shard)
+        else:
+            overlaid[shard] = edited
+    for shard in whole:
+        bases[shard] = dict(members[shard])
+        overlays.pop(shard, None)
+    for shard, edited in overlaid.items():
+        if edited:
+            overlays[shard] = edited
+        else:   # back as its bundle has it
+            overlays.pop(shard, None)
+    for shard in set(bases) - set(members):
+        del bases[shard]
+        overlays.pop(shard, None)
+    return whole, overlaid
 
 
 def _index_shard(item: tuple) -> bytes | None:
