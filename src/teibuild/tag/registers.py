@@ -29,7 +29,7 @@ from lxml import etree
 from .. import TEI_NS, XML_NS
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write
-from ..xmlsafe import parse_file
+from ..xmlsafe import parse_bytes, parse_file
 from .ids import base_id, pinyin_label
 from .lexicon import GENERIC_NOUNS
 
@@ -429,8 +429,6 @@ def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | 
     """What the issues in `tei_dir` point to: register file → entry id → (date, issue) of
     each issue whose `@ref`s name it (date and issue as the tagger notes them). None if
     an issue cannot be read: then nothing can be said of what no issue names."""
-    from ..xmlsafe import parse_bytes
-
     files = {kind.file for kind in KINDS.values()}
     found: dict[str, dict[str, list[tuple[str, str]]]] = {file: {} for file in files}
     for path in sorted(Path(tei_dir).glob("*.xml")):
