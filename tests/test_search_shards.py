@@ -146,6 +146,26 @@ def test_reindexing_an_edited_issues_shard_gives_what_a_full_index_gives(tmp_pat
     assert not list((edition / "html").glob(".search-*"))
 
 
+def test_reindexing_a_shard_folds_its_overlay_in(tmp_path, site):
+    """An overlay a build left (here made directly) goes when its shard is indexed again."""
+    from teibuild.search import overlay_files, overlay_of
+
+    edition = write(tmp_path / "ed", site)
+    build_search_index(edition)
+    page = edition / "html" / "issues" / f"{SECOND}.html"
+    page.write_bytes(page.read_bytes().replace("会议以视频会议形式召开".encode(), "会议以线上形式召开".encode()))
+    shard = shard_of(SECOND)
+    pages = {rel: (edition / rel).read_bytes() for rel in shard_pages(SECOND)}
+    write(edition, overlay_files(shard, pages, register_names(edition), [SECOND], [SECOND]))
+    write(edition, common_files(read_summaries(edition)))
+    assert json.loads((edition / "html" / DATA_FILE).read_bytes())["superseded"] == {shard: [SECOND]}
+    reindex_shards(edition, {shard})
+    assert not (edition / "html" / "pagefind" / overlay_of(shard)).exists()
+    fresh = write(tmp_path / "fresh", {**site, f"html/issues/{SECOND}.html": page.read_bytes()})
+    build_search_index(fresh)
+    assert tree(fresh) == tree(edition)
+
+
 def test_a_shard_whose_issues_are_gone_is_removed(tmp_path, site):
     edition = write(tmp_path / "ed", site)
     build_search_index(edition)

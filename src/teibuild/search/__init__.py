@@ -70,8 +70,9 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
                    names: Mapping[tuple[str, str], str] | None = None) -> SearchReport:
     """Re-index `shards` of the edition in `out_dir` from its pages on disk, and the common files.
 
-    Each shard's folder is replaced as a whole; shards left without issues are
-    removed. `names`: what register_names(out_dir) gives, read again when not given.
+    Each shard's folder is replaced as a whole, and its overlay (if a build left one)
+    removed; shards left without issues are removed. `names`: what
+    register_names(out_dir) gives, read again when not given.
     The report counts the whole index, and the files rewritten outside the shards.
     """
     html_dir = Path(out_dir) / "html"
@@ -85,8 +86,10 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
         mine = {rel: path.read_bytes() for rel, path in pages.items()
                 if (issue := issue_of_page(rel)) and shard_of(issue) == shard}
         new[shard] = shard_files(shard, mine, names, opencc)
-    summaries = read_summaries(out_dir, {shard: files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}")
-                                         for shard, files in new.items()})
+    replaced = {shard: files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}")
+                for shard, files in new.items()}
+    replaced.update(dict.fromkeys(map(overlay_of, new)))   # folded into their shards
+    summaries = read_summaries(out_dir, replaced)
     common = common_files(summaries, opencc)
     staging = Path(tempfile.mkdtemp(prefix=".search-", dir=html_dir))
     try:
@@ -95,6 +98,8 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
             current = html_dir / BUNDLE / shard
             if current.exists():
                 current.rename(staging / f"{shard}.old")
+            if (html_dir / BUNDLE / overlay_of(shard)).exists():
+                (html_dir / BUNDLE / overlay_of(shard)).rename(staging / f"{shard}.overlay")
             if files:
                 (html_dir / BUNDLE).mkdir(exist_ok=True)
                 os.replace(staging / shard, current)
