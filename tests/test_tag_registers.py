@@ -292,7 +292,7 @@ def _issue(tei_dir: Path, issue: str, date: str, *refs: str) -> None:
 
 def test_reconcile_makes_mentions_what_the_issues_point_to(tmp_path):
     """郭芳's notes said 1845–1847; 1847 no longer names him (converted again), 1846 does."""
-    from teibuild.tag.registers import pointers_in
+    from teibuild.tag import pointers_in
 
     _fill(tmp_path, MENTIONS)
     _issue(tmp_path, "hongkou-1845", "2022-03-25", "places.xml#beiwaitan-jiedao")
@@ -316,7 +316,7 @@ def test_reconcile_makes_mentions_what_the_issues_point_to(tmp_path):
 
 
 def test_reconcile_drops_the_tools_entries_no_issue_names_unless_an_editor_touched_them(tmp_path):
-    from teibuild.tag.registers import pointers_in
+    from teibuild.tag import pointers_in
 
     regs = Registers.load(tmp_path)
     reg = regs["persName"]
@@ -343,7 +343,7 @@ def test_reconcile_drops_the_tools_entries_no_issue_names_unless_an_editor_touch
 
 
 def test_reconcile_changes_nothing_when_an_issue_cannot_be_read(tmp_path):
-    from teibuild.tag.registers import pointers_in
+    from teibuild.tag import pointers_in
 
     _fill(tmp_path, MENTIONS)
     before = (tmp_path / "persons.xml").read_bytes()

@@ -807,8 +807,9 @@ class _Plan:
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
         # a shard whose summary (or its overlay's) is not as written is indexed again whole:
         # changed by hand, or written by `tei-build search-index`, which folds overlays in
-        changed = set() if full else {s for s in keys if not _search_current(
-            old, out_dir, lambda rel, s=s: rel.split("/")[2:3] in ([s], [search.overlay_of(s)]))}
+        changed = set() if full else {
+            search.base_of(rel.split("/")[2]) for rel in _unstamped(old, out_dir)
+            if rel.count("/") == 3} & set(keys)   # (html/pagefind/<folder>/shard.json)
 
         names = self._register_names(manifest, out_dir, search, code)
         # every shard in place was made with, or checked against, the names the last
@@ -1299,28 +1300,31 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
-def _search_current(record: dict, out_dir: Path, only: Callable[[str], bool] | None = None
-                    ) -> bool:
-    """The search index's files are on disk as they were written: as stamped, or written
-    again with the same bytes (as `tei-build search-index` writes them from the same
-    pages; the stamp is then brought up to date in `record`). The files stamped are the
-    shards' summaries, which name the pages each shard was made from, and the common
-    files made from them. `only`: those of the files it says yes to."""
-    if not record.get("outputs"):
-        return False
-    for rel, stamp in record["outputs"].items():
-        if only is not None and not only(rel):
-            continue
+def _search_current(record: dict, out_dir: Path) -> bool:
+    """The search index's files are on disk as they were written (see _unstamped)."""
+    return bool(record.get("outputs")) and not _unstamped(record, out_dir)
+
+
+def _unstamped(record: dict, out_dir: Path) -> list[str]:
+    """The search index's stamped files that are not on disk as they were written: as
+    stamped, or written again with the same bytes (as `tei-build search-index` writes
+    them from the same pages; the stamp is then brought up to date in `record`). The
+    files stamped are the shards' summaries, which name the pages each shard was made
+    from, and the common files made from them."""
+    found = []
+    for rel, stamp in record.get("outputs", {}).items():
         path = os.path.join(out_dir, rel)
         try:
             st = os.stat(path)
         except OSError:
-            return False
+            found.append(rel)
+            continue
         if (st.st_size, st.st_mtime_ns) != tuple(stamp[:2]):
             if len(stamp) < 3 or st.st_size != stamp[0] or _file_digest(Path(path)) != stamp[2]:
-                return False
-            stamp[1] = st.st_mtime_ns
-    return True
+                found.append(rel)
+            else:
+                stamp[1] = st.st_mtime_ns
+    return found
 
 
 def _records(manifest: dict) -> list[dict]:

@@ -68,7 +68,7 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
         for target in sorted(origin):
             (staging / target.name).replace(target)
         if registers is not None:
-            from .tag.registers import pointers_in
+            from .tag import pointers_in
 
             # what every issue in the folder now points to, those not converted this time
             # included: a name an issue converted again no longer has loses its mention

@@ -110,11 +110,19 @@ def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str
     data); an issue whose pages and register names are the same is not read
     again, and `known` is brought up to date.
     """
+    records, used = _shard_records(shard, pages, names, known)
+    return shard_bundle(shard, records, used, opencc, _known_folds(known))
+
+
+def _shard_records(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
+                   known: MutableMapping[str, list] | None):
+    """The records of the shard's issues in `pages` (from `known` where it holds), and the
+    register names they looked up."""
     mine = {path: data for path, data in pages.items()
             if (issue := issue_of_page(path)) and shard_of(issue) == shard}
     used = _Used(names)
     records = site_records(mine, used) if known is None else _known_records(mine, used, known)
-    return shard_bundle(shard, records, used.seen, opencc, _known_folds(known))
+    return records, used.seen
 
 
 def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
@@ -128,16 +136,13 @@ def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[s
     the overlay's summary speaks for the whole shard as it is now (its issues, names and
     characters, for the common files), so that search-data.json is what a full index
     of the same pages would give, its list of bundles apart."""
-    mine = {path: data for path, data in pages.items()
-            if (issue := issue_of_page(path)) and shard_of(issue) == shard}
-    used = _Used(names)
-    records = site_records(mine, used) if known is None else _known_records(mine, used, known)
+    records, used = _shard_records(shard, pages, names, known)
     edited = set(edited)
     indexed = [r for r in records if r.issue in edited]
     folder = overlay_of(shard)
     files = _bundle(folder, indexed)
     files[f"html/{BUNDLE}/{folder}/{SUMMARY}"] = _summary(
-        records, used.seen, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)},
+        records, used, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)},
         _known_folds(known))
     return files
 
@@ -239,10 +244,7 @@ def common_files(summaries: Mapping[str, bytes], opencc: str = HANT_DEFAULT) -> 
         issues.update(summary["issues"])
         for kind, names in summary["names"].items():
             values.setdefault(kind, set()).update(names)
-        for hant, seen in summary["fold"].items():
-            total = counts.setdefault(hant, {})
-            for hans, n in seen.items():
-                total[hans] = total.get(hans, 0) + n
+        _add_counts(counts, summary["fold"])
     filter_values = {kind: sorted(names) for kind, names in sorted(values.items())}
     files[f"html/{DATA_FILE}"] = search_data(filter_values, issues, counts, bundles, opencc,
                                              superseded)
@@ -276,6 +278,14 @@ def _fold(records: list[Record]) -> dict[str, dict[str, int]]:
     return {hant: dict(seen) for hant, seen in fold_counts(pairs).items()}
 
 
+def _add_counts(total: dict[str, dict[str, int]], counts: Mapping[str, Mapping[str, int]]) -> None:
+    """Add character counts ({traditional: {simplified: times}}) into `total`."""
+    for hant, seen in counts.items():
+        into = total.setdefault(hant, {})
+        for hans, n in seen.items():
+            into[hans] = into.get(hans, 0) + n
+
+
 def _is_fold(value: list) -> bool:
     return len(value) == 1 and isinstance(value[0], dict) and all(
         isinstance(seen, dict) and all(isinstance(n, int) for n in seen.values())
@@ -300,10 +310,7 @@ def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], 
     else:   # the issues' counts added up
         fold = {}
         for counts in folds:
-            for hant, seen in counts.items():
-                total = fold.setdefault(hant, {})
-                for hans, n in seen.items():
-                    total[hans] = total.get(hans, 0) + n
+            _add_counts(fold, counts)
     summary = {"issues": issues, "records": len(records),
                "names": {kind: sorted(found) for kind, found in names.items()},
                "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},

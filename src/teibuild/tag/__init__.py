@@ -15,16 +15,19 @@ the header's appInfo).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from lxml import etree
 
 from .. import TEI_NS, XML_NS, __version__
+from ..errors import TeiBuildError
+from ..xmlsafe import parse_bytes
 from .registers import HOME_BODY_HEADS, KINDS, Registers
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
                      name_pattern)
 
-__all__ = ["KINDS", "Registers", "tag_issue", "text_units"]
+__all__ = ["KINDS", "Registers", "pointers_in", "tag_issue", "text_units"]
 
 NS = {"t": TEI_NS}
 RESP = "#tagger"
@@ -40,6 +43,29 @@ def issue_date(root) -> dt.date | None:
         return dt.date.fromisoformat(when) if len(when) == 10 else None
     except ValueError:
         return None
+
+
+def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | None:
+    """What the issues in `tei_dir` point to, for `Registers.reconcile`: register file →
+    entry id → (date, issue) of each issue whose `@ref`s name it, issue and date as
+    tag_issue notes a mention. None if an issue cannot be read: then nothing can be said
+    of what no issue names."""
+    files = {kind.file for kind in KINDS.values()}
+    found: dict[str, dict[str, list[tuple[str, str]]]] = {file: {} for file in files}
+    for path in sorted(Path(tei_dir).glob("*.xml")):
+        if path.name in files:
+            continue
+        try:
+            root = parse_bytes(path.read_bytes(), str(path)).getroot()
+        except (OSError, TeiBuildError):
+            return None
+        issue, date = root.get(f"{{{XML_NS}}}id") or "", issue_date(root)
+        when = date.isoformat() if date else ""
+        for pointer in sorted({p for value in root.xpath("//@ref") for p in value.split()}):
+            file, _, ident = pointer.partition("#")
+            if file in found and ident:
+                found[file].setdefault(ident, []).append((when, issue))
+    return found
 
 
 def text_units(root) -> list[etree._Element]:

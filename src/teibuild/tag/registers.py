@@ -29,7 +29,7 @@ from lxml import etree
 from .. import TEI_NS, XML_NS
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write
-from ..xmlsafe import parse_bytes, parse_file
+from ..xmlsafe import parse_file
 from .ids import base_id, pinyin_label
 from .lexicon import GENERIC_NOUNS
 
@@ -425,31 +425,6 @@ def _remove(element) -> None:
     element.getparent().remove(element)
 
 
-def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | None:
-    """What the issues in `tei_dir` point to: register file → entry id → (date, issue) of
-    each issue whose `@ref`s name it (date and issue as the tagger notes them). None if
-    an issue cannot be read: then nothing can be said of what no issue names."""
-    files = {kind.file for kind in KINDS.values()}
-    found: dict[str, dict[str, list[tuple[str, str]]]] = {file: {} for file in files}
-    for path in sorted(Path(tei_dir).glob("*.xml")):
-        if path.name in files:
-            continue
-        try:
-            root = parse_bytes(path.read_bytes(), str(path)).getroot()
-        except (OSError, TeiBuildError):
-            return None
-        issue = root.get(XML_ID) or ""
-        when = root.xpath("string(t:teiHeader//t:sourceDesc//t:imprint/t:date/@when)",
-                          namespaces={"t": TEI_NS})
-        date = when if len(when) == 10 else ""
-        targets = {pointer for value in root.xpath("//@ref") for pointer in value.split()}
-        for pointer in sorted(targets):
-            file, _, ident = pointer.partition("#")
-            if file in found and ident:
-                found[file].setdefault(ident, []).append((date, issue))
-    return found
-
-
 def _date_of(ref) -> str:
     d = next(ref.iterchildren(f"{T}date"), None)
     return (d.get("when") if d is not None else "") or ""
@@ -581,7 +556,7 @@ class Registers:
                 if form and (form == unit or plain.get(form) != "W")}
 
     def reconcile(self, pointed: dict[str, dict[str, list[tuple[str, str]]]] | None) -> None:
-        """Each register made to agree with what the issues point to (`pointers_in`;
+        """Each register made to agree with what the issues point to (`tag.pointers_in`;
         None: left as it is)."""
         if pointed is None:
             return
