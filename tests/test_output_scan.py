@@ -63,3 +63,28 @@ def test_two_processes_reading_halves_of_the_folder_find_what_one_finds(tmp_path
     here = Scan(tmp_path)   # the disk read at once: on two cores
     assert (here.digest, here.folders) == whole[1:] and dict(here.files.items()) == dict(
         OnDisk(whole[0]).items())
+
+
+def test_a_few_files_changed_in_a_large_folder_digest_as_a_fresh_scan(tmp_path):
+    from teibuild.output_scan import BUCKETS, bucket
+
+    _files(tmp_path, {f"html/cite/{n}.bib": "x" * (n % 7) for n in range(200)})
+    rows, _digest, groups = scan_folders(tmp_path)
+    assert len({n for _folder, n in groups}) == BUCKETS   # 200 names fill every group
+    on_disk = OnDisk(rows)
+    (tmp_path / "html/cite/3.bib").unlink()
+    _files(tmp_path, {"html/cite/5.bib": "changed", "html/cite/new.bib": "n"})
+    updated = {rel: (st.st_size, st.st_mtime_ns) for rel in ("html/cite/5.bib", "html/cite/new.bib")
+               for st in [os.stat(tmp_path / rel)]}
+    fresh = scan_folders(tmp_path)
+    assert Now(on_disk, ["html/cite/3.bib"], updated).digest(groups) == fresh[1]
+    # only the groups of the changed names differ
+    differ = {key for key in groups if groups[key] != fresh[2].get(key)}
+    assert differ == {("html/cite", bucket(n)) for n in ("3.bib", "5.bib", "new.bib")}
+    # a group emptied by a removal is gone from the digests, as from a fresh scan
+    rows, _digest, groups = fresh
+    only = [name for name, _size, _mtime in rows["html/cite"] if bucket(name) == bucket("7.bib")]
+    now = Now(OnDisk(rows), [f"html/cite/{name}" for name in only], {})
+    for name in only:
+        (tmp_path / "html/cite" / name).unlink()
+    assert now.digest(groups) == scan_folders(tmp_path)[1]

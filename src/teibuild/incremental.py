@@ -316,6 +316,10 @@ def _search_code(opencc: str) -> str:
     return digest.hexdigest()
 
 
+#: heads a build takes from their issues' caches before it loads the heads cache (_Plan.head)
+_HEADS_APART = 8
+
+
 def _digest(*parts) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
@@ -414,15 +418,22 @@ class _Plan:
     save_registers = False
 
     def head(self, name: str):
-        """An issue's heading data: from the heads cache if it is what the manifest says."""
+        """An issue's heading data: from the heads cache if it is what the manifest says.
+        The first few come from their issues' own caches instead (an edit needs the two
+        neighbours' heads: loading every issue's took 0.16 s of it on 2,000 issues)."""
         if name in self._fresh_heads:
             return self._fresh_heads[name]
+        if self._heads is None and self._heads_apart < _HEADS_APART:
+            self._heads_apart += 1
+            return head(self.issue(name))
         if self._heads is None:
             self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
         kept = self._heads.get(name)
         if kept is not None and _digest(kept) == self.summaries[name]["head"]:
             return kept
         return head(self.issue(name))
+
+    _heads_apart = 0   # heads taken from their issues' caches (see head)
 
     def grouped(self, name: str) -> dict[str, bytes]:
         """The mentions by entry (`_pickled_by_entry`) of an issue not read this time, whose
@@ -867,7 +878,7 @@ class _Plan:
         if self.save_registers:
             _dump_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]),
                          self._registers)
-        if self.fresh or not (self.state / HEADS).is_file():
+        if self._heads_changed(manifest) or not (self.state / HEADS).is_file():
             if self._heads is None:
                 self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
@@ -881,6 +892,13 @@ class _Plan:
                     and not self.old["entries"].get(name, {}).get("years"))
         for entry in gone:
             (self.state / ENTRIES / f"{entry}.pickle").unlink(missing_ok=True)
+
+    def _heads_changed(self, manifest: dict) -> bool:
+        """An issue read this time is new, or its heading data is not what it was (the heads
+        cache then needs writing again; an edit of a paragraph changes no head)."""
+        old = self.old["issues"]
+        return any(name not in old or old[name].get("head") != manifest["issues"][name]["head"]
+                   for name in self.fresh if name in manifest["issues"])
 
     @property
     def on_disk(self) -> Mapping:
