@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 from teibuild.output_scan import Now, OnDisk, Scan, scan_folders, totals
 
@@ -66,25 +67,24 @@ def test_two_processes_reading_halves_of_the_folder_find_what_one_finds(tmp_path
 
 
 def test_a_few_files_changed_in_a_large_folder_digest_as_a_fresh_scan(tmp_path):
-    from teibuild.output_scan import BUCKETS, bucket
-
+    """A folder's digest is updated with the files changed alone: it must still be what a
+    fresh scan gives, whatever is removed, changed or added, down to an empty folder."""
     _files(tmp_path, {f"html/cite/{n}.bib": "x" * (n % 7) for n in range(200)})
-    rows, _digest, groups = scan_folders(tmp_path)
-    assert len({n for _folder, n in groups}) == BUCKETS   # 200 names fill every group
-    on_disk = OnDisk(rows)
+    rows, _digest, folders = scan_folders(tmp_path)
     (tmp_path / "html/cite/3.bib").unlink()
     _files(tmp_path, {"html/cite/5.bib": "changed", "html/cite/new.bib": "n"})
     updated = {rel: (st.st_size, st.st_mtime_ns) for rel in ("html/cite/5.bib", "html/cite/new.bib")
                for st in [os.stat(tmp_path / rel)]}
     fresh = scan_folders(tmp_path)
-    assert Now(on_disk, ["html/cite/3.bib"], updated).digest(groups) == fresh[1]
-    # only the groups of the changed names differ
-    differ = {key for key in groups if groups[key] != fresh[2].get(key)}
-    assert differ == {("html/cite", bucket(n)) for n in ("3.bib", "5.bib", "new.bib")}
-    # a group emptied by a removal is gone from the digests, as from a fresh scan
-    rows, _digest, groups = fresh
-    only = [name for name, _size, _mtime in rows["html/cite"] if bucket(name) == bucket("7.bib")]
-    now = Now(OnDisk(rows), [f"html/cite/{name}" for name in only], {})
-    for name in only:
-        (tmp_path / "html/cite" / name).unlink()
-    assert now.digest(groups) == scan_folders(tmp_path)[1]
+    assert Now(OnDisk(rows), ["html/cite/3.bib"], updated).digest(folders) == fresh[1]
+    assert fresh[2]["html/cite"].startswith("200:") and fresh[1] != _digest
+    # the same size and another mtime is another digest
+    (tmp_path / "html/cite/7.bib").touch()
+    os.utime(tmp_path / "html/cite/7.bib", ns=(1, 1))
+    assert scan_folders(tmp_path)[1] != fresh[1]
+    # a folder emptied is gone from the digests, as from a fresh scan
+    rows, _digest, folders = scan_folders(tmp_path)
+    now = Now(OnDisk(rows), [f"html/cite/{name}" for name, _size, _mtime in rows["html/cite"]],
+              {})
+    shutil.rmtree(tmp_path / "html/cite")
+    assert now.digest(folders) == scan_folders(tmp_path)[1]

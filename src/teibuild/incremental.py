@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import pickle
 import shutil
@@ -1255,7 +1254,7 @@ def _load_cache(path: Path, stamp: str, field: str, valid: Callable = lambda _v:
     """The table `field` of a JSON cache, if it was written with `stamp` and `valid` holds
     for each of its values; else {} (also if it is missing or torn)."""
     try:
-        data = json.loads(path.read_bytes())
+        data = orjson.loads(path.read_bytes())
         found = data[field] if data["stamp"] == stamp else {}
     except (OSError, ValueError, TypeError, KeyError):
         return {}
@@ -1265,8 +1264,7 @@ def _load_cache(path: Path, stamp: str, field: str, valid: Callable = lambda _v:
 
 
 def _dump_cache(path: Path, stamp: str, field: str, table: dict) -> None:
-    atomic_write(path, json.dumps({"stamp": stamp, field: table}, sort_keys=True,
-                                  ensure_ascii=False).encode("utf-8"))
+    atomic_write(path, orjson.dumps({"stamp": stamp, field: table}, option=orjson.OPT_SORT_KEYS))
 
 
 def _load_romanized(state: Path, fingerprint: str) -> dict[str, list[str]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -29,11 +28,10 @@ SECOND_HALF = ("txt", "html/zh-Hant")
 
 
 def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, ...] = ()
-                 ) -> tuple[dict[str, list], str, dict[tuple[str, int], str]]:
+                 ) -> tuple[dict[str, list], str, dict[str, str]]:
     """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
     rows by folder (the search index's files apart: the build checks them on its
-    own), one digest of them all, and the digest of each group of a folder's files
-    (`bucket_digests`). `OnDisk` turns the rows into a table by path, which a build
+    own), one digest of them all, and the digest of each folder's files. `OnDisk` turns the rows into a table by path, which a build
     with nothing to do never needs.
     `tops` and `leave` name the folders to walk and the folders under them not to.
 
@@ -42,7 +40,7 @@ def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, 
     skip = {*SEARCH_INDEX, *leave}
     parents = {rel.rpartition("/")[0] for rel in skip}
     rows_by_folder: dict[str, list] = {}
-    digests: dict[tuple[str, int], str] = {}
+    digests: dict[str, str] = {}
     stack = [top for top in tops if top not in skip and (out_dir / top).is_dir()]
     while stack:
         rel_dir = stack.pop()
@@ -60,36 +58,32 @@ def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, 
                     rows.append((name, st.st_size, st.st_mtime_ns))
         if rows:
             rows_by_folder[rel_dir] = rows
-            digests.update(bucket_digests(rel_dir, rows))
+            digests[rel_dir] = folder_digest(rows)
     return rows_by_folder, combine(digests), digests
 
 
-#: a folder's files are digested in this many groups, by their names (`bucket`): a build
-#: that changes a few files of a folder of 50,000 digests a sixteenth of it again
-BUCKETS = 16
-
-
-def bucket(name: str) -> int:
-    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
-
-
-def bucket_digests(folder: str, rows) -> dict[tuple[str, int], str]:
-    """The digest of each group of a folder's (name, size, mtime) rows (see BUCKETS)."""
-    groups: dict[int, list] = {}
+def folder_digest(rows) -> str:
+    """The (name, size, mtime) rows of one folder as one digest: how many, and the sum of
+    each row's hash (BLAKE2b of its repr: unambiguous whatever a file name holds). A sum
+    does not depend on the rows' order, and a build that changes a few files of a folder
+    of 50,000 updates it with theirs alone (`Now.digest`)."""
+    count = total = 0
     for row in rows:
-        groups.setdefault(bucket(row[0]), []).append(row)
-    return {(folder, n): folder_digest(group) for n, group in groups.items()}
+        count += 1
+        total += _row_value(row)
+    return f"{count}:{total % _MOD:032x}"
 
 
-def folder_digest(rows: list) -> str:
-    """(name, size, mtime) rows, sorted, as one digest (repr of the rows: written out in
-    C, and unambiguous whatever a file name holds)."""
-    rows.sort()
-    return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+_MOD = 1 << 128
 
 
-def combine(digests: dict[tuple[str, int], str]) -> str:
-    return hashlib.sha256("".join(f"{folder}\0{n}\0{digest}\n" for (folder, n), digest in
+def _row_value(row: tuple) -> int:
+    return int.from_bytes(hashlib.blake2b(repr(row).encode("utf-8", "surrogateescape"),
+                                          digest_size=16).digest(), "big")
+
+
+def combine(digests: dict[str, str]) -> str:
+    return hashlib.sha256("".join(f"{folder}\0{digest}\n" for folder, digest in
                                   sorted(digests.items())).encode(
         "utf-8", "surrogateescape")).hexdigest()
 
@@ -142,7 +136,7 @@ class Scan:
         return self._get()[1]
 
     @property
-    def folders(self) -> dict[tuple[str, int], str]:
+    def folders(self) -> dict[str, str]:
         return self._get()[2]
 
     @property
@@ -284,30 +278,32 @@ class Now(Mapping):
                 out[key] += sign * value
         return out
 
-    def digest(self, folders: dict[tuple[str, int], str]) -> str:
+    def digest(self, folders: dict[str, str]) -> str:
         """The digest `scan_folders` would give these files, given the digests of `on_disk`'s
-        folders: only the groups of files (`bucket`) with files removed or moved in are
-        digested again."""
+        folders: each folder's is updated with the files removed or moved in alone."""
         changed: dict[str, dict] = {}
         for rel in self.removed:
             folder, _, name = rel.rpartition("/")
             changed.setdefault(folder, {})[name] = None
         for rel, stamp in self.updated.items():
             folder, _, name = rel.rpartition("/")
-            changed.setdefault(folder, {})[name] = stamp
+            changed.setdefault(folder, {})[name] = tuple(stamp)
         digests = dict(folders)
         for folder, names in changed.items():
-            touched = {bucket(name) for name in names}
-            rows = {name: (size, mtime) for name, size, mtime in
-                    self.on_disk.rows.get(folder, ()) if bucket(name) in touched}
+            count, total = 0, 0
+            if folder in digests:
+                written, _, summed = digests[folder].partition(":")
+                count, total = int(written), int(summed, 16)
+            was = self.on_disk._folder(folder)
             for name, stamp in names.items():
-                if stamp is None:
-                    rows.pop(name, None)
-                else:
-                    rows[name] = tuple(stamp)
-            for n in touched:
-                digests.pop((folder, n), None)
-            digests.update(bucket_digests(folder, [(name, *stamp) for name, stamp in rows.items()]))
+                if name in was:
+                    count, total = count - 1, total - _row_value((name, *was[name]))
+                if stamp is not None:
+                    count, total = count + 1, total + _row_value((name, *stamp))
+            if count:
+                digests[folder] = f"{count}:{total % _MOD:032x}"
+            else:
+                digests.pop(folder, None)
         return combine(digests)
 
 
