@@ -189,9 +189,7 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
                         lambda state, name, *args: loaded.append(name) or real(state, name, *args))
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 1 and again.rendered_entries >= 1
-    # the edited issue from the cache it was written to when it was read; the headings of
-    # the others from their own caches, a few (_HEADS_APART), and then from the heads cache
-    assert loaded[0] == edited.name and len(loaded) <= 1 + incremental._HEADS_APART
+    assert loaded == [edited.name]   # (from the cache it was written to when it was read)
     page = (out / "html" / "registers" / "persons" / "du-songquan.html").read_text(encoding="utf-8")
     assert "出席了会议" in page and page.count("<h3>") == len(NUMBERS)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
@@ -649,27 +647,40 @@ def test_pages_listing_entries_are_given_only_the_number_of_mentions_and_the_fir
         mentions[3]
 
 
-def test_headings_come_from_the_heads_cache_beyond_a_few_and_it_is_kept_unless_one_changed(
+def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
         site, tmp_path, monkeypatch):
     """An edit of a paragraph changes no issue's heading: the heads cache is not written
-    again; the headings an edit needs beyond _HEADS_APART come from that cache."""
+    again; the headings an edit needs are unpickled alone, and a torn one is read again
+    from its issue."""
     import teibuild.incremental as incremental
 
     tei, out = site
     heads = out / incremental.STATE / incremental.HEADS
     before = heads.stat().st_mtime_ns, heads.read_bytes()
-    monkeypatch.setattr(incremental, "_HEADS_APART", 1)
-    loaded = []
-    real = incremental._load_issue
-    monkeypatch.setattr(incremental, "_load_issue",
-                        lambda state, name, *args: loaded.append(name) or real(state, name, *args))
+    unpickled = []
+    real = incremental._unpickled
+    monkeypatch.setattr(incremental, "_unpickled",
+                        lambda data: unpickled.append(data) or real(data))
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
-    assert len(loaded) == 2 and loaded[0] == edited.name
     assert (heads.stat().st_mtime_ns, heads.read_bytes()) == before
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+    cached = incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))
+    assert sorted(cached) == [f"hongkou-{n}.xml" for n in NUMBERS]
+    those = [d for d in unpickled if d in cached.values()]
+    assert those and len(those) == len(set(those))   # each at most once
+    # a torn heading in the cache: that issue's is read from its own cache instead
+    cached["hongkou-1848.xml"] = b"torn"
+    incremental._dump_pickle(heads, (incremental._fingerprint(EDITION),), cached)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席了会议", "出席会议"),
+                      encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    assert contents(out) == fresh(tei, tmp_path / "fresh1")
+    assert incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))[
+        "hongkou-1848.xml"] != b"torn"   # (and the cache put right)
+    before = heads.stat().st_mtime_ns, heads.read_bytes()
     # a heading changed: the cache is written again, and holds the new heading
     text = edited.read_text(encoding="utf-8")
     title = re.search(r'<head type="main">([^<]+)</head>', text)
@@ -677,4 +688,6 @@ def test_headings_come_from_the_heads_cache_beyond_a_few_and_it_is_kept_unless_o
         title.group(1), title.group(1) + "（更正）"), 1), encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert heads.read_bytes() != before[1]
+    assert "（更正）" in incremental._unpickled(incremental._load_pickle(
+        heads, (incremental._fingerprint(EDITION),))["hongkou-1847.xml"]).articles[0].title
     assert contents(out) == fresh(tei, tmp_path / "fresh2")

@@ -315,10 +315,6 @@ def _search_code(opencc: str) -> str:
     return digest.hexdigest()
 
 
-#: heads a build takes from their issues' caches before it loads the heads cache (_Plan.head)
-_HEADS_APART = 8
-
-
 def _digest(*parts) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
@@ -367,7 +363,9 @@ class _Plan:
         self._fresh_heads: dict = {}
         self._loaded: dict = {}
         self._registers = None
-        self._heads: dict | None = None
+        self._heads: dict[str, bytes] | None = None   # (cached_heads)
+        self._head_data: dict = {}   # the heads loaded from it
+        self._heads_stale = False    # one of them was torn or not the issue's
         self.spool = _Spool(staging)
         self._grouped: dict = {}
         self.summaries: dict = {}
@@ -399,7 +397,7 @@ class _Plan:
         issue is written once (a cache is checked against the digests when used, so one
         written by a build that then fails is harmless)."""
         _save_issues(self.state, self.fingerprint,
-                     {name: pickle.dumps(issue, protocol=pickle.HIGHEST_PROTOCOL)}, self.tei)
+                     {name: _pickled(issue)}, self.tei)
         self.fresh.add(name)
         self._fresh_heads[name] = head(issue)
         self.spool.add(name, _pickled_by_entry(issue))
@@ -418,21 +416,26 @@ class _Plan:
 
     def head(self, name: str):
         """An issue's heading data: from the heads cache if it is what the manifest says.
-        The first few come from their issues' own caches instead (an edit needs the two
-        neighbours' heads: loading every issue's took 0.16 s of it on 2,000 issues)."""
+        The cache holds each issue's pickled apart, and only those asked for are loaded
+        (loading all 2,000 issues' took 0.16 s of an edit that needs two, or a few
+        hundred for a register entry's page)."""
         if name in self._fresh_heads:
             return self._fresh_heads[name]
-        if self._heads is None and self._heads_apart < _HEADS_APART:
-            self._heads_apart += 1
-            return head(self.issue(name))
-        if self._heads is None:
-            self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
-        kept = self._heads.get(name)
-        if kept is not None and _digest(kept) == self.summaries[name]["head"]:
-            return kept
-        return head(self.issue(name))
+        if name in self._head_data:
+            return self._head_data[name]
+        kept = _unpickled(self.cached_heads().get(name))
+        if kept is None or _digest(kept) != self.summaries[name]["head"]:
+            kept = head(self.issue(name))
+            self._heads_stale = True   # (written again, right, at the end of the build)
+        self._head_data[name] = kept
+        return kept
 
-    _heads_apart = 0   # heads taken from their issues' caches (see head)
+    def cached_heads(self) -> dict[str, bytes]:
+        """The heads cache: each issue's heading data, pickled."""
+        if self._heads is None:
+            heads = _load_pickle(self.state / HEADS, (self.fingerprint,))
+            self._heads = heads if isinstance(heads, dict) else {}
+        return self._heads
 
     def grouped(self, name: str) -> dict[str, bytes]:
         """The mentions by entry (`_pickled_by_entry`) of an issue not read this time, whose
@@ -877,12 +880,12 @@ class _Plan:
         if self.save_registers:
             _dump_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]),
                          self._registers)
-        if self._heads_changed(manifest) or not (self.state / HEADS).is_file():
-            if self._heads is None:
-                self._heads = _load_pickle(self.state / HEADS, (self.fingerprint,)) or {}
+        if self._heads_stale or self._heads_changed(manifest) or not (self.state / HEADS).is_file():
+            cached = self.cached_heads()
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
-            heads = {name: self._fresh_heads[name] if name in self._fresh_heads else
-                     self._heads.get(name) or self.head(name) for name in manifest["issues"]}
+            heads = {name: _pickled(self._fresh_heads[name]) if name in self._fresh_heads else
+                     _pickled(self._head_data[name]) if name in self._head_data else
+                     cached.get(name) or _pickled(self.head(name)) for name in manifest["issues"]}
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
         # the mentions caches of pages no longer made, and of an entry's own page once
         # it lists its years instead of its mentions
@@ -1143,8 +1146,7 @@ def _pickled_by_entry(issue) -> dict[str, bytes]:
     groups: dict[str, list] = {}
     for m in issue.mentions:
         groups.setdefault(f"{m.kind}/{m.key}", []).append(m)
-    return {entry: pickle.dumps(mentions, protocol=pickle.HIGHEST_PROTOCOL)
-            for entry, mentions in groups.items()}
+    return {entry: _pickled(mentions) for entry, mentions in groups.items()}
 
 
 def _read_issue(path: Path):
@@ -1246,8 +1248,23 @@ def _load_pickle(path: Path, stamp: tuple):
     return cached[1]
 
 
+def _pickled(value) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickled(data):
+    """What `_pickled` made of it, or None (no bytes, or torn ones)."""
+    if not isinstance(data, bytes):
+        return None
+    try:
+        return _IssueData(io.BytesIO(data)).load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError, IndexError, KeyError):
+        return None
+
+
 def _dump_pickle(path: Path, stamp: tuple, value) -> None:
-    _write(path, pickle.dumps((stamp, value), protocol=pickle.HIGHEST_PROTOCOL))
+    _write(path, _pickled((stamp, value)))
 
 
 def _load_cache(path: Path, stamp: str, field: str, valid: Callable = lambda _v: True) -> dict:
@@ -1288,14 +1305,9 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
             TypeError, ValueError, IndexError, KeyError):
         return None
-    if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest) \
-            or not isinstance(cached[2], bytes):
+    if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest):
         return None
-    try:
-        return _IssueData(io.BytesIO(cached[2])).load()
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError, IndexError, KeyError):
-        return None
+    return _unpickled(cached[2])
 
 
 def _cached_part(part, digest: str) -> bytes | None:
@@ -1497,8 +1509,7 @@ def _save_issues(state: Path, fingerprint: str, read: dict, tei: dict) -> None:
     folder = state / ISSUES
     folder.mkdir(exist_ok=True)
     for name, data in read.items():   # (the issue pickled: see _load_issue)
-        _write(folder / f"{name}.pickle", pickle.dumps(
-            (fingerprint, tei["issues"][name], data), protocol=pickle.HIGHEST_PROTOCOL))
+        _write(folder / f"{name}.pickle", _pickled((fingerprint, tei["issues"][name], data)))
 
 
 def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,

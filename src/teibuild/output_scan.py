@@ -31,8 +31,8 @@ def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, 
                  ) -> tuple[dict[str, list], str, dict[str, str]]:
     """Every file under html/ and txt/ with its size and mtime, as (name, size, mtime)
     rows by folder (the search index's files apart: the build checks them on its
-    own), one digest of them all, and the digest of each folder's files. `OnDisk` turns the rows into a table by path, which a build
-    with nothing to do never needs.
+    own), one digest of them all, and the digest of each folder's files. `OnDisk`
+    turns the rows into a table by path, which a build with nothing to do never needs.
     `tops` and `leave` name the folders to walk and the folders under them not to.
 
     (One thread: with threads, the Python half of each step waits for the others,
