@@ -369,9 +369,10 @@ def test_register_change_rerenders_site_pages_not_issues(site, tmp_path):
     persons = tei / "persons.xml"
     data = persons.read_text(encoding="utf-8")
     assert 'xml:id="du-songquan"' in data
-    persons.write_text(data.replace("<occupation>区委副书记</occupation>",
-                                    "<occupation>区委副书记（编者补充）</occupation>", 1),
-                       encoding="utf-8")
+    edited = data.replace('<occupation resp="#tei-build">区委副书记</occupation>',
+                          "<occupation>区委副书记（编者补充）</occupation>", 1)
+    assert edited != data
+    persons.write_text(edited, encoding="utf-8")
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 0 and again.site_rendered
     assert contents(out) == fresh(tei, tmp_path / "fresh")

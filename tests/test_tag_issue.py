@@ -66,7 +66,7 @@ def test_mini_issue_is_tagged_like_the_contract(tmp_path):
             ("钱晶", "persons.xml#qian-jing"), ("郭芳", "persons.xml#guo-fang")} <= persons
     p02 = root.xpath("//*[@xml:id='hongkou-1845-a01-p02']")[0]
     assert etree.tostring(p02, encoding="unicode", with_tail=False).split(">", 1)[1].startswith(
-        '<roleName>区委副书记</roleName><persName ref="persons.xml#du-songquan">杜松<lb/>全</persName>')
+        '<roleName>区委副书记</roleName><persName ref="persons.xml#du-songquan" role="区委副书记">杜松<lb/>全</persName>')
     assert ("3月17日", {"when": "2022-03-17"}) in marked(root, "date")
     org = root.xpath("//t:orgName[t:placeName]", namespaces={"t": TEI_NS})[0]
     assert "".join(org.itertext()) == "北外滩街道社区卫生服务中心"
@@ -281,7 +281,7 @@ def test_curated_entries_win_and_merges_are_followed(tmp_path):
     p.text = "钱晶晶报道：" + (p.text or "")                 # no title: only the register knows it
     tag_issue(tree, registers)
     persons = marked(tree.getroot(), "persName")
-    assert ("郭芳", {"ref": "persons.xml#guo-fang-hongkou"}) in persons
+    assert ("郭芳", {"ref": "persons.xml#guo-fang-hongkou", "role": "区委书记"}) in persons
     assert ("钱晶晶", {"ref": "persons.xml#qian-jing"}) in persons
     registers.save(tmp_path)
     assert_refs_resolve(tree.getroot(), tmp_path)

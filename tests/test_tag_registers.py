@@ -281,8 +281,14 @@ def test_the_edition_checks_home_units_by_the_taggers_own_unit_characters():
 
 
 def _issue(tei_dir: Path, issue: str, date: str, *refs: str) -> None:
-    """A minimal issue file pointing to register entries (`persons.xml#guo-fang` …)."""
-    names = "".join(f'<persName ref="{ref}">某</persName>' for ref in refs)
+    """A minimal issue file pointing to register entries (`persons.xml#guo-fang` …; a person
+    written with titles: `persons.xml#guo-fang 区委书记 主任`)."""
+    names = ""
+    for ref in refs:
+        ref, *titles = ref.split()
+        role = f' role="{" ".join(titles)}"' if titles else ""
+        names += f'<persName ref="{ref}"{role}>某</persName>'
+
     (tei_dir / f"{issue}.xml").write_text(
         f'<TEI xmlns="{TEI_NS}" xml:id="{issue}"><teiHeader><fileDesc><sourceDesc><biblStruct>'
         f'<monogr><imprint><date when="{date}"/></imprint></monogr></biblStruct></sourceDesc>'
@@ -296,7 +302,7 @@ def test_reconcile_makes_mentions_what_the_issues_point_to(tmp_path):
 
     _fill(tmp_path, MENTIONS)
     _issue(tmp_path, "hongkou-1845", "2022-03-25", "places.xml#beiwaitan-jiedao")
-    _issue(tmp_path, "hongkou-1846", "2022-04-01", "persons.xml#guo-fang",
+    _issue(tmp_path, "hongkou-1846", "2022-04-01", "persons.xml#guo-fang 区委书记",
            "persons.xml#hu-guangjie", "orgs.xml#hongkou-quwei-zuzhibu")
     _issue(tmp_path, "hongkou-1847", "2022-04-08", "places.xml#jiaxing-lu-jiedao")
     _issue(tmp_path, "hongkou-1844", "2022-03-18", "places.xml#hongkou")
@@ -307,8 +313,10 @@ def test_reconcile_makes_mentions_what_the_issues_point_to(tmp_path):
     assert refs == {"first": "hongkou-1846", "last": "hongkou-1846"}
     assert [r.get("n") for r in entry(tmp_path, "places.xml", "jiaxing-lu-jiedao").iter(f"{T}ref")] \
         == ["hongkou-1847", "hongkou-1847"]
-    # the roles seen stay (they were seen); nothing that agrees changes
-    assert entry(tmp_path, "persons.xml", "guo-fang").findtext(f"{T}occupation")
+    # the roles are the titles the issues write him with (主任 and 区疫情防控工作领导小组组长
+    # were in issues that no longer say so); nothing that agrees changes
+    assert [(o.text, o.get("resp")) for o in entry(tmp_path, "persons.xml", "guo-fang").iter(
+        f"{T}occupation")] == [("区委书记", "#tei-build")]
     before = (tmp_path / "persons.xml").read_bytes()
     again = Registers.load(tmp_path)
     again.reconcile(pointers_in(tmp_path))
@@ -340,6 +348,37 @@ def test_reconcile_drops_the_tools_entries_no_issue_names_unless_an_editor_touch
     assert sorted(left) == ["du-song", "du-songquan", "li-si", "tei-build", "zhao-liu"]
     assert not parse_file(path).getroot().xpath("//*[@type='mentions']")
     assert regs["persName"].lookup("拉齐奥") is None and regs["persName"].lookup("李四") == "li-si"
+
+
+def test_reconcile_keeps_an_editors_roles_and_adds_the_titles_the_issues_write(tmp_path):
+    from teibuild.tag import pointers_in
+
+    _fill(tmp_path, MENTIONS)
+    path = tmp_path / "persons.xml"
+    tree = parse_file(path)
+    person = tree.getroot().xpath("//*[@xml:id='guo-fang']")[0]
+    mine = etree.SubElement(person, f"{T}occupation")   # an editor's: no @resp
+    mine.text = "区委书记（2021年起）"
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    _issue(tmp_path, "hongkou-1846", "2022-04-01", "persons.xml#guo-fang 区长",
+           "persons.xml#hu-guangjie 区长 副书记")
+    _issue(tmp_path, "hongkou-1847", "2022-04-08", "persons.xml#guo-fang")
+    regs = Registers.load(tmp_path)
+    regs.reconcile(pointers_in(tmp_path))
+    regs.save(tmp_path)
+    roles = {ident: [(o.text, o.get("resp")) for o in entry(tmp_path, "persons.xml", ident).iter(
+        f"{T}occupation")] for ident in ("guo-fang", "hu-guangjie")}
+    assert roles == {"guo-fang": [("区委书记（2021年起）", None), ("区长", "#tei-build")],
+                     "hu-guangjie": [("副书记", "#tei-build"), ("区长", "#tei-build")]}
+    # an entry with an editor's role is the editor's: kept when no issue names it
+    _issue(tmp_path, "hongkou-1846", "2022-04-01", "persons.xml#hu-guangjie")
+    _issue(tmp_path, "hongkou-1847", "2022-04-08")
+    regs = Registers.load(tmp_path)
+    regs.reconcile(pointers_in(tmp_path))
+    regs.save(tmp_path)
+    assert [(o.text, o.get("resp")) for o in entry(tmp_path, "persons.xml", "guo-fang").iter(
+        f"{T}occupation")] == [("区委书记（2021年起）", None)]
+    assert not list(entry(tmp_path, "persons.xml", "hu-guangjie").iter(f"{T}occupation"))
 
 
 def test_reconcile_changes_nothing_when_an_issue_cannot_be_read(tmp_path):

@@ -22,7 +22,7 @@ from lxml import etree
 from .. import TEI_NS, XML_NS, __version__
 from ..errors import TeiBuildError
 from ..xmlsafe import parse_bytes
-from .registers import HOME_BODY_HEADS, KINDS, Registers
+from .registers import HOME_BODY_HEADS, KINDS, Pointed, Registers
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
                      name_pattern)
@@ -45,13 +45,15 @@ def issue_date(root) -> dt.date | None:
         return None
 
 
-def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | None:
+_REFERRING = etree.XPath("//*[@ref]")
+
+
+def pointers_in(tei_dir: Path) -> dict[str, dict[str, Pointed]] | None:
     """What the issues in `tei_dir` point to, for `Registers.reconcile`: register file →
-    entry id → (date, issue) of each issue whose `@ref`s name it, issue and date as
-    tag_issue notes a mention. None if an issue cannot be read: then nothing can be said
-    of what no issue names."""
+    entry id → `Pointed`, issue and date as tag_issue notes a mention. None if an issue
+    cannot be read: then nothing can be said of what no issue names."""
     files = {kind.file for kind in KINDS.values()}
-    found: dict[str, dict[str, list[tuple[str, str]]]] = {file: {} for file in files}
+    found: dict[str, dict[str, Pointed]] = {file: {} for file in files}
     for path in sorted(Path(tei_dir).glob("*.xml")):
         if path.name in files:
             continue
@@ -61,10 +63,16 @@ def pointers_in(tei_dir: Path) -> dict[str, dict[str, list[tuple[str, str]]]] | 
             return None
         issue, date = root.get(f"{{{XML_NS}}}id") or "", issue_date(root)
         when = date.isoformat() if date else ""
-        for pointer in sorted({p for value in root.xpath("//@ref") for p in value.split()}):
+        roles: dict[str, set[str]] = {}
+        for el in _REFERRING(root):
+            for pointer in el.get("ref").split():
+                roles.setdefault(pointer, set()).update((el.get("role") or "").split())
+        for pointer in sorted(roles):
             file, _, ident = pointer.partition("#")
             if file in found and ident:
-                found[file].setdefault(ident, []).append((when, issue))
+                pointed = found[file].setdefault(ident, Pointed())
+                pointed.seen.append((when, issue))
+                pointed.roles |= roles[pointer]
     return found
 
 
@@ -136,8 +144,12 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
                 attrs["ref"] = f"{reg.kind.file}#{ident}"
-                if f.tag == "persName":
-                    roles.update((ident, role) for role in f.roles)
+                if f.tag == "persName" and f.roles:
+                    titles = sorted({"".join(role.split()) for role in f.roles} - {""})
+                    roles.update((ident, title) for title in titles)
+                    # the titles it is written with, in the issue itself (att.naming/@role):
+                    # what `pointers_in` reads back, so that the register agrees with them
+                    attrs["role"] = " ".join(titles)
                 mentioned.add((f.tag, ident))
             if f.tag in NAME_TAGS and not f.certain:
                 attrs["cert"] = "medium"

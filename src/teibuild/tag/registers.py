@@ -4,12 +4,13 @@ The registers are edited by hand and grow with every issue, so they are
 updated in place, never regenerated: an entry's names, notes, authority ids
 and any other editor's change survive every run. The tagger only
 - adds entries it has not seen (with `resp="#tei-build"`),
-- adds roles (`occupation`) it sees with a person,
+- adds roles (`occupation resp="#tei-build"`) it sees with a person,
 - keeps the first and last mention (`note[@type='mentions']`) up to date.
 After a run, `reconcile` makes every mentions note exactly the first and last
 issue in the folder that points to the entry (an issue converted again may no
-longer name it), and takes out the entries the tool made that no issue points
-to any more, unless an editor has touched them.
+longer name it), makes the tool's roles of a person exactly the titles the
+issues write the name with (`persName/@role`), and takes out the entries the
+tool made that no issue points to any more, unless an editor has touched them.
 
 Entries without `resp="#tei-build"` count as curated: their names are looked
 up in every issue. A merge is written by keeping the surviving entry (with all
@@ -21,7 +22,7 @@ resolve; new references follow `@sameAs` to the surviving entry.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -38,6 +39,14 @@ XML_ID = f"{{{XML_NS}}}id"
 XML_LANG = f"{{{XML_NS}}}lang"
 TOOL = "#tei-build"
 PINYIN = "zh-Latn-pinyin"
+
+
+@dataclass
+class Pointed:
+    """What the issues say of one register entry: (date, issue) of each issue whose `@ref`s
+    name it, and the titles (`@role`) it is written with there."""
+    seen: list[tuple[str, str]] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -302,7 +311,7 @@ class Register:
         roles = entry.findall(f"{T}occupation")
         if any(_norm("".join(r.itertext())) == role for r in roles):
             return
-        occ = etree.Element(f"{T}occupation")
+        occ = etree.Element(f"{T}occupation", resp=TOOL)   # (an editor's has no @resp)
         occ.text = role
         # sorted among the roles already there, so the order issues come in does not show
         earlier = [r for r in roles if _norm("".join(r.itertext())) < role]
@@ -345,14 +354,18 @@ class Register:
             d.text = f"{issue}（{date}）" if date else issue
             note.insert(0 if which == "first" else len(note), ref)
 
-    def reconcile(self, pointed: dict[str, list[tuple[str, str]]]) -> None:
-        """Make the register agree with the issues: `pointed` is entry id → (date, issue)
-        of every issue that points to it. A mentions note becomes exactly the first and
-        last of those (none: no note); an entry the tool made that no issue points to,
-        that no entry is merged into and that no editor has touched, is taken out."""
+    def reconcile(self, pointed: dict[str, Pointed]) -> None:
+        """Make the register agree with the issues: `pointed` is entry id → what the issues
+        say of it. A mentions note becomes exactly the first and last issue that points to
+        it (none: no note); the roles the tool noted (`occupation[@resp]`) become exactly
+        the titles the issues write it with (an editor's stay); an entry the tool made
+        that no issue points to, that no entry is merged into and that no editor has
+        touched, is taken out."""
         merged_into = {(e.get("sameAs") or "").split("#")[-1] for e in self.entries.values()}
         for ident, entry in list(self.entries.items()):
-            seen = pointed.get(ident)
+            said = pointed.get(ident, Pointed())
+            self._agree_roles(ident, said.roles)
+            seen = said.seen
             note = next((n for n in entry.iterchildren(f"{T}note")
                          if n.get("type") == "mentions"), None)
             if seen:
@@ -367,6 +380,17 @@ class Register:
                 self._drop(ident)
             elif note is not None:
                 _remove(note)
+
+    def _agree_roles(self, ident: str, titles: set[str]) -> None:
+        """The tool's roles of an entry made exactly `titles` (those an editor wrote, without
+        @resp, are left as they are and count as there). A merged entry's stub has none."""
+        if self.entries[ident].get("sameAs"):
+            return
+        for occ in self.entries[ident].findall(f"{T}occupation"):
+            if occ.get("resp") == TOOL and _norm("".join(occ.itertext())) not in titles:
+                _remove(occ)
+        for title in sorted(titles):
+            self.note_role(ident, title)
 
     def _untouched(self, entry) -> bool:
         """An entry exactly as the tool writes them: its names as made (and variants in
@@ -392,7 +416,9 @@ class Register:
             local = etree.QName(child).localname
             if local == "idno" and not (child.text or "").strip() and not len(child):
                 continue
-            if local == "occupation" or (local == "note" and child.get("type") == "mentions"):
+            if local == "occupation" and dict(child.attrib) == {"resp": TOOL} and not len(child):
+                continue
+            if local == "note" and child.get("type") == "mentions":
                 continue
             return False
         return True
