@@ -396,3 +396,26 @@ def test_without_a_home_the_district_stays_a_guess(tmp_path):
     tag_issue(tree, Registers.load(tmp_path), model=_GuessesBodies())
     assert marked(p, "placeName")[0] == ("虹口区", {"ref": "places.xml#hongkou", "cert": "medium",
                                                    "resp": "#tagger"})
+
+
+def test_a_title_broken_by_a_line_is_one_role_token(tmp_path):
+    """@role is a list of tokens (TEI teidata.enumerated): a title printed across a line
+    break is written whole on the name, and the issue stays valid."""
+    from teibuild.validate import validate_file
+
+    tree = untagged()
+    p = tree.getroot().xpath("//*[@xml:id='hongkou-1845-a02-p01']")[0]
+    head, _, tail = p.text.partition("区委书记郭芳")
+    assert tail == ""   # (the paragraph's text runs to its first <lb/>)
+    p.text = head + "区委书"
+    lb = etree.Element(f"{T}lb")
+    lb.tail = "记郭芳"
+    p.insert(0, lb)
+    registers = Registers.load(tmp_path)
+    tag_issue(tree, registers)
+    names = [(e.text, e.get("role")) for e in p.iter(f"{T}persName")]
+    assert names == [("郭芳", "区委书记")]
+    path = tmp_path / "hongkou-1845.xml"
+    path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
+    registers.save(tmp_path)
+    assert [p.message for p in validate_file(path) if p.severity == "error"] == []

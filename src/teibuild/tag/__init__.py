@@ -144,8 +144,8 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
                 attrs["ref"] = f"{reg.kind.file}#{ident}"
-                if f.tag == "persName" and f.roles:
-                    titles = sorted({"".join(role.split()) for role in f.roles} - {""})
+                titles = sorted({"".join(role.split()) for role in f.roles} - {""})
+                if f.tag == "persName" and titles:
                     roles.update((ident, title) for title in titles)
                     # the titles it is written with, in the issue itself (att.naming/@role):
                     # what `pointers_in` reads back, so that the register agrees with them
