@@ -423,10 +423,12 @@ class _Plan:
             return self._fresh_heads[name]
         if name in self._head_data:
             return self._head_data[name]
-        kept = _unpickled(self.cached_heads().get(name))
+        cached = self.cached_heads()
+        kept = _unpickled(cached.get(name))
         if kept is None or _digest(kept) != self.summaries[name]["head"]:
             kept = head(self.issue(name))
-            self._heads_stale = True   # (written again, right, at the end of the build)
+            cached[name] = _pickled(kept)   # (and the cache written again, right, at the end)
+            self._heads_stale = True
         self._head_data[name] = kept
         return kept
 
@@ -884,7 +886,6 @@ class _Plan:
             cached = self.cached_heads()
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
             heads = {name: _pickled(self._fresh_heads[name]) if name in self._fresh_heads else
-                     _pickled(self._head_data[name]) if name in self._head_data else
                      cached.get(name) or _pickled(self.head(name)) for name in manifest["issues"]}
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
         # the mentions caches of pages no longer made, and of an entry's own page once

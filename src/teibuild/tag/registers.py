@@ -581,7 +581,7 @@ class Registers:
         return {form: unit for unit in self.home for form in (unit, bare_form(unit))
                 if form and (form == unit or plain.get(form) != "W")}
 
-    def reconcile(self, pointed: dict[str, dict[str, list[tuple[str, str]]]] | None) -> None:
+    def reconcile(self, pointed: dict[str, dict[str, Pointed]] | None) -> None:
         """Each register made to agree with what the issues point to (`tag.pointers_in`;
         None: left as it is)."""
         if pointed is None:
