@@ -279,17 +279,19 @@ def test_a_name_only_the_model_found_is_shown_as_a_guess(tmp_path):
     issue_with_body(tmp_path, '<div type="article" xml:id="hongkou-1845-a01"><p xml:id="hongkou-1845-a01-p01">'
                     '<persName ref="persons.xml#du-songquan">杜松全</persName>与'
                     '<persName cert="medium" resp="#tagger" ref="persons.xml#du-songquan">杜松全</persName>、'
-                    '<placeName cert="medium" resp="#tagger">某地</placeName></p></div>')
+                    '<placeName cert="low" resp="#tagger">某地</placeName></p></div>')
     (tmp_path / "tei" / "persons.xml").write_text(PERSONS, encoding="utf-8")
     build_site(tmp_path / "tei", tmp_path / "out", EDITION, jobs=1)
     doc = page(tmp_path / "out", "issues/hongkou-1845.html")
     sure, guess = doc.xpath("//a[contains(@class,'persName')]")
     assert sure.get("class") == "name persName" and sure.get("title") is None
-    assert guess.get("class") == "name persName guess" and guess.get("title") == "自动识别的名称，未经核对"
+    assert (guess.get("class") == "name persName guess"
+            and guess.get("title") == "自动识别的名称，未经核对（把握：中）")   # and how sure
     place = doc.xpath("//span[contains(@class,'placeName')]")[0]
     assert place.get("class") == "name placeName guess"
+    assert place.get("title") == "自动识别的名称，未经核对（把握：低）"
     hant = page(tmp_path / "out", "zh-Hant/issues/hongkou-1845.html")
-    assert hant.xpath("//a[contains(@class,'guess')]/@title") == ["自動識別的名稱，未經核對"]
+    assert hant.xpath("//a[contains(@class,'guess')]/@title") == ["自動識別的名稱，未經核對（把握：中）"]
 
 
 def test_rebuild_is_byte_identical_and_removes_stale_files(tmp_path):

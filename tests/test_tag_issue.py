@@ -250,7 +250,7 @@ def test_held_out_news_with_line_breaks(tmp_path):
     by_name = {t: a for t, a in marked(root, "persName")}
     assert "cert" not in by_name["施晓慧"]                       # from the byline pattern
     assert "cert" not in by_name["谢子长"]                       # 谢子长同志
-    assert by_name["董建华"]["cert"] == "medium" and by_name["董建华"]["resp"] == "#tagger"
+    assert by_name["董建华"]["cert"] == "high" and by_name["董建华"]["resp"] == "#tagger"  # a sure guess
     assert root.xpath("//t:application[@xml:id='tagger']", namespaces={"t": TEI_NS})
     dates = marked(root, "date")
     assert ("12月2日", {"when": "1998-12-02"}) in dates
@@ -299,8 +299,8 @@ def test_sample_page_model_guesses_are_particular_names(sample):
 class _GuessesOneCharacter:
     """A model that takes 江 of 江主席 for a person, as MSRA and People's Daily mark it."""
 
-    def entities(self, text):
-        return [(m.start(), m.start() + 1, "PER") for m in re.finditer("江主席", text)]
+    def guesses(self, text):
+        return [(m.start(), m.start() + 1, "PER", 0.8) for m in re.finditer("江主席", text)]
 
 
 def test_a_person_named_by_one_character_is_marked_but_not_registered(tmp_path):
@@ -319,9 +319,9 @@ def test_a_person_named_by_one_character_is_marked_but_not_registered(tmp_path):
 class _GuessesBodies:
     """A model that takes 虹口区委 for a body and 虹口区 (where alone) for a place."""
 
-    def entities(self, text):
-        found = [(m.start(), m.end(), "ORG") for m in re.finditer("虹口区委", text)]
-        return found + [(m.start(), m.end(), "LOC") for m in re.finditer("虹口区(?!委)", text)]
+    def guesses(self, text):
+        found = [(m.start(), m.end(), "ORG", 0.95) for m in re.finditer("虹口区委", text)]
+        return found + [(m.start(), m.end(), "LOC", 0.5) for m in re.finditer("虹口区(?!委)", text)]
 
 
 def test_the_editions_home_units_are_certain_places(tmp_path):
@@ -339,7 +339,7 @@ def test_the_editions_home_units_are_certain_places(tmp_path):
     assert ("上海市", {"ref": "places.xml#shanghai"}) in places
     assert [t for t, _ in places].count("虹口") == 1 and "普陀" not in [t for t, _ in places]
     body = p.find(f"{T}orgName")
-    assert "".join(body.itertext()) == "虹口区委" and body.get("cert") == "medium"  # still one body
+    assert "".join(body.itertext()) == "虹口区委" and body.get("cert") == "high"  # still one body
     assert body.find(f"{T}placeName").text == "虹口区"                                # the unit in it
     assert_refs_resolve(tree.getroot(), tmp_path)
 
@@ -394,8 +394,8 @@ def test_without_a_home_the_district_stays_a_guess(tmp_path):
     p = tree.getroot().find(f".//{T}body//{T}p")
     p.text = "虹口区召开会议。" + (p.text or "")
     tag_issue(tree, Registers.load(tmp_path), model=_GuessesBodies())
-    assert marked(p, "placeName")[0] == ("虹口区", {"ref": "places.xml#hongkou", "cert": "medium",
-                                                   "resp": "#tagger"})
+    assert marked(p, "placeName")[0] == ("虹口区", {"ref": "places.xml#hongkou", "cert": "low",
+                                                   "resp": "#tagger"})   # guessed at 0.5
 
 
 def test_a_title_broken_by_a_line_is_one_role_token(tmp_path):
@@ -419,3 +419,29 @@ def test_a_title_broken_by_a_line_is_one_role_token(tmp_path):
     path.write_bytes(etree.tostring(tree, encoding="UTF-8", xml_declaration=True))
     registers.save(tmp_path)
     assert [p.message for p in validate_file(path) if p.severity == "error"] == []
+
+
+class _GuessesOnce:
+    """A model that guesses 罗京生 a person where he is first named only, as sure as `p`."""
+
+    def __init__(self, p):
+        self.p, self.seen = p, False
+
+    def guesses(self, text):
+        at = text.find("罗京生")
+        if at < 0 or self.seen:
+            return []
+        self.seen = True
+        return [(at, at + 3, "PER", self.p)]
+
+
+@pytest.mark.parametrize("p, level", [(0.97, "high"), (0.9, "high"), (0.8, "medium"),
+                                      (0.7, "medium"), (0.6, "low")])
+def test_a_guess_is_as_certain_as_the_model_is_of_it_wherever_it_is_named(tmp_path, p, level):
+    tree = untagged()
+    paragraphs = tree.getroot().find(f".//{T}body").findall(f".//{T}p")
+    paragraphs[0].text = "罗京生在会上发言。" + (paragraphs[0].text or "")
+    paragraphs[-1].text = "会后罗京生又来到社区。" + (paragraphs[-1].text or "")
+    tag_issue(tree, Registers.load(tmp_path), model=_GuessesOnce(p))
+    found = [a for t, a in marked(tree.getroot(), "persName") if t == "罗京生"]
+    assert [a["cert"] for a in found] == [level, level] and {a["resp"] for a in found} == {"#tagger"}

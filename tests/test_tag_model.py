@@ -269,3 +269,12 @@ def test_the_shipped_model_leaves_out_pieces_of_names_run_together():
     kept = {text[s:e] for s, e, _ in model.entities(text)}
     # its best labelling runs 滕藤, 颜龙安 and the start of 薛明伦 together, unsure of it
     assert kept < best and "滕藤颜龙安薛明" in best - kept and "霍英东" in kept
+
+
+def test_a_guess_is_certain_in_three_degrees_of_the_models_probability():
+    from teibuild.tag.model import cert
+
+    assert [cert(p) for p in (1.0, 0.9, 0.8999, 0.7, 0.6999, 0.45, 0.0)] == [
+        "high", "high", "medium", "medium", "low", "low", "low"]
+    model = _fixed_model(["B-PER", "E-PER", "O"], [0.95, 0.91, 0.99])
+    assert model.guesses("王红说") == [(0, 2, "PER", 0.91)]   # the least of its characters

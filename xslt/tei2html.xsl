@@ -352,7 +352,17 @@
 
   <xsl:template name="guess-title">
     <xsl:if test="@cert">
-      <xsl:attribute name="title">自动识别的名称，未经核对</xsl:attribute>
+      <xsl:variable name="degree">
+        <xsl:choose>
+          <xsl:when test="@cert = 'high'">高</xsl:when>
+          <xsl:when test="@cert = 'medium'">中</xsl:when>
+          <xsl:when test="@cert = 'low'">低</xsl:when>
+          <xsl:otherwise>不明</xsl:otherwise>
+        </xsl:choose>
+      </xsl:variable>
+      <xsl:attribute name="title">
+        <xsl:value-of select="concat('自动识别的名称，未经核对（把握：', $degree, '）')"/>
+      </xsl:attribute>
     </xsl:if>
   </xsl:template>
 
