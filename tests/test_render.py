@@ -285,10 +285,10 @@ def test_a_name_only_the_model_found_is_shown_as_a_guess(tmp_path):
     doc = page(tmp_path / "out", "issues/hongkou-1845.html")
     sure, guess = doc.xpath("//a[contains(@class,'persName')]")
     assert sure.get("class") == "name persName" and sure.get("title") is None
-    assert (guess.get("class") == "name persName guess"
+    assert (guess.get("class") == "name persName guess cert-medium"
             and guess.get("title") == "自动识别的名称，未经核对（把握：中）")   # and how sure
     place = doc.xpath("//span[contains(@class,'placeName')]")[0]
-    assert place.get("class") == "name placeName guess"
+    assert place.get("class") == "name placeName guess cert-low"   # (greyed by the CSS)
     assert place.get("title") == "自动识别的名称，未经核对（把握：低）"
     hant = page(tmp_path / "out", "zh-Hant/issues/hongkou-1845.html")
     assert hant.xpath("//a[contains(@class,'guess')]/@title") == ["自動識別的名稱，未經核對（把握：中）"]

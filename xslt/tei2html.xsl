@@ -376,8 +376,9 @@
     <xsl:variable name="path"><xsl:call-template name="register-path"/></xsl:variable>
     <xsl:variable name="linked-ancestor"
       select="ancestor::tei:persName[@ref] | ancestor::tei:placeName[@ref] | ancestor::tei:orgName[@ref]"/>
-    <!-- a name only the statistical model found (@cert, @resp="#tagger"): shown as a guess -->
-    <xsl:variable name="guess"><xsl:if test="@cert"> guess</xsl:if></xsl:variable>
+    <!-- a name only the statistical model found (@cert, @resp="#tagger"): shown as a guess,
+         and how sure the model is of it (cert-high, cert-medium, cert-low) -->
+    <xsl:variable name="guess"><xsl:if test="@cert"> guess cert-<xsl:value-of select="@cert"/></xsl:if></xsl:variable>
     <xsl:choose>
       <!-- links do not nest: an inner name gets a small link after its outer one -->
       <xsl:when test="$path != '' and not($linked-ancestor)">
