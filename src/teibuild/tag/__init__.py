@@ -22,8 +22,8 @@ from lxml import etree
 from .. import TEI_NS, XML_NS, __version__
 from ..errors import TeiBuildError
 from ..xmlsafe import parse_bytes
-from .model import cert, sure_enough
-from .registers import HOME_BODY_HEADS, KINDS, Pointed, Registers
+from .model import CERT_FROM, cert, sure_enough
+from .registers import HOME_BODY_HEADS, KINDS, Pointed, Registers, squeezed
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
                      name_pattern)
@@ -113,7 +113,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
         first_pass.append(certified(decide(flat.text, [regs, pats, *rest, homes], blocked), homes))
         for f in first_pass[-1]:
             if f.tag in NAME_TAGS and f.source in ("pattern", "model"):
-                name = "".join(flat.text[f.start:f.end].split())
+                name = squeezed(flat.text[f.start:f.end])
                 prev = issue_names.get(name)
                 if prev is None or (prev[1] == "model" and f.source == "pattern"):
                     issue_names[name] = (f.tag, f.source)
@@ -150,7 +150,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
                 reg = registers[f.tag]
                 ident = reg.add(name, certain=f.certain)
                 attrs["ref"] = f"{reg.kind.file}#{ident}"
-                titles = sorted({"".join(role.split()) for role in f.roles} - {""})
+                titles = sorted({squeezed(role) for role in f.roles} - {""})
                 if f.tag == "persName" and titles:
                     roles.update((ident, title) for title in titles)
                     # the titles it is written with, in the issue itself (att.naming/@role):
@@ -160,7 +160,7 @@ def tag_issue(tree, registers: Registers, model=None) -> dict[str, int]:
             if f.tag in NAME_TAGS and not f.certain:
                 # as sure as the model is of it here, or where it guessed it in the issue
                 p = _held_by(f, unit_guesses) or guessed_p.get(
-                    "".join(flat.text[f.start:f.end].split()), 0.0)
+                    squeezed(flat.text[f.start:f.end]), 0.0)
                 attrs["cert"] = cert(p)
                 attrs["resp"] = RESP
             counts[f.tag] += 1
@@ -234,9 +234,11 @@ def _declare_tagger(root) -> None:
     label = etree.SubElement(app, f"{T}label")
     label.text = "tei-build 名称标注：登记表、新闻用语规则与字符 CRF 模型"
     p = etree.SubElement(app, f"{T}p")
+    *graded, (_, lowest) = CERT_FROM
     p.text = ("仅由统计模型识别的名称标有 resp=\"#tagger\" 与 cert：模型对名称每个字的标注"
-              "所给概率中最低者不低于 0.9 为 high，不低于 0.7 为 medium，其余为 low"
-              "（在开发集上分别约九成、四分之三、一半正确）。模型的训练语料与评测分数见项目说明。")
+              "所给概率中最低者" + "，".join(f"不低于 {least} 为 {level}" for least, level in graded)
+              + f"，其余为 {lowest}（在开发集上分别约九成、四分之三、一半正确）。"
+              "模型的训练语料与评测分数见项目说明。")
     # indent like the surrounding header
     depth = sum(1 for _ in enc.iterancestors()) + 1
     prev = app_info.getprevious()

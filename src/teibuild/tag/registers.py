@@ -78,8 +78,13 @@ def _hant(name: str, config: str | None = None) -> str:
     return converter(config or DEFAULT).convert(name)
 
 
-def _norm(text: str) -> str:
+def squeezed(text: str) -> str:
+    """`text` without whitespace, as names and titles are compared (杜松\n全 is 杜松全)."""
     return "".join(text.split())
+
+
+def _text(el) -> str:
+    return squeezed("".join(el.itertext()))
 
 
 # A place is written with or without its administrative unit (虹口区 and 虹口, 上海市 and
@@ -178,7 +183,7 @@ class Register:
         out = []
         for el in entry.findall(f"{T}{self.kind.name_tag}"):
             if el.get(XML_LANG) != PINYIN:
-                name = _norm("".join(el.itertext()))
+                name = _text(el)
                 if name:
                     out.append(name)
         return out
@@ -207,12 +212,12 @@ class Register:
         return dict(self._curated)
 
     def lookup(self, name: str) -> str | None:
-        ident = self.by_name.get(_norm(name))
+        ident = self.by_name.get(squeezed(name))
         return self.resolve(ident) if ident else None
 
     def add(self, name: str, *, certain: bool) -> str:
         """The id for `name`, creating a new entry (sorted by id) if needed."""
-        name = _norm(name)
+        name = squeezed(name)
         home = home_form(name, self.home)
         full = home if home and len(home) > len(name) else None   # 区委 → 虹口区委
         found = self.lookup(name) or self._other_form(name, home)
@@ -273,7 +278,7 @@ class Register:
             el.set("type", "variant")
             el.text = text
             _insert_after(entry, after, el)
-        self.by_name.setdefault(_norm(_hant(name, self.opencc)), ident)
+        self.by_name.setdefault(squeezed(_hant(name, self.opencc)), ident)
 
     def _made(self, name: str) -> list[tuple[str, None, str]]:
         """The names a new entry for `name` is given, as (lang, type, text)."""
@@ -306,15 +311,15 @@ class Register:
         return entry
 
     def note_role(self, ident: str, role: str) -> None:
-        role = _norm(role)
+        role = squeezed(role)
         entry = self.entries[ident]
         roles = entry.findall(f"{T}occupation")
-        if any(_norm("".join(r.itertext())) == role for r in roles):
+        if any(_text(r) == role for r in roles):
             return
         occ = etree.Element(f"{T}occupation", resp=TOOL)   # (an editor's has no @resp)
         occ.text = role
         # sorted among the roles already there, so the order issues come in does not show
-        earlier = [r for r in roles if _norm("".join(r.itertext())) < role]
+        earlier = [r for r in roles if _text(r) < role]
         if earlier:
             after = earlier[-1]
         elif roles:
@@ -387,7 +392,7 @@ class Register:
         if self.entries[ident].get("sameAs"):
             return
         for occ in self.entries[ident].findall(f"{T}occupation"):
-            if occ.get("resp") == TOOL and _norm("".join(occ.itertext())) not in titles:
+            if occ.get("resp") == TOOL and _text(occ) not in titles:
                 _remove(occ)
         for title in sorted(titles):
             self.note_role(ident, title)
