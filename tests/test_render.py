@@ -188,6 +188,28 @@ def test_register_page_lists_every_mention_linked_to_its_paragraph(built):
     assert (built / "html" / "registers" / "persons" / "qian-jing.html").is_file()
 
 
+def test_an_entrys_mentions_are_written_once_for_both_scripts(built):
+    """render_part writes the list of mentions once: it must link each zh-Hant page to
+    the zh-Hant issue, and every part it is given must read the same from both trees."""
+    from teibuild.render.build import _mention_list
+    from teibuild.render.pages import HANT, Here, environment
+    from teibuild.render.site import read_issue
+
+    rel = "registers/persons/du-songquan.html"
+    for script in ("", "zh-Hant/"):
+        doc = page(built, script + rel)
+        (href,) = doc.xpath("//ol[@class='mentions']//a/@href")
+        target = (built / "html" / script / Path(rel).parent / href.split("#")[0]).resolve()
+        assert target == (built / "html" / script / "issues/hongkou-1845.html").resolve()
+    hant = page(built, "zh-Hant/" + rel)
+    assert "區委副書記" in hant.xpath("string(//ol[@class='mentions'])")
+    issue = read_issue(built / "html" / "tei" / "hongkou-1845.xml")
+    groups = [(issue, list(issue.mentions))]
+    once = _mention_list(rel, groups)
+    assert once == environment().get_template("partials/mentions.html").render(
+        here=Here(rel, HANT), groups=groups)
+
+
 def test_every_page_has_lang_switch_and_view_toggle_where_text_is(built):
     for rel in ("index.html", "issues/index.html", "issues/hongkou-1845.html",
                 "registers/index.html", "about.html", "guidelines.html"):

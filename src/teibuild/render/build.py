@@ -16,7 +16,7 @@ from ..errors import TeiBuildError
 from ..resources import templates_dir
 from ..xmlsafe import parse_file
 from .hant import text_to_hant
-from .pages import fragment, render_page, serialize
+from .pages import fragment, render_page, render_part, serialize
 from .site import (REGISTER_FILES, REGISTER_LABELS, Entry, Issue, issue_files, join_mentions,
                    read_issue, read_registers)
 from .text import citation_fields, issue_url, render_texts
@@ -226,8 +226,10 @@ def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
                years: list[tuple[str, int, int]] | None = None) -> dict[str, bytes]:
     """An entry's own page: its facts, and its mentions (`groups`: (issue, mentions) in
     issue order) or links to its pages by year (`years`: year, issues, mentions)."""
-    return render_page("entry.html", entry_path(entry), edition, entry=entry,
-                       label=REGISTER_LABELS[entry.kind], groups=groups or [],
+    path = entry_path(entry)
+    return render_page("entry.html", path, edition, entry=entry,
+                       label=REGISTER_LABELS[entry.kind],
+                       mention_list=None if years else _mention_list(path, groups or []),
                        years=years and [(*row, entry_path(entry, row[0])) for row in years],
                        count=len(entry.mentions) if years is None else
                        sum(n for _, _, n in years))
@@ -240,10 +242,17 @@ def entry_year_page(entry: Entry, edition: Edition, year: str, years: list[str],
         return (years[n], entry_path(entry, years[n])) if 0 <= n < len(years) else None
 
     at = years.index(year)
-    return render_page("entry_year.html", entry_path(entry, year), edition, entry=entry,
-                       label=REGISTER_LABELS[entry.kind], year=year, groups=groups,
+    path = entry_path(entry, year)
+    return render_page("entry_year.html", path, edition, entry=entry,
+                       label=REGISTER_LABELS[entry.kind], year=year,
+                       mention_list=_mention_list(path, groups),
                        count=sum(len(ms) for _, ms in groups), entry_page=entry_path(entry),
                        before=year_link(at - 1), after=year_link(at + 1))
+
+
+def _mention_list(path: str, groups: list) -> Markup:
+    """partials/mentions.html for the page at `path`, the same in both scripts."""
+    return render_part("partials/mentions.html", path, groups=groups)
 
 
 def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:

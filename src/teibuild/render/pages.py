@@ -196,6 +196,17 @@ def cite_box(citation: dict, here: Here) -> Markup:
     return _BOXES[key][1]
 
 
+def render_part(template: str, path: str, **context) -> Markup:
+    """A part of the page at `path` written once for both scripts.
+
+    A link from a page to a page of its own script is the same relative path in
+    both trees (registers/persons/p1.html and zh-Hant/registers/persons/p1.html
+    both reach ../../issues/), so a part that links only with `here.link` is the
+    same markup in both; the zh-Hant page converts its text with the rest. An
+    entry page's list of mentions is most of the cost of rendering it."""
+    return Markup(environment().get_template(template).render(here=Here(path), **context))
+
+
 def render_page(template: str, path: str, edition, **context) -> dict[str, bytes]:
     """One page in zh-Hans and in zh-Hant: {'html/<path>': bytes, 'html/zh-Hant/<path>': …}."""
     tpl = environment().get_template(template)
