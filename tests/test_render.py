@@ -188,6 +188,22 @@ def test_register_page_lists_every_mention_linked_to_its_paragraph(built):
     assert (built / "html" / "registers" / "persons" / "qian-jing.html").is_file()
 
 
+def test_an_automatic_headings_title_says_how_sure_in_words(built):
+    doc = page(built, "issues/hongkou-1845.html")
+    titles = set(doc.xpath("//*[contains(@class, 'head') and contains(@class, 'cert-')]/@title"))
+    assert titles == {"标题层级为自动判断（把握：中）"}
+    hant = page(built, "zh-Hant/issues/hongkou-1845.html")
+    assert "標題層級為自動判斷（把握：中）" in hant.xpath("//*[contains(@class, 'cert-')]/@title")
+
+
+def test_an_entry_the_tagger_added_says_so_in_the_same_words(tmp_path):
+    from teibuild.render.site import read_registers
+
+    shutil.copy(Path(__file__).parent.parent / "tei" / "orgs.xml", tmp_path / "orgs.xml")
+    entry = read_registers(tmp_path)[("orgs", "hongkouquwei")]
+    assert ("识别", "自动识别，未经核对（把握：中）") in entry.details
+
+
 def test_an_entrys_mentions_are_written_once_for_both_scripts(built):
     """render_part writes the list of mentions once: it must link each zh-Hant page to
     the zh-Hant issue, and every part it is given must read the same from both trees."""
@@ -629,7 +645,8 @@ def test_a_summary_box_placed_by_its_wording_is_numbered_with_the_others_and_say
     assert re.findall(r"^\[([^\]]+)\] ", text, re.M) == ["摘要1", "摘要2", "1"]
     doc = page(tmp_path / "out", "issues/hongkou-1845.html")
     assert doc.xpath("//span[@class='pnum']/text()") == ["摘要1", "摘要2", "1"]
-    assert doc.xpath("//aside[@class='argument']/@title") == ["摘要归属为自动判断（置信度：medium）"]
+    # how sure, in the words a guessed name's title uses
+    assert doc.xpath("//aside[@class='argument']/@title") == ["摘要归属为自动判断（把握：中）"]
 
 
 def test_a_register_entrys_further_names_are_listed_on_its_page(tmp_path):

@@ -304,9 +304,9 @@
         <xsl:if test="@type"><xsl:value-of select="concat(' head-', @type)"/></xsl:if>
         <xsl:if test="@cert"><xsl:value-of select="concat(' cert-', @cert)"/></xsl:if>
       </xsl:attribute>
-      <xsl:if test="@cert">
-        <xsl:attribute name="title"><xsl:value-of select="concat('标题层级为自动判断（置信度：', @cert, '）')"/></xsl:attribute>
-      </xsl:if>
+      <xsl:call-template name="cert-title">
+        <xsl:with-param name="what">标题层级为自动判断</xsl:with-param>
+      </xsl:call-template>
       <xsl:apply-templates/>
     </xsl:element>
   </xsl:template>
@@ -314,9 +314,9 @@
   <xsl:template match="tei:argument">
     <aside class="argument" aria-label="摘要">
       <!-- printed elsewhere on the page (among another report's headings): placed by its wording -->
-      <xsl:if test="@cert">
-        <xsl:attribute name="title"><xsl:value-of select="concat('摘要归属为自动判断（置信度：', @cert, '）')"/></xsl:attribute>
-      </xsl:if>
+      <xsl:call-template name="cert-title">
+        <xsl:with-param name="what">摘要归属为自动判断</xsl:with-param>
+      </xsl:call-template>
       <xsl:apply-templates/>
     </aside>
   </xsl:template>
@@ -351,6 +351,15 @@
   </xsl:template>
 
   <xsl:template name="guess-title">
+    <xsl:call-template name="cert-title">
+      <xsl:with-param name="what">自动识别的名称，未经核对</xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- An automatic decision's title: what was decided, and how sure (@cert) in words,
+       the same for names, headings and summaries. -->
+  <xsl:template name="cert-title">
+    <xsl:param name="what"/>
     <xsl:if test="@cert">
       <xsl:variable name="degree">
         <xsl:choose>
@@ -361,7 +370,7 @@
         </xsl:choose>
       </xsl:variable>
       <xsl:attribute name="title">
-        <xsl:value-of select="concat('自动识别的名称，未经核对（把握：', $degree, '）')"/>
+        <xsl:value-of select="concat($what, '（把握：', $degree, '）')"/>
       </xsl:attribute>
     </xsl:if>
   </xsl:template>

@@ -263,10 +263,15 @@ _DETAIL_LABELS = {
 }
 
 
+#: @cert in words, as the pages' titles of automatic decisions give it (tei2html.xsl)
+_CERT_WORDS = {"high": "高", "medium": "中", "low": "低"}
+
+
 def _entry(kind: str, key: str, el: etree._Element) -> Entry:
     entry = Entry(kind=kind, key=key, in_register=True)
     if el.get("cert"):
-        entry.details.append(("识别", f"自动识别，置信度 {el.get('cert')}"))
+        degree = _CERT_WORDS.get(el.get("cert"), "不明")
+        entry.details.append(("识别", f"自动识别，未经核对（把握：{degree}）"))
     for child in el:
         if not isinstance(child.tag, str):
             continue
