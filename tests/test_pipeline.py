@@ -181,3 +181,32 @@ def test_convert_drops_the_entries_it_made_that_no_issue_names_any_more(tmp_path
                               "--jobs", jobs)
         assert code == 0, output
         assert {name: (out / name).read_bytes() for name in first} == first
+
+
+def test_convert_remembers_what_each_issue_it_writes_points_to(tmp_path, monkeypatch):
+    """So that converting one issue into a folder of thousands parses none of the others
+    (tag.pointers): what it remembers of an issue it wrote is what parsing it gives."""
+    import json
+
+    import teibuild.tag.pointers as pointers
+    from teibuild.fsutil import sha256
+    from teibuild.tag.pointers import issue_pointers
+
+    def parse(*_args):
+        raise AssertionError("an issue convert has just written was parsed again")
+
+    for jobs in ("1", "2"):
+        cache = tmp_path / f"cache{jobs}"
+        monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(cache))
+        out = tmp_path / f"tei{jobs}"
+        with monkeypatch.context() as patched:
+            patched.setattr(pointers, "issue_pointers", parse)
+            code, output, _ = run("convert", SAMPLE, "--out", out, "--edition",
+                                  ROOT / "edition.toml", "--jobs", jobs)
+        assert code == 0, output
+        (saved,) = cache.glob("pointers-*.json")
+        remembered = json.loads(saved.read_bytes())
+        data = (out / "hongkou-1845.xml").read_bytes()
+        assert list(remembered) == [sha256(data)]
+        assert tuple(remembered[sha256(data)]) == issue_pointers(data, "x")
+        assert "persons.xml#" in remembered[sha256(data)][2]

@@ -29,7 +29,7 @@ from .convert import convert_bytes, insert_spaces, load_overrides, overrides_pat
 from .convert.decode import MAX_SOURCE_BYTES
 from .edition import Edition
 from .errors import TeiBuildError
-from .fsutil import atomic_write
+from .fsutil import atomic_write, sha256
 from .parallel import ordered_map, resolve_jobs
 from .serialize import generated_unchanged, to_bytes
 from .xmlsafe import parse_bytes
@@ -50,6 +50,11 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
     staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=out_dir))
     try:
         origin: dict[Path, Path] = {}
+        remembered = None
+        if registers is not None:
+            from .tag.pointers import Remembered
+
+            remembered = Remembered.load()
         results = ordered_map(_convert_in_worker, list(sources), jobs,
                               initializer=_start_worker,
                               initargs=(out_dir, edition, encoding, *shared))
@@ -63,16 +68,19 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
                 check_overwrite(target, force)
                 data = done.data if done.log is None else _replay(done, registers)
                 atomic_write(staging / target.name, data)   # on disk (fsync) before it moves in
+                if remembered is not None and done.pointers and data is done.data:
+                    remembered[sha256(data)] = done.pointers   # (renumbered: read again)
                 origin[target] = source
         moved = True
         for target in sorted(origin):
             (staging / target.name).replace(target)
         if registers is not None:
-            from .tag import pointers_in
+            from .tag.pointers import pointers_in
 
             # what every issue in the folder now points to, those not converted this time
             # included: a name an issue converted again no longer has loses its mention
-            registers.reconcile(pointers_in(out_dir))
+            registers.reconcile(pointers_in(out_dir, remembered))
+            remembered.save()
             registers.save(out_dir)
         return sorted(origin)
     except BaseException:
@@ -116,6 +124,7 @@ class Converted:
     issue_id: str
     data: bytes
     log: list | None = None   # None: tagged straight into the main registers (one job)
+    pointers: tuple | None = None   # what it points to (tag.pointers.tree_pointers)
 
 
 @dataclass
@@ -151,7 +160,12 @@ def _convert_in_worker(source: Path) -> Converted:
         w.tag_issue(built.tree, w.registers)
         log = list(w.log) if w.recording else None
     insert_spaces(built.spaces)
-    return Converted(built.issue_id, to_bytes(built.tree), log)
+    pointers = None
+    if w.tag_issue is not None:
+        from .tag.pointers import tree_pointers
+
+        pointers = tree_pointers(built.tree.getroot())
+    return Converted(built.issue_id, to_bytes(built.tree), log, pointers)
 
 
 class _RecordingRegister:

@@ -15,15 +15,13 @@ and @cert, high, medium or low as the model is sure of them (`model.cert`).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from lxml import etree
 
 from .. import TEI_NS, XML_NS, __version__
-from ..errors import TeiBuildError
-from ..xmlsafe import parse_bytes
 from .model import CERT_FROM, cert, sure_enough
-from .registers import HOME_BODY_HEADS, KINDS, Pointed, Registers, squeezed
+from .pointers import pointers_in
+from .registers import HOME_BODY_HEADS, KINDS, Registers, squeezed
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
                      name_pattern)
@@ -44,37 +42,6 @@ def issue_date(root) -> dt.date | None:
         return dt.date.fromisoformat(when) if len(when) == 10 else None
     except ValueError:
         return None
-
-
-_REFERRING = etree.XPath("//*[@ref]")
-
-
-def pointers_in(tei_dir: Path) -> dict[str, dict[str, Pointed]] | None:
-    """What the issues in `tei_dir` point to, for `Registers.reconcile`: register file →
-    entry id → `Pointed`, issue and date as tag_issue notes a mention. None if an issue
-    cannot be read: then nothing can be said of what no issue names."""
-    files = {kind.file for kind in KINDS.values()}
-    found: dict[str, dict[str, Pointed]] = {file: {} for file in files}
-    for path in sorted(Path(tei_dir).glob("*.xml")):
-        if path.name in files:
-            continue
-        try:
-            root = parse_bytes(path.read_bytes(), str(path)).getroot()
-        except (OSError, TeiBuildError):
-            return None
-        issue, date = root.get(f"{{{XML_NS}}}id") or "", issue_date(root)
-        when = date.isoformat() if date else ""
-        roles: dict[str, set[str]] = {}
-        for el in _REFERRING(root):
-            for pointer in el.get("ref").split():
-                roles.setdefault(pointer, set()).update((el.get("role") or "").split())
-        for pointer in sorted(roles):
-            file, _, ident = pointer.partition("#")
-            if file in found and ident:
-                pointed = found[file].setdefault(ident, Pointed())
-                pointed.seen.append((when, issue))
-                pointed.roles |= roles[pointer]
-    return found
 
 
 def text_units(root) -> list[etree._Element]:
