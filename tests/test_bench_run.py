@@ -53,3 +53,23 @@ def test_each_edit_is_timed_three_times_and_the_median_reported(tmp_path, monkey
     assert record["rounds_wall_s"] == [3.4, 2.1, 2.6]
     assert record["every_check_held"] is False   # the third run's text was not on its page
     assert after == {"html/x": (3, 0)}
+
+
+def test_a_corrected_source_is_converted_again_and_shows_after_the_rebuild(tmp_path, monkeypatch):
+    """The scholar's loop on a source: correct its text, convert it again, rebuild."""
+    import benchmarks.run as bench
+    from benchmarks.generate import generate
+
+    monkeypatch.setattr(bench, "EDIT_ROUNDS", 1)
+    generate(4, tmp_path / "seeds")
+    shutil.copy(bench.REPO / "edition.toml", tmp_path / "edition.toml")
+    sources = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "seeds").glob("*.txt"))
+    bench.run("convert", ["convert", *sources, "--out", "tei", "-q"], tmp_path)
+    build = ["build", "--tei", "tei", "--out", "editions", "-q"]
+    bench.run("build", build, tmp_path)
+    converted, rebuilt, after = bench.timed_corrections(build, tmp_path, bench._stamps(
+        tmp_path / "editions"))
+    assert converted["every_check_held"] and converted["words_in_tei"]
+    assert rebuilt["every_check_held"] and rebuilt["files_changed"] > 0
+    assert rebuilt["edited_issue"] == Path(sources[len(sources) // 2 - 2]).stem
+    assert len(converted["rounds_wall_s"]) == len(rebuilt["rounds_wall_s"]) == 1
