@@ -9,8 +9,9 @@ reports it) and the peak of the whole process tree (main process and workers
 together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a
 no-op rebuild, a rebuild after editing one issue, and one after adding words
 next to a person's name in another (so that the name's register pages change
-too), each made and timed three times (the median is reported, every run's
-time kept) and each checked: the edited text is on the issue's pages, and no
+too), and a corrected source converted again and the edition rebuilt after it,
+each made and timed three times (the median is reported, every run's time kept)
+and each checked: the edited text is on the issue's pages (and in its TEI), and no
 other issue's pages or texts changed but its neighbours'. Finally per-issue costs are
 measured in one process (rendering HTML and
 text in both scripts, validation, conversion), and the search index, if
