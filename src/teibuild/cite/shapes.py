@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 import threading
@@ -46,6 +45,7 @@ from citeproc.model import CitationStylesElement, Date as DateElement
 from citeproc.source import Date, LiteralDate
 from citeproc.source.json import CiteProcJSON
 
+from .. import cachedir
 from ..fsutil import atomic_write
 
 # citeproc-py's own lists use Python names; CSL-JSON keys use hyphens
@@ -326,16 +326,9 @@ def use_cache_dir(folder: Path | None) -> None:
 
 
 def cache_dir() -> Path | None:
-    """Where templates are kept: the folder given to use_cache_dir, else
-    $TEI_BUILD_CACHE_DIR (empty: nowhere), else $XDG_CACHE_HOME/tei-build,
-    else ~/.cache/tei-build."""
-    if _CHOSEN:
-        return _CHOSEN[0]
-    configured = os.environ.get("TEI_BUILD_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tei-build"
+    """Where templates are kept: the folder given to use_cache_dir, else tei-build's
+    cache folder (`cachedir.cache_dir`)."""
+    return _CHOSEN[0] if _CHOSEN else cachedir.cache_dir()
 
 
 def _code_digest() -> str:

@@ -20,7 +20,7 @@ from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, Stri
 from markupsafe import Markup, escape
 from lxml import etree
 
-from ..cite.shapes import cache_dir
+from ..cachedir import cache_dir
 from ..resources import templates_dir
 from ..websafe import CONTENT_SECURITY_POLICY
 from .hant import HANS, HANT, html_to_hant
@@ -128,7 +128,7 @@ class _KeptTemplates(FileSystemBytecodeCache):
 
 
 def _bytecode_cache() -> _KeptTemplates | None:
-    """The templates' cache in tei-build's cache folder (`cite.shapes.cache_dir`), if any."""
+    """The templates' cache in tei-build's cache folder (`cachedir.cache_dir`), if any."""
     folder = cache_dir()
     if folder is None:
         return None

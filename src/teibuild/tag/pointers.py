@@ -20,6 +20,7 @@ import orjson
 from lxml import etree
 
 from .. import XML_NS
+from ..cachedir import cache_dir
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write, sha256
 from ..xmlsafe import parse_bytes
@@ -86,7 +87,7 @@ def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | 
 
 class Remembered(dict):
     """issue_pointers by the digest of an issue's bytes, kept in tei-build's cache folder
-    (`cite.shapes.cache_dir`) between commands. The file is named after this module's
+    (`cachedir.cache_dir`) between commands. The file is named after this module's
     code, so a change in what is read starts it afresh; a file that cannot be read or
     written is only no cache. Entries not used by the last save are dropped past
     `KEPT` (several archives may share the folder)."""
@@ -106,8 +107,6 @@ class Remembered(dict):
 
     @classmethod
     def load(cls) -> Remembered:
-        from ..cite.shapes import cache_dir
-
         folder = cache_dir()
         if folder is None:
             return cls(None)
