@@ -438,6 +438,23 @@ def test_an_edited_issue_is_indexed_in_an_overlay_of_its_shard(tmp_path):
                                                               if "hongkou-1847" in r)
 
 
+def test_an_edited_heading_overlays_its_issue_alone_not_its_neighbours(tmp_path):
+    """The neighbours' pages show an edited heading (their links to it), but their records
+    do not: the overlay holds the edited issue alone, and the search finds what a fresh
+    build's finds."""
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "确保不漏一户、不落一人", "确保不漏一户、不落一人（编者改）"), encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 3   # its neighbours' links show the heading
+    overlay = json.loads((out / "html" / "pagefind" / "n001800-edits" / "shard.json").read_bytes())
+    assert overlay["supersedes"] == ["hongkou-1847"]
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    assert sum("（编者改）" in r for r in searchable(out)["records"]) >= 1
+
+
 def test_an_overlay_goes_when_its_edits_are_undone_or_too_many(tmp_path, monkeypatch):
     """Undone, the edit leaves the shard's own bundle, exactly a fresh build's index; more
     issues edited than an overlay holds, or one removed, and the shard is indexed again

@@ -977,12 +977,17 @@ class _Plan:
 
 
 def _shards(manifest: dict) -> tuple[dict, dict]:
-    """The search index's shards: the (issue id, page key) of their issues, and their keys."""
+    """The search index's shards: the (issue id, TEI digest) of their issues, and their keys.
+
+    An issue's records depend on its own TEI (and on the register names, see
+    `stale_shards`), not on its neighbours, whose headings its pages show: a heading
+    edited is one issue to overlay, not three (the edited issue and both neighbours used
+    up an overlay's five issues in two edits)."""
     from .search import shard_of
 
     members: dict[str, list] = {}
     for record in manifest["issues"].values():
-        members.setdefault(shard_of(record["id"]), []).append((record["id"], record["key"]))
+        members.setdefault(shard_of(record["id"]), []).append((record["id"], record["tei"]))
     return members, {shard: _digest(sorted(issues)) for shard, issues in sorted(members.items())}
 
 
