@@ -67,7 +67,14 @@ def test_a_damaged_cache_is_only_no_cache(folder, tmp_path, damage):
 
 def test_the_cache_lives_in_tei_builds_cache_folder_or_nowhere(tmp_path, monkeypatch):
     monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path / "c"))
-    assert Remembered.load().path.parent == tmp_path / "c"
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "pointers-0000000000000000.json").write_text("{}")   # older code's
+    (tmp_path / "c" / "citation-shapes-0.json").write_text("{}")
+    here = Remembered.load()
+    assert here.path.parent == tmp_path / "c"
+    here.save()
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == sorted(
+        ["citation-shapes-0.json", here.path.name])
     monkeypatch.setenv("TEI_BUILD_CACHE_DIR", "")
     nowhere = Remembered.load()
     assert nowhere.path is None
