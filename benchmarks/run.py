@@ -231,9 +231,14 @@ def correct_a_source(work: Path, round_: int = 0) -> tuple[str, str, str]:
     path = sources[max(len(sources) // 2 - 2, 0)]
     lines = path.read_text(encoding="utf-8").split("\n")
     words = f"（经编者更正{round_ or ''}）"
-    n = next(i for i, line in enumerate(lines) if len(line) >= 20 and not any(
-        mark in line for mark in ("本报讯", "转", "接", "版", "期", "（")))
-    lines[n] = lines[n][:10] + words + lines[n][10:]
+    # a line of running text: long, Chinese throughout, nothing a masthead, a byline or
+    # a continuation notice prints (a masthead cut by the words would be reported by
+    # validation, rightly, as a masthead without its issue number)
+    n = next(i for i, line in enumerate(lines) if len(line) >= 8 and sum(
+        "\u4e00" <= c <= "\u9fff" or c in "，。、；：！？“”" for c in line) >= 0.8 * len(line)
+        and not any(mark in line for mark in ("本报讯", "转", "接", "版", "期", "（", "|")))
+    half = len(lines[n]) // 2
+    lines[n] = lines[n][:half] + words + lines[n][half:]
     path.write_text("\n".join(lines), encoding="utf-8")
     return str(path.relative_to(work)), path.stem, words
 
