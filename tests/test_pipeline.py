@@ -210,3 +210,19 @@ def test_convert_remembers_what_each_issue_it_writes_points_to(tmp_path, monkeyp
         assert list(remembered) == [sha256(data)]
         assert tuple(remembered[sha256(data)]) == issue_pointers(data, "x")
         assert "persons.xml#" in remembered[sha256(data)][2]
+
+
+def test_an_unreadable_issue_in_the_folder_is_named_in_a_warning(tmp_path):
+    """The sources convert (their TEI is written), but the registers cannot be brought up to
+    date with an issue that cannot be read: one line says which, and where."""
+    out = tmp_path / "tei"
+    out.mkdir()
+    (out / "hongkou-1799.xml").write_text("<TEI>\n<unclosed>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(SAMPLE), "--out", str(out), "--edition",
+                                       str(ROOT / "edition.toml"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "hongkou-1845.xml").is_file()
+    warnings = [line for line in result.output.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "hongkou-1799.xml:2" in warnings[0]
+    assert "registers were not brought up to date" in warnings[0]
+    assert "Traceback" not in result.output

@@ -79,7 +79,12 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
 
             # what every issue in the folder now points to, those not converted this time
             # included: a name an issue converted again no longer has loses its mention
-            registers.reconcile(pointers_in(out_dir, remembered))
+            problems: list[TeiBuildError] = []
+            registers.reconcile(pointers_in(out_dir, remembered, problems))
+            for problem in problems:   # the issues written are in place: said, not failed
+                click.echo(f"tei-build: warning: {problem}; the registers were not brought up "
+                           "to date with what the issues name (correct it and convert again)",
+                           err=True)
             remembered.save()
             registers.save(out_dir)
         return sorted(origin)

@@ -55,12 +55,14 @@ def tree_pointers(root: etree._Element) -> IssuePointers:
                       for pointer in sorted(roles)))
 
 
-def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | None = None
+def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | None = None,
+                problems: list[TeiBuildError] | None = None
                 ) -> dict[str, dict[str, Pointed]] | None:
     """What the issues in `tei_dir` point to: register file → entry id → `Pointed`,
     issue and date as tag_issue notes a mention. None if an issue cannot be read: then
-    nothing can be said of what no issue names. `remembered`: issue_pointers by the
-    digest of the issue's bytes, used and added to."""
+    nothing can be said of what no issue names, and what is wrong with it is added to
+    `problems`. `remembered`: issue_pointers by the digest of the issue's bytes, used
+    and added to."""
     files = {kind.file for kind in KINDS.values()}
     found: dict[str, dict[str, Pointed]] = {file: {} for file in files}
     for path in sorted(Path(tei_dir).glob("*.xml")):
@@ -71,7 +73,14 @@ def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | 
             key = sha256(data) if remembered is not None else ""
             known = remembered.get(key) if remembered is not None else None
             issue, when, pointers = known or issue_pointers(data, str(path))
-        except (OSError, TeiBuildError):
+        except OSError as exc:
+            if problems is not None:
+                problems.append(TeiBuildError(f"cannot read: {exc.strerror or exc}",
+                                              path=str(path)))
+            return None
+        except TeiBuildError as exc:
+            if problems is not None:
+                problems.append(exc)
             return None
         if remembered is not None and known is None:
             remembered[key] = (issue, when, pointers)
