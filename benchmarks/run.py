@@ -260,17 +260,8 @@ def timed_corrections(build: list[str], work: Path, before: dict) -> tuple[dict,
         record.update(check_edit(before, after, out, issue, words))
         rebuilds.append(record)
         before = after
-
-    def median(rounds: list[dict], checks) -> dict:
-        middle = sorted(rounds, key=lambda r: r["wall_s"])[len(rounds) // 2]
-        return {**middle, "rounds_wall_s": [r["wall_s"] for r in rounds],
-                "rounds_cpu_s": [r["cpu_s"] for r in rounds],
-                "every_check_held": all(map(checks, rounds))}
-
-    return (median(converts, lambda r: r["words_in_tei"]),
-            median(rebuilds, lambda r: r["edited_text_on_issue_page"] and
-                   r["edited_text_in_plain_text"] and
-                   not r["issue_files_changed_outside_the_issue_and_neighbours"]), before)
+    return (median_round(converts, lambda r: r["words_in_tei"]),
+            median_round(rebuilds, edit_held), before)
 
 
 def timed_edits(label: str, edit, build: list[str], work: Path, before: dict) -> tuple[dict, dict]:
@@ -285,11 +276,22 @@ def timed_edits(label: str, edit, build: list[str], work: Path, before: dict) ->
         record.update(check_edit(before, after, out, issue, words))
         rounds.append(record)
         before = after
-    median = sorted(rounds, key=lambda r: r["wall_s"])[len(rounds) // 2]
-    held = all(r["edited_text_on_issue_page"] and r["edited_text_in_plain_text"] and
-               not r["issue_files_changed_outside_the_issue_and_neighbours"] for r in rounds)
-    return {**median, "rounds_wall_s": [r["wall_s"] for r in rounds],
-            "rounds_cpu_s": [r["cpu_s"] for r in rounds], "every_check_held": held}, before
+    return median_round(rounds, edit_held), before
+
+
+def median_round(rounds: list[dict], held) -> dict:
+    """The median run's figures, every run's times, and whether `held` held for each."""
+    middle = sorted(rounds, key=lambda r: r["wall_s"])[len(rounds) // 2]
+    return {**middle, "rounds_wall_s": [r["wall_s"] for r in rounds],
+            "rounds_cpu_s": [r["cpu_s"] for r in rounds],
+            "every_check_held": all(map(held, rounds))}
+
+
+def edit_held(record: dict) -> bool:
+    """A rebuild after an edit is right: the words on its page and in its text, and no
+    other issue's files changed but its neighbours' (`check_edit`)."""
+    return bool(record["edited_text_on_issue_page"] and record["edited_text_in_plain_text"]
+                and not record["issue_files_changed_outside_the_issue_and_neighbours"])
 
 
 def check_edit(before: dict, after: dict, out: Path, issue: str, words: str) -> dict:

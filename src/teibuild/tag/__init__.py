@@ -14,13 +14,12 @@ and @cert, high, medium or low as the model is sure of them (`model.cert`).
 
 from __future__ import annotations
 
-import datetime as dt
 
 from lxml import etree
 
 from .. import TEI_NS, XML_NS, __version__
 from .model import CERT_FROM, cert, sure_enough
-from .pointers import pointers_in
+from .pointers import issue_date, pointers_in
 from .registers import HOME_BODY_HEADS, KINDS, Registers, squeezed
 from .spans import Span, flatten, rewrap
 from .tagger import (NAME_TAGS, certified, decide, dictionary_hits, fixed_candidates, home_hits,
@@ -34,14 +33,6 @@ _UNIT = "(self::t:p or self::t:head or self::t:byline)"
 _UNITS = etree.XPath(
     f"//t:text//*[{_UNIT} and not(ancestor::t:fw or ancestor::t:div[@type='masthead'] "
     f"or ancestor::t:teiHeader or ancestor::*[{_UNIT}])]", namespaces=NS)
-
-
-def issue_date(root) -> dt.date | None:
-    when = root.xpath("string(t:teiHeader//t:sourceDesc//t:imprint/t:date/@when)", namespaces=NS)
-    try:
-        return dt.date.fromisoformat(when) if len(when) == 10 else None
-    except ValueError:
-        return None
 
 
 def text_units(root) -> list[etree._Element]:

@@ -12,6 +12,7 @@ takes ~1.9 s.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import orjson
 from lxml import etree
 
-from .. import XML_NS
+from .. import TEI_NS, XML_NS
 from ..cachedir import cache_dir
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write, sha256
@@ -27,12 +28,23 @@ from ..xmlsafe import parse_bytes
 from .registers import KINDS, Pointed
 
 _REFERRING = etree.XPath("//*[@ref]")
+_DATE = etree.XPath("string(t:teiHeader//t:sourceDesc//t:imprint/t:date/@when)",
+                    namespaces={"t": TEI_NS})
 
 #: an issue's pointers: its id, its date (ISO, or ""), and a line for each pointer of
 #: its @ref, sorted: the pointer, a tab, the roles given with it (sorted, by spaces).
 #: Neither holds white space of its own (both are read from lists split on it), and
 #: as text a folder's pointers are read back from the cache twenty times faster than as lists.
 IssuePointers = tuple[str, str, str]
+
+
+def issue_date(root) -> dt.date | None:
+    """The issue's date, from its header (None if it gives no full date)."""
+    when = _DATE(root)
+    try:
+        return dt.date.fromisoformat(when) if len(when) == 10 else None
+    except ValueError:
+        return None
 
 
 def issue_pointers(data: bytes, where: str) -> IssuePointers:
@@ -43,8 +55,6 @@ def issue_pointers(data: bytes, where: str) -> IssuePointers:
 def tree_pointers(root: etree._Element) -> IssuePointers:
     """What one issue (its TEI root) points to: convert notes this of each issue it
     writes, so that none it has just written is parsed again."""
-    from . import issue_date
-
     date = issue_date(root)
     roles: dict[str, set[str]] = {}
     for el in _REFERRING(root):
@@ -63,27 +73,25 @@ def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | 
     nothing can be said of what no issue names, and what is wrong with it is added to
     `problems`. `remembered`: issue_pointers by the digest of the issue's bytes, used
     and added to."""
+    remembered = {} if remembered is None else remembered
     files = {kind.file for kind in KINDS.values()}
     found: dict[str, dict[str, Pointed]] = {file: {} for file in files}
     for path in sorted(Path(tei_dir).glob("*.xml")):
         if path.name in files:
             continue
         try:
-            data = path.read_bytes()
-            key = sha256(data) if remembered is not None else ""
-            known = remembered.get(key) if remembered is not None else None
-            issue, when, pointers = known or issue_pointers(data, str(path))
-        except OSError as exc:
-            if problems is not None:
-                problems.append(TeiBuildError(f"cannot read: {exc.strerror or exc}",
-                                              path=str(path)))
-            return None
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise TeiBuildError(f"cannot read: {exc.strerror or exc}", path=str(path))
+            key = sha256(data)
+            if key not in remembered:
+                remembered[key] = issue_pointers(data, str(path))
         except TeiBuildError as exc:
             if problems is not None:
                 problems.append(exc)
             return None
-        if remembered is not None and known is None:
-            remembered[key] = (issue, when, pointers)
+        issue, when, pointers = remembered[key]
         for line in pointers.split("\n") if pointers else ():
             pointer, _, roles = line.partition("\t")
             file, _, ident = pointer.partition("#")
@@ -97,8 +105,8 @@ def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | 
 class Remembered(dict):
     """issue_pointers by the digest of an issue's bytes, kept in tei-build's cache folder
     (`cachedir.cache_dir`) between commands. The file is named after the code that reads
-    an issue (this module and `issue_date`), so a change in it starts afresh; a file that cannot be read or
-    written is only no cache. Entries not used by the last save are dropped past
+    an issue (this module), so a change in it starts afresh; a file that cannot be read
+    or written is only no cache. Entries not used by the last save are dropped past
     `KEPT` (several archives may share the folder)."""
 
     KEPT = 50_000
@@ -119,14 +127,12 @@ class Remembered(dict):
         folder = cache_dir()
         if folder is None:
             return cls(None)
-        here = Path(__file__).parent   # this module, and issue_date's
-        code = hashlib.sha256(b"".join((here / name).read_bytes() for name in (
-            "pointers.py", "__init__.py"))).hexdigest()[:16]
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
         return cls(folder / f"pointers-{code}.json")
 
-    def get(self, key, default=None):
+    def __contains__(self, key) -> bool:
         self.used.add(key)
-        return super().get(key, default)
+        return super().__contains__(key)
 
     def __setitem__(self, key, value) -> None:
         self.used.add(key)
