@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from teibuild.convert import Overrides, convert_bytes, insert_spaces
@@ -39,6 +39,8 @@ def wrapped_issue(draw):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wrapped_issue())
+# the wrap put 本报讯 at the start of a line, after a comma: still the same sentence
+@example((8, ["一一一，一一一，一一一，一一一，本报讯，一一一。"]))
 def test_rewrapped_paragraphs_come_back(case):
     measure, paragraphs = case
     lines = []

@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import classify
 from .lines import printed_width
 from .decode import SourceLine
-from .lines import Line, body_width, ends_sentence, ends_with_punctuation
+from .lines import Line, body_width, ends_mid_clause, ends_sentence, ends_with_punctuation
 
 
 def line_width(text: str) -> float:
@@ -201,7 +201,11 @@ def _text_run(lines: list[Line], fixes: _Fixes) -> list[Block]:
     """Headings, bylines and paragraphs of a run of ordinary lines."""
     widths = [line.width for line in lines]
     measures = local_measures(widths)
-    starts = [bool(line.indented or classify.run_in_byline(line.text)) for line in lines]
+    # 本报讯 opens a report, unless the line above stopped at a comma: then it is only
+    # where the wrap fell in a sentence that mentions it
+    starts = [bool(line.indented or classify.run_in_byline(line.text)
+                   and not (k and ends_mid_clause(lines[k - 1].text)))
+              for k, line in enumerate(lines)]
     for k, line in enumerate(lines):
         if fixes.paragraph_break(line.number):
             starts[k] = True

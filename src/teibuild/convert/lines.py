@@ -68,6 +68,11 @@ def ends_sentence(text: str) -> bool:
     return last_mark(text) in SENTENCE_FINAL
 
 
+def ends_mid_clause(text: str) -> bool:
+    """The line stops after a comma, colon or the like: the sentence goes on below."""
+    return text.rstrip()[-1:] in CONTINUING
+
+
 def ends_with_punctuation(text: str) -> bool:
     """True if the line ends with any punctuation at all (headings usually do not)."""
     tail = text.rstrip()[-1:]
