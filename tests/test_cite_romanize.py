@@ -61,3 +61,51 @@ def test_titles_names_and_places_seen_before_are_romanised_without_loading_dicti
     again, loaded = json.loads(done.stdout)
     assert tuple(again) == first == ("Quebao bu lou yihu", "Ouyang Xiu", "Shanghai")
     assert loaded == []
+
+
+@pytest.fixture
+def words_on_disk(tmp_path, monkeypatch):
+    """tei-build's cache folder in tmp_path, holding jieba's dictionary (`_Words`)."""
+    from teibuild.cite import romanize as module
+
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(module._Words, "_open", [])
+    monkeypatch.setattr(module._Words, "_used", 0)
+    whole = module._segmenter()
+    module._Words.keep(whole)
+    return module, whole, tmp_path
+
+
+def _sample_texts() -> list[str]:
+    """Pieces of the sample page's text between punctuation, as titles are segmented."""
+    import re
+    from tests.conftest import SAMPLE
+
+    pieces = re.split(r"[\s，。、；：！？“”（）《》]+", SAMPLE.read_text(encoding="utf-8"))
+    return sorted({p for p in pieces if has_han(p) and len(p) >= 2})
+
+
+def test_new_titles_are_segmented_from_the_dictionary_on_disk_as_jieba_does(words_on_disk):
+    """Given the entries of a text's substrings, jieba finds the words it finds with its
+    whole dictionary; loading that takes 1.3 s, for one corrected title."""
+    module, whole, folder = words_on_disk
+    assert len(list(folder.glob("jieba-words-*.sqlite"))) == 1
+    texts = _sample_texts()[:module._LOOKUPS]
+    assert len(texts) >= 60
+    for text in texts:
+        looked_up = module._Words.segmenter(text)
+        assert looked_up is not None and len(looked_up.FREQ) < 5 * len(text) ** 2
+        assert looked_up.lcut(text, HMM=False) == whole.lcut(text, HMM=False), text
+    # a process that segments more loads the dictionary instead, which is then quicker
+    module._Words._used = module._LOOKUPS
+    assert module._Words.segmenter("疫情防控") is None
+
+
+def test_a_damaged_dictionary_file_is_no_short_cut(words_on_disk, monkeypatch):
+    module, _whole, folder = words_on_disk
+    (path,) = folder.glob("jieba-words-*.sqlite")
+    path.write_bytes(b"not a database" * 100)
+    monkeypatch.setattr(module._Words, "_open", [])
+    assert module._Words.segmenter("确保不漏一户") is None
+    monkeypatch.setattr(module, "_known", {})
+    assert romanize("确保不漏一户、不落一人") == "Quebao bu lou yihu, bu luo yi ren"
