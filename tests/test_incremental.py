@@ -173,6 +173,44 @@ def test_register_pages_rerender_only_for_entries_the_edit_concerns(site, tmp_pa
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_a_new_heading_renders_the_pages_of_the_names_in_its_article_alone(site, tmp_path):
+    """A register entry's page shows, of each issue, its number, its date and the headings
+    of the articles the name is in: a new heading of one article leaves the pages of the
+    names in the issue's other articles as they were, not even rewritten; and the pages
+    listing every issue show no heading but the latest issue's."""
+    tei, out = site
+    edited = tei / "hongkou-1847.xml"
+    text = edited.read_text(encoding="utf-8")
+    old = "始终绷紧疫情防控这根弦"          # the heading of the article naming 钱晶, not 杜松全
+    assert text.count(old) == 1
+    edited.write_text(text.replace(old, "始终绷紧防控这根弦"), encoding="utf-8")
+    before = snapshot(out)
+    again = build(tei, out, EDITION, jobs=1)
+    after = snapshot(out)
+    in_article = "html/registers/persons/qian-jing.html"
+    elsewhere = "html/registers/persons/du-songquan.html"   # named in the issue's first article
+    assert "始终绷紧防控这根弦" in after[in_article][0].decode()
+    assert after[elsewhere] == before[elsewhere]
+    assert again.rendered_issues == 3 and 1 <= again.rendered_entries <= 3
+    assert not again.site_rendered
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_a_new_heading_in_the_latest_issue_renders_the_home_page(site, tmp_path):
+    """The home page cites the latest issue's first article as its example."""
+    tei, out = site
+    edited = tei / f"hongkou-{NUMBERS[-1]}.xml"
+    text = edited.read_text(encoding="utf-8")
+    old = "确保不漏一户、不落一人"
+    assert old in (out / "html" / "index.html").read_text(encoding="utf-8")
+    edited.write_text(text.replace(old, "确保不漏一户"), encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.site_rendered
+    home = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "<dd>确保不漏一户</dd>" in home and old not in home
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
 def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_issues(
         site, tmp_path, monkeypatch):
     """Its mentions in the issues not edited come from its own cache, the issues' headings

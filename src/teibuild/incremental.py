@@ -10,14 +10,18 @@ something its key leaves out:
   citation files): its TEI file, and the *heading data* (everything but the
   mentions) of the issues before and after it, which its page links to;
 - a register entry's page: the entry in its register, and for each issue
-  that mentions it, the issue's heading data and those mentions (the text
-  on either side included), so an edit elsewhere in an issue leaves it alone;
+  that mentions it, those mentions (the text on either side included) and
+  the issue as the page shows it (`render.site.Cited`: its number, its date
+  and the articles they are in), so an edit elsewhere in an issue, a new
+  heading included, leaves it alone;
   an entry with pages by year (`render.build.year_pages`): its own page, the
   entry, its first name and each year's number of issues and mentions; a
   year's page, the entry, its first name, the years either side and that
   year's issues and mentions only;
-- the home, issue-list, register-index and about pages: every issue's
-  heading data, and each entry's names, number of mentions and first name;
+- the home, issue-list, register-index and about pages: what a list of the
+  issues shows of each (`render.site.Listed`: number, date, pages, number of
+  articles), the latest issue's heading data (the home page cites it as an
+  example), and each entry's names, number of mentions and first name;
 - a shard of the search index (a fixed block of issues, `search.shard_of`):
   the keys of its issues' pages, and the register names it shows; all of it,
   the search stage's code. A few of a shard's issues edited since its bundle
@@ -69,7 +73,7 @@ import time
 import zlib
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import astuple, dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
@@ -328,14 +332,19 @@ def head(issue):
 
 def _summary(issue, digest: str) -> dict:
     """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
-    its heading data's digest, and for each entry it mentions, the digest, number and
-    first name of those mentions."""
+    its heading data's digest, what the pages listing every issue show of it (`site.Listed`,
+    without the id), and for each entry it mentions, the digest of those mentions
+    with the issue as the entry's page shows it (`site.cited`: so a heading the page does
+    not show leaves the page alone), their number and first name."""
+    from .render.site import cited, listed
+
     names: dict[str, list] = {}
     for m in issue.mentions:
         names.setdefault(f"{m.kind}/{m.key}", []).append(m)
     return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
             "articles": len(issue.articles), "head": _digest(head(issue)),
-            "names": _pack({k: [_digest(*ms), len(ms), ms[0].name]
+            "listed": list(astuple(listed(issue)))[1:],
+            "names": _pack({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
                             for k, ms in sorted(names.items())})}
 
 
@@ -502,8 +511,8 @@ class _Plan:
         self.summaries = summaries
         issue_work = self._stale_issues(order, summaries, manifest)
         entries, entry_work = self._stale_entries(order, summaries, manifest)
-        site_key = _digest([(summaries[n]["id"], summaries[n]["head"]) for n in order],
-                           entries, self.tei["registers"])
+        site_key = _digest([(summaries[n]["id"], summaries[n]["listed"]) for n in order],
+                           summaries[order[-1]]["head"], entries, self.tei["registers"])
         site_stale = old["site"].get("key") != site_key or not self.current(old["site"])
         search_stale = search and (old["search"].get("code") != _search_code(self.edition.opencc)
                                    or not _search_current(old["search"], self.state.parent)
@@ -601,7 +610,7 @@ class _Plan:
                 rows = self.rows(entry)
                 if entry not in digests and not rows:
                     continue   # no longer in the registers and mentioned nowhere
-                count, first = sum(r[4] for r in rows), rows[0][5] if rows else ""
+                count, first = sum(r[3] for r in rows), rows[0][4] if rows else ""
                 units, years = self._entry_units(entry, digests.get(entry, "-"), rows, first)
             listing.append((entry, digests.get(entry, "-"), count, first))
             for unit, (key, number) in units.items():
@@ -627,18 +636,18 @@ class _Plan:
         issue renders one year's page, not the megabytes of every mention of a name."""
         from .render.build import year_pages
 
-        count = sum(r[4] for r in rows)
+        count = sum(r[3] for r in rows)
         by_year = self.rows_by_year(rows)
-        mentions = {year: sum(r[4] for r in mine) for year, mine in by_year.items()}
+        mentions = {year: sum(r[3] for r in mine) for year, mine in by_year.items()}
         found = year_pages(mentions)
         if not found:
-            return {entry: (_digest(register, [r[1:4] for r in rows]), count)}, None
+            return {entry: (_digest(register, [r[1:3] for r in rows]), count)}, None
         years = [[year, len(by_year[year]), mentions[year]] for year in found]
         units = {entry: (_digest(register, first, years), count)}
         for n, year in enumerate(found):
             around = found[n - 1] if n else None, found[n + 1] if n + 1 < len(found) else None
             units[f"{entry}{YEAR}{year}"] = (
-                _digest(register, first, year, around, [r[1:4] for r in by_year[year]]),
+                _digest(register, first, year, around, [r[1:3] for r in by_year[year]]),
                 mentions[year])
         return units, years
 
@@ -658,7 +667,7 @@ class _Plan:
 
     def _mentioned(self, order: list[str], summaries: dict, same_registers: bool):
         """Which issues mention each entry: {"kind/key": packed rows (file name, issue id,
-        heading digest, mentions digest, number, first name)} in issue order (`_unpack_rows`
+        mentions digest, number, first name)} in issue order (`_unpack_rows`
         reads them), and the entries whose rows may differ from the last build's (None:
         all of them).
 
@@ -739,7 +748,7 @@ class _Plan:
                 rows = _unpack_rows(packed.pop(unit)) if year else self.rows(name)
                 page = ("year", year, [y for y, _, _ in years]) if year else ("whole",)
                 made.append((entry, page, record["count"], record["first"],
-                             self.entry_mentions(name, [(r[0], r[3]) for r in rows], unit)))
+                             self.entry_mentions(name, [(r[0], r[2]) for r in rows], unit)))
             return made
 
         count, mentioning, pending = {}, set(), set(work)
@@ -753,7 +762,7 @@ class _Plan:
                     if f"{name}{YEAR}{other}" in pending:
                         packed[f"{name}{YEAR}{other}"] = _pack_rows(rows)
             rows = _unpack_rows(packed[unit]) if year else self.rows(name)
-            count[unit] = sum(r[4] for r in rows)
+            count[unit] = sum(r[3] for r in rows)
             mentioning.update(r[0] for r in rows)
         work = sorted(work, key=lambda unit: -count[unit])  # the longest pages first, to share out
         by_id = {summaries[n]["id"]: self.head(n) for n in sorted(mentioning)}
@@ -773,7 +782,7 @@ class _Plan:
         Of an entry's mentions these pages show how many there are and the name first
         printed, which `listing` (from `_stale_entries`) holds: no issue is read again."""
         from .render import build as render
-        from .render.site import REGISTER_FILES, Entry, join_mentions
+        from .render.site import REGISTER_FILES, Entry, Listed, join_mentions
 
         joined = {(e.kind, e.key): e for e in join_mentions(self.registers(), [])}
         for entry, _digest, count, first in listing:
@@ -781,8 +790,8 @@ class _Plan:
             joined.setdefault((kind, name), Entry(kind=kind, key=name)).mentions = \
                 _Counted(count, first)
         entries = [joined[k] for k in sorted(joined)]
-        files = render._site_pages([self.head(name) for name in order], entries, self.edition,
-                                   with_entries=False)
+        files = render._site_pages([Listed(self.summaries[n]["id"], *self.summaries[n]["listed"])
+                                    for n in order], self.head(order[-1]), entries, self.edition)
         for name in sorted(REGISTER_FILES.values()):
             if (self.tei_dir / name).is_file():
                 files[f"html/tei/{name}"] = (self.tei_dir / name).read_bytes()
@@ -1418,7 +1427,7 @@ def _mention_rows(names: list[str], summaries: dict) -> dict[str, list[tuple]]:
     for name in names:
         s = summaries[name]
         for entry, (digest, count, first) in _unpack_names(s["names"]).items():
-            rows.setdefault(entry, []).append((name, s["id"], s["head"], digest, count, first))
+            rows.setdefault(entry, []).append((name, s["id"], digest, count, first))
     return rows
 
 
@@ -1427,12 +1436,13 @@ def _pack_rows(rows: list[tuple]) -> str:
 
 
 def _unpack_rows(value: str) -> list[tuple]:
-    """The rows of `_Plan._mentioned`'s table: (file name, issue id, heading digest,
-    mentions digest, number of mentions, first name)."""
+    """The rows of `_Plan._mentioned`'s table: (file name, issue id, mentions digest (the
+    issue as the entry's page shows it included: `_summary`), number of mentions, first
+    name)."""
     out = []
     for row in value.split(_END)[:-1]:
-        name, issue, head_digest, digest, count, first = row.split(_SEP)
-        out.append((name, issue, head_digest, digest, int(count), first))
+        name, issue, digest, count, first = row.split(_SEP)
+        out.append((name, issue, digest, int(count), first))
     return out
 
 

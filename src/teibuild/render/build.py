@@ -17,8 +17,8 @@ from ..resources import templates_dir
 from ..xmlsafe import parse_file
 from .hant import text_to_hant
 from .pages import fragment, render_page, render_part, serialize
-from .site import (REGISTER_FILES, REGISTER_LABELS, Entry, Issue, issue_files, join_mentions,
-                   read_issue, read_registers)
+from .site import (REGISTER_FILES, REGISTER_LABELS, Cited, Entry, Issue, Listed, cited,
+                   issue_files, join_mentions, listed, read_issue, read_registers)
 from .text import citation_fields, issue_url, render_texts
 from .transform import transform
 
@@ -49,7 +49,9 @@ def render_site(tei_dir: Path, edition: Edition, jobs: int = 1,
         files.update(issue_files_)
         note(done, total, issue.id)
     entries = join_mentions(read_registers(tei_dir), issues)
-    files.update(_site_pages(issues, entries, edition))
+    files.update(_site_pages([listed(i) for i in issues], issues[-1], entries, edition))
+    for _entry, pages in entry_pages({i.id: i for i in issues}, entries, edition):
+        files.update(pages)
     for name in sorted(REGISTER_FILES.values()):
         if (tei_dir / name).is_file():
             files[f"html/tei/{name}"] = (tei_dir / name).read_bytes()
@@ -143,14 +145,12 @@ def _check_unique(issues: list[Issue]) -> None:
         seen[issue.id] = issue.path
 
 
-def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition,
-                with_entries: bool = True) -> dict[str, bytes]:
-    """Every page that is not an issue's; the register entries' own pages unless
-    `with_entries` is false (an incremental build renders those with entry_pages)."""
+def _site_pages(issues: list[Listed], latest: Issue, entries: list[Entry],
+                edition: Edition) -> dict[str, bytes]:
+    """Every page that is neither an issue's nor a register entry's (`entry_pages`):
+    of the issues, they show what `Listed` holds, and of the latest one its citation."""
     files: dict[str, bytes] = {}
-    by_id = {i.id: i for i in issues}
     kinds = {kind: [e for e in entries if e.kind == kind] for kind in REGISTER_LABELS}
-    latest = issues[-1]
     example = next((a for a in latest.articles if not a.placeholder), None)
     files.update(render_page(
         "index.html", "index.html", edition, issues=issues, kinds=kinds,
@@ -160,9 +160,6 @@ def _site_pages(issues: list[Issue], entries: list[Entry], edition: Edition,
                              years=_by_year(issues)))
     files.update(render_page("registers.html", "registers/index.html", edition, kinds=kinds,
                              labels=REGISTER_LABELS))
-    if with_entries:
-        for _entry, pages in entry_pages(by_id, entries, edition):
-            files.update(pages)
     files.update(render_page("guidelines.html", "guidelines.html", edition,
                              guidelines=_guidelines()))
     files.update(render_page("about.html", "about.html", edition, issues=issues))
@@ -255,7 +252,7 @@ def _mention_list(path: str, groups: list) -> Markup:
     return render_part("partials/mentions.html", path, groups=groups)
 
 
-def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
+def _by_year(issues: list[Listed]) -> list[tuple[str, list[Listed]]]:
     """Issues by year (`mention_year`), the latest first and undated issues last."""
     years: dict[str, list[Issue]] = {}
     for issue in issues:
@@ -263,12 +260,13 @@ def _by_year(issues: list[Issue]) -> list[tuple[str, list[Issue]]]:
     return sorted(years.items(), key=lambda item: (item[0] != "undated", item[0]), reverse=True)
 
 
-def group_mentions(mentions, by_id: dict[str, Issue]) -> list[tuple[Issue, list]]:
-    """An entry's mentions grouped by issue, in issue order (mentions are already sorted)."""
+def group_mentions(mentions, by_id: dict[str, Issue]) -> list[tuple[Cited, list]]:
+    """An entry's mentions grouped by issue, in issue order (mentions are already sorted),
+    each issue as the entry's page shows it (`site.cited`)."""
     groups: dict[str, list] = {}
     for m in mentions:
         groups.setdefault(m.issue, []).append(m)
-    return [(by_id[i], ms) for i, ms in groups.items()]
+    return [(cited(by_id[i], ms), ms) for i, ms in groups.items()]
 
 
 def _guidelines() -> Markup | None:

@@ -90,6 +90,43 @@ class Issue:
         return next((a for a in self.articles if a.id == article_id), None)
 
 
+@dataclass(frozen=True)
+class Cited:
+    """What a register entry's page shows of an issue that mentions it: its number and
+    date, and the articles the mentions are in. A new heading elsewhere in the issue is
+    not on the page, and does not make the build render it again (`cited`)."""
+    id: str
+    n: str
+    date: str
+    articles: tuple[Article, ...]
+
+    article = Issue.article
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What the pages listing every issue (home, issues, about) show of one: its number,
+    date and pages, and how many articles it prints. A new heading is not on them, and
+    does not make the build render them again."""
+    id: str
+    n: str
+    date: str
+    page_to: str
+    articles: int   # as printed: not the placeholders of articles the source lacks
+
+
+def listed(issue: Issue) -> Listed:
+    return Listed(issue.id, issue.n, issue.date, issue.page_to,
+                  sum(not a.placeholder for a in issue.articles))
+
+
+def cited(issue: Issue | Cited, mentions) -> Cited:
+    """`issue` as a page listing these `mentions` of it shows it (`Cited`)."""
+    wanted = {m.article for m in mentions}
+    return Cited(issue.id, issue.n, issue.date,
+                 tuple(a for a in issue.articles if a.id in wanted))
+
+
 @dataclass
 class Entry:
     """A register entry page: the names of one person, place or organisation and its mentions."""
