@@ -79,3 +79,13 @@ def test_a_corrected_source_is_converted_again_and_shows_after_the_rebuild(tmp_p
     bench.run("convert", ["convert", *sources, "--out", "tei", "-q"], tmp_path)
     validated = bench.run("validate", ["validate", "tei", "-q"], tmp_path, may_fail=True)
     assert validated["exit_status"] == 0
+    # a corrected heading: the words in a main heading, on the page and in its text
+    bench.run("build", build, tmp_path)
+    heading, _ = bench.timed_edits("rebuild after a corrected heading", bench.edit_a_heading,
+                                   build, tmp_path, bench._stamps(tmp_path / "editions"))
+    assert heading["every_check_held"] and heading["files_changed"] > 0
+    from lxml import etree
+    tree = etree.parse(str(tmp_path / "tei" / f"{heading['edited_issue']}.xml"))
+    heads = ["".join(h.itertext()) for h in tree.iter("{http://www.tei-c.org/ns/1.0}head")
+             if h.get("type") == "main"]
+    assert any("经编者校订一" in h for h in heads)
