@@ -67,3 +67,40 @@ def test_attributes_stay_inside_the_text(text):
 def test_is_name_knows_names_of_every_kind_and_not_plain_words():
     assert words.is_name("联合国") and words.is_name("上海") and words.is_name("李鹏")
     assert not words.is_name("联合") and not words.is_name("疫情防控") and not words.is_name("")
+
+
+@pytest.fixture
+def fresh_load(tmp_path, monkeypatch):
+    """`words.load` made again, with tei-build's cache folder in tmp_path."""
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path))
+    words.load.cache_clear()
+    yield tmp_path
+    words.load.cache_clear()
+
+
+def test_the_table_is_kept_in_the_cache_folder_and_read_back_the_same(fresh_load, monkeypatch):
+    made = words.load()
+    (kept,) = fresh_load.glob("words-*.marshal")
+    words.load.cache_clear()
+    monkeypatch.setattr(gzip, "decompress", lambda data: pytest.fail("the list was read again"))
+    assert words.load() == made and words.load().get("李鹏") == made.get("李鹏")
+    assert kept.stat().st_size > 1_000_000
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[:len(b) // 2],                                    # cut short
+    lambda b: b[:1000] + bytes([b[1000] ^ 1]) + b[1001:],         # one bit changed
+    lambda b: b"",
+])
+def test_a_damaged_table_is_made_again(fresh_load, damage):
+    made = words.load()
+    (kept,) = fresh_load.glob("words-*.marshal")
+    kept.write_bytes(damage(kept.read_bytes()))
+    words.load.cache_clear()
+    assert words.load() == made
+
+
+def test_no_cache_folder_is_no_table_kept(fresh_load, monkeypatch):
+    monkeypatch.setenv("TEI_BUILD_CACHE_DIR", "")
+    assert words.load().get("李鹏") == "P"
+    assert not list(fresh_load.glob("words-*"))
