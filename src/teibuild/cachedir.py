@@ -1,9 +1,10 @@
 """Where tei-build keeps what it can always make again, between commands.
 
-Citation templates (`cite.shapes`), compiled page templates (`render.pages`) and
-what each TEI issue points to (`tag.pointers`) are kept there. Each is only a
-short cut, checked against what it was made from; a folder that cannot be
-written is only no cache.
+Citation templates (`cite.shapes`), compiled page templates (`render.pages`),
+what each TEI issue points to (`tag.pointers`), the tagger's table of words
+(`tag.words`) and jieba's dictionary as a table to look words up in
+(`cite.romanize`) are kept there. Each is only a short cut, checked against
+what it was made from; a folder that cannot be written is only no cache.
 """
 
 from __future__ import annotations
