@@ -69,7 +69,7 @@ def words_on_disk(tmp_path, monkeypatch):
     from teibuild.cite import romanize as module
 
     monkeypatch.setenv("TEI_BUILD_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(module._Words, "_open", [])
+    monkeypatch.setattr(module._Words, "_open", {})
     monkeypatch.setattr(module._Words, "_used", 0)
     whole = module._segmenter()
     module._Words.keep(whole)
@@ -105,7 +105,17 @@ def test_a_damaged_dictionary_file_is_no_short_cut(words_on_disk, monkeypatch):
     module, _whole, folder = words_on_disk
     (path,) = folder.glob("jieba-words-*.sqlite")
     path.write_bytes(b"not a database" * 100)
-    monkeypatch.setattr(module._Words, "_open", [])
+    monkeypatch.setattr(module._Words, "_open", {})
     assert module._Words.segmenter("确保不漏一户") is None
     monkeypatch.setattr(module, "_known", {})
     assert romanize("确保不漏一户、不落一人") == "Quebao bu lou yihu, bu luo yi ren"
+
+
+def test_a_forked_worker_opens_the_dictionary_file_again(words_on_disk, monkeypatch):
+    """An SQLite connection must not be used on both sides of a fork."""
+    module, _whole, _folder = words_on_disk
+    here = module._Words.connection()
+    assert here is not None
+    monkeypatch.setattr(module.os, "getpid", lambda: -1)
+    there = module._Words.connection()
+    assert there is not None and there[0] is not here[0] and there[1:] == here[1:]

@@ -66,7 +66,8 @@ class _Words:
     version and dictionary, written whole where jieba's dictionary is loaded anyway
     (`keep`); a damaged or missing one is only no short cut."""
 
-    _open: list = []       # the connection, once tried (None: no usable file)
+    _open: dict = {}       # by process (a connection is not to cross a fork): the
+    #                        connection, (db, total, longest), or None if no usable file
     _used = 0
 
     @staticmethod
@@ -88,17 +89,19 @@ class _Words:
 
     @classmethod
     def connection(cls):
-        if not cls._open:
-            cls._open.append(None)
+        pid = os.getpid()
+        if pid not in cls._open:
+            cls._open.clear()
+            cls._open[pid] = None
             try:
                 path = cls._path()
                 if path is not None and path.is_file():
                     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
                     total, longest = db.execute("SELECT total, longest FROM meta").fetchone()
-                    cls._open[0] = (db, int(total), int(longest))
+                    cls._open[pid] = (db, int(total), int(longest))
             except (OSError, sqlite3.Error, TypeError, ValueError):
                 pass
-        return cls._open[0]
+        return cls._open[pid]
 
     @classmethod
     def segmenter(cls, text: str):
