@@ -565,6 +565,9 @@ def main(argv: list[str] | None = None) -> dict:
     from teibuild.edition import load_edition
     # with the edition's own zh-Hant conversion, so that the index timed is the edition's
     results["search_index"] = search_index(out, load_edition(work / "edition.toml").opencc)
+    # that index replaced the build's (its overlays folded in): built again, untimed, so
+    # that whoever goes on with this edition by hand starts from what a build leaves
+    run("rebuild after the separate index (untimed)", build, work)
     results["load_average_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2)
