@@ -102,7 +102,7 @@ NAMES = "names.json"            # the name heading each register page (for the s
 MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
-_FORMAT = 5
+_FORMAT = 6
 _PACKAGE = Path(__file__).resolve().parent
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
