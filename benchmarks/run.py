@@ -9,7 +9,9 @@ reports it) and the peak of the whole process tree (main process and workers
 together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a
 no-op rebuild, a rebuild after editing one issue, and one after adding words
 next to a person's name in another (so that the name's register pages change
-too), and a corrected source converted again and the edition rebuilt after it,
+too), one after words put into an article's main heading in a third (its
+neighbours' pages and the pages of the names in its article change), and a
+corrected source converted again and the edition rebuilt after it,
 each made and timed three times (the median is reported, every run's time kept)
 and each checked: the edited text is on the issue's pages (and in its TEI), and no
 other issue's pages or texts changed but its neighbours'. Finally per-issue costs are
@@ -198,11 +200,17 @@ def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _issue(tei: Path, offset: int) -> Path:
+    """The TEI issue `offset` places after the middle one (in file-name order)."""
+    from teibuild.render.site import issue_files
+
+    paths = issue_files(tei)
+    return paths[min(max(len(paths) // 2 + offset, 0), len(paths) - 1)]
+
+
 def edit_one_issue(tei: Path, round_: int = 0) -> tuple[str, str]:
     """Change one paragraph of the middle issue; returns (issue id, the new words)."""
-    paths = sorted(p for p in tei.glob("*.xml") if p.name not in
-                   ("persons.xml", "places.xml", "orgs.xml"))
-    path = paths[len(paths) // 2]
+    path = _issue(tei, 0)
     text = path.read_text(encoding="utf-8")
     marker = f"（本段经编者校订{round_ or ''}）"
     at = text.index("</p>", text.index("<p xml:id="))
@@ -214,9 +222,7 @@ def edit_next_to_a_name(tei: Path, round_: int = 0) -> tuple[str, str]:
     """Add words right after the first person named in a paragraph of another issue (two
     after the middle one): the name's context changes on its register entry's pages too,
     and in a run of a newspaper the people named most have thousands of mentions."""
-    paths = sorted(p for p in tei.glob("*.xml") if p.name not in
-                   ("persons.xml", "places.xml", "orgs.xml"))
-    path = paths[min(len(paths) // 2 + 2, len(paths) - 1)]
+    path = _issue(tei, 2)
     text = path.read_text(encoding="utf-8")
     marker = f"（经编者核对{round_ or ''}）"
     at = text.index("</persName>", text.index("<p xml:id=")) + len("</persName>")
@@ -228,9 +234,7 @@ def edit_a_heading(tei: Path, round_: int = 0) -> tuple[str, str]:
     """Put words into the middle of an article's main heading in another issue (one after
     the middle one), as a scholar correcting a misread heading would: its neighbours'
     pages show it, and so do the pages of the names its article mentions."""
-    paths = sorted(p for p in tei.glob("*.xml") if p.name not in
-                   ("persons.xml", "places.xml", "orgs.xml"))
-    path = paths[min(len(paths) // 2 + 1, len(paths) - 1)]
+    path = _issue(tei, 1)
     text = path.read_text(encoding="utf-8")
     words = f"经编者校订{'一二三四五六七八九'[round_ % 9]}"
     heads = list(re.finditer(r'<head type="main"[^>]*>([^<]{4,})</head>', text))

@@ -332,8 +332,8 @@ def head(issue):
 
 def _summary(issue, digest: str) -> dict:
     """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
-    its heading data's digest, what the pages listing every issue show of it (`site.Listed`,
-    without the id), and for each entry it mentions, the digest of those mentions
+    its heading data's digest, what the pages listing every issue show of it (`site.Listed`),
+    and for each entry it mentions, the digest of those mentions
     with the issue as the entry's page shows it (`site.cited`: so a heading the page does
     not show leaves the page alone), their number and first name."""
     from .render.site import cited, listed
@@ -343,7 +343,7 @@ def _summary(issue, digest: str) -> dict:
         names.setdefault(f"{m.kind}/{m.key}", []).append(m)
     return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
             "articles": len(issue.articles), "head": _digest(head(issue)),
-            "listed": list(astuple(listed(issue)))[1:],
+            "listed": list(astuple(listed(issue))),
             "names": _pack({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
                             for k, ms in sorted(names.items())})}
 
@@ -511,7 +511,7 @@ class _Plan:
         self.summaries = summaries
         issue_work = self._stale_issues(order, summaries, manifest)
         entries, entry_work = self._stale_entries(order, summaries, manifest)
-        site_key = _digest([(summaries[n]["id"], summaries[n]["listed"]) for n in order],
+        site_key = _digest([summaries[n]["listed"] for n in order],
                            summaries[order[-1]]["head"], entries, self.tei["registers"])
         site_stale = old["site"].get("key") != site_key or not self.current(old["site"])
         search_stale = search and (old["search"].get("code") != _search_code(self.edition.opencc)
@@ -790,8 +790,8 @@ class _Plan:
             joined.setdefault((kind, name), Entry(kind=kind, key=name)).mentions = \
                 _Counted(count, first)
         entries = [joined[k] for k in sorted(joined)]
-        files = render._site_pages([Listed(self.summaries[n]["id"], *self.summaries[n]["listed"])
-                                    for n in order], self.head(order[-1]), entries, self.edition)
+        files = render._site_pages([Listed(*self.summaries[n]["listed"]) for n in order],
+                                   self.head(order[-1]), entries, self.edition)
         for name in sorted(REGISTER_FILES.values()):
             if (self.tei_dir / name).is_file():
                 files[f"html/tei/{name}"] = (self.tei_dir / name).read_bytes()

@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -72,20 +71,15 @@ class _Words:
 
     @staticmethod
     def _path():
-        import hashlib
         from importlib import metadata
 
         import jieba
 
-        from .. import cachedir
+        from ..cachedir import kept_file
 
-        folder = cachedir.cache_dir()
-        if folder is None:
-            return None
         stat = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat()
-        digest = hashlib.sha256(repr((metadata.version("jieba"), stat.st_size, stat.st_mtime_ns)
-                                     ).encode()).hexdigest()[:16]
-        return folder / f"jieba-words-{digest}.sqlite"
+        return kept_file("jieba-words", ".sqlite", metadata.version("jieba"),
+                         f"{stat.st_size} {stat.st_mtime_ns}")
 
     @classmethod
     def connection(cls):
@@ -132,29 +126,23 @@ class _Words:
     @classmethod
     def keep(cls, tokenizer) -> None:
         """Write the dictionary `tokenizer` loaded, unless it is there already."""
-        from ..fsutil import _umask
+        from ..cachedir import drop_others
+        from ..fsutil import atomic_write
 
         try:
             path = cls._path()
             if path is None or path.is_file():
                 return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            os.fchmod(fd, 0o666 & ~_umask())
-            os.close(fd)
-            try:
-                db = sqlite3.connect(tmp)
-                db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
-                db.executemany("INSERT INTO words VALUES (?, ?)", tokenizer.FREQ.items())
-                db.execute("CREATE TABLE meta (total INTEGER, longest INTEGER)")
-                db.execute("INSERT INTO meta VALUES (?, ?)",
-                           (tokenizer.total, max(map(len, tokenizer.FREQ))))
-                db.commit()
-                db.close()
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            db = sqlite3.connect(":memory:")
+            db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
+            db.executemany("INSERT INTO words VALUES (?, ?)", tokenizer.FREQ.items())
+            db.execute("CREATE TABLE meta (total INTEGER, longest INTEGER)")
+            db.execute("INSERT INTO meta VALUES (?, ?)",
+                       (tokenizer.total, max(map(len, tokenizer.FREQ))))
+            db.commit()
+            atomic_write(path, db.serialize())
+            db.close()
+            drop_others(path)
         except (OSError, sqlite3.Error):
             pass
 

@@ -120,7 +120,7 @@ def listed(issue: Issue) -> Listed:
                   sum(not a.placeholder for a in issue.articles))
 
 
-def cited(issue: Issue | Cited, mentions) -> Cited:
+def cited(issue: Issue, mentions) -> Cited:
     """`issue` as a page listing these `mentions` of it shows it (`Cited`)."""
     wanted = {m.article for m in mentions}
     return Cited(issue.id, issue.n, issue.date,

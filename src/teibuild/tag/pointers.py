@@ -13,7 +13,6 @@ takes ~1.9 s.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import orjson
 from lxml import etree
 
 from .. import TEI_NS, XML_NS
-from ..cachedir import cache_dir
+from ..cachedir import drop_others, kept_file
 from ..errors import TeiBuildError
 from ..fsutil import atomic_write, sha256
 from ..xmlsafe import parse_bytes
@@ -124,11 +123,7 @@ class Remembered(dict):
 
     @classmethod
     def load(cls) -> Remembered:
-        folder = cache_dir()
-        if folder is None:
-            return cls(None)
-        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-        return cls(folder / f"pointers-{code}.json")
+        return cls(kept_file("pointers", ".json", Path(__file__).read_bytes()))
 
     def __contains__(self, key) -> bool:
         self.used.add(key)
@@ -145,9 +140,7 @@ class Remembered(dict):
         try:
             atomic_write(self.path, orjson.dumps({k: self[k] for k in keep[:max(
                 self.KEPT, len(self.used))] if k in self}))
-            for old in self.path.parent.glob("pointers-*.json"):   # other code's: never read
-                if old != self.path:
-                    old.unlink(missing_ok=True)
+            drop_others(self.path)
         except OSError:
             pass
 
