@@ -63,6 +63,34 @@ def test_titles_names_and_places_seen_before_are_romanised_without_loading_dicti
     assert loaded == []
 
 
+def test_a_new_title_of_words_seen_before_is_romanised_without_pypinyin(monkeypatch):
+    """A corrected heading is a new text; its words, romanised in other titles before,
+    are remembered too, so pypinyin (0.2 s to import) is not loaded for it."""
+    import json
+    import subprocess
+    import sys
+
+    from teibuild.cite import romanize as r
+
+    monkeypatch.setattr(r, "_known", {})   # (as in a process that has romanised nothing)
+    r.used()
+    r.romanize("确保不漏一户")
+    r.romanize("不落一人")
+    seen = r.used()
+    new = r.romanize("确保一人不漏")
+    script = (
+        "import json, sys\n"
+        "from teibuild.cite import romanize as r\n"
+        "r.remember(json.loads(sys.stdin.read()))\n"
+        "out = r.romanize('确保一人不漏')\n"
+        "print(json.dumps([out, 'pypinyin' in sys.modules]))\n")
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(seen), text=True,
+                          capture_output=True, check=True)
+    again, loaded = json.loads(done.stdout)
+    assert again == new == "Quebao yi ren bu lou"
+    assert loaded is False
+
+
 @pytest.fixture
 def words_on_disk(tmp_path, monkeypatch):
     """tei-build's cache folder in tmp_path, holding jieba's dictionary (`_Words`)."""

@@ -147,9 +147,14 @@ class _Words:
             pass
 
 
-@functools.lru_cache(maxsize=65536)
 def _word(word: str) -> str:
-    """One word's syllables run together; an apostrophe before a, o, e inside it (Xi'an)."""
+    """One word's syllables run together; an apostrophe before a, o, e inside it (Xi'an).
+    Remembered like a text (`remember`): a corrected title whose words the edition's
+    titles have used before is romanised without pypinyin, whose import takes 0.2 s."""
+    return _remembered(_WORD + word, lambda: [_syllables(word)])[0]
+
+
+def _syllables(word: str) -> str:
     from pypinyin import Style, lazy_pinyin   # (its dictionaries take a second to load)
 
     syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=True)
@@ -162,7 +167,8 @@ def _word(word: str) -> str:
 #: romanised words of texts seen before, given by `remember` (the segmenter's and
 #: pypinyin's dictionaries take longer to load than rendering one issue: a rebuild that
 #: romanises only titles, names and places it has seen before loads neither). Names and
-#: places are kept under their kind (_NAME, _PLACE), which no text of a title can begin with.
+#: places, and the words of texts, are kept under their kind (_NAME, _PLACE, _WORD), which
+#: no text of a title can begin with.
 _known: dict[str, tuple[str, ...]] = {}
 #: every text romanised since `used` was last called, with its words
 _used: dict[str, tuple[str, ...]] = {}
@@ -181,7 +187,7 @@ def used() -> dict[str, tuple[str, ...]]:
     return out
 
 
-_NAME, _PLACE = "\x00name\x00", "\x00place\x00"   # (XML text never holds U+0000)
+_NAME, _PLACE, _WORD = "\x00name\x00", "\x00place\x00", "\x00word\x00"   # (XML: no U+0000)
 
 
 def _remembered(key: str, make: Callable[[], Iterable[str]]) -> tuple[str, ...]:
