@@ -493,6 +493,41 @@ def test_an_edited_heading_overlays_its_issue_alone_not_its_neighbours(tmp_path)
     assert sum("（编者改）" in r for r in searchable(out)["records"]) >= 1
 
 
+def test_a_heading_is_indexed_while_the_register_pages_render_and_checked_after(
+        tmp_path, monkeypatch):
+    """A corrected heading leaves the names of the register pages it renders as they were,
+    so the search index is made from the pages in place while those render; the names
+    are checked once they have, and if one was not as foreseen the index is made again."""
+    from teibuild.incremental import _Plan
+
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    checked = []
+    real_check, real_names = _Plan._names_as_foreseen, _Plan._register_names
+    monkeypatch.setattr(_Plan, "_names_as_foreseen", lambda self, work, names: checked.append(
+        real_check(self, work, names)) or checked[-1])
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "确保不漏一户、不落一人", "确保不漏一户、不落一人（编者改）"), encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.rendered_entries >= 1 and again.search_rendered and checked == [True]
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    # a name foreseen wrongly: found out, and the index made again with the pages' names
+    calls = []
+
+    def foreseen_wrongly(self, manifest, **kwargs):
+        names = real_names(self, manifest, **kwargs)
+        calls.append(1)
+        return {key: "错名" for key in names} if len(calls) == 1 else names
+    monkeypatch.setattr(_Plan, "_register_names", foreseen_wrongly)
+    checked.clear()
+    edited.write_text(edited.read_text(encoding="utf-8").replace("（编者改）", ""),
+                      encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    assert checked == [False] and len(calls) == 2
+    assert_as_fresh(out, tei, tmp_path / "fresh-2")
+
+
 def test_an_overlay_goes_when_its_edits_are_undone_or_too_many(tmp_path, monkeypatch):
     """Undone, the edit leaves the shard's own bundle, exactly a fresh build's index; more
     issues edited than an overlay holds, or one removed, and the shard is indexed again
@@ -725,17 +760,20 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     assert contents(out) == fresh(tei, tmp_path / "fresh")
     cached = incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))
     assert sorted(cached) == [f"hongkou-{n}.xml" for n in NUMBERS]
-    those = [d for d in unpickled if d in cached.values()]
+    those = [d for d in unpickled if d in [pickled for _, pickled, _ in cached.values()]]
     assert those and len(those) == len(set(those))   # each at most once
-    # a torn heading in the cache: that issue's is read from its own cache instead
-    cached["hongkou-1848.xml"] = b"torn"
+    # a torn heading in the cache (its checksum no longer holds), or one that is not the
+    # issue's: that issue's is read from its own cache instead
+    cached["hongkou-1848.xml"][1] = b"torn"
+    cached["hongkou-1846.xml"][0] = "a digest of other heading data"
     incremental._dump_pickle(heads, (incremental._fingerprint(EDITION),), cached)
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席了会议", "出席会议"),
                       encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert contents(out) == fresh(tei, tmp_path / "fresh1")
-    assert incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))[
-        "hongkou-1848.xml"] != b"torn"   # (and the cache put right)
+    put_right = incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))
+    assert put_right["hongkou-1848.xml"][1] != b"torn"   # (and the cache put right)
+    assert put_right["hongkou-1846.xml"][0] != "a digest of other heading data"
     before = heads.stat().st_mtime_ns, heads.read_bytes()
     # a heading changed: the cache is written again, and holds the new heading
     text = edited.read_text(encoding="utf-8")
@@ -745,5 +783,5 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     build(tei, out, EDITION, jobs=1)
     assert heads.read_bytes() != before[1]
     assert "（更正）" in incremental._unpickled(incremental._load_pickle(
-        heads, (incremental._fingerprint(EDITION),))["hongkou-1847.xml"]).articles[0].title
+        heads, (incremental._fingerprint(EDITION),))["hongkou-1847.xml"][1]).articles[0].title
     assert contents(out) == fresh(tei, tmp_path / "fresh2")

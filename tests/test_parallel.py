@@ -4,6 +4,7 @@ convert that writes byte for byte what a serial one writes, registers included."
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -47,6 +48,32 @@ def test_first_failure_in_input_order_is_raised_with_file_and_line(jobs):
     with pytest.raises(TeiBuildError) as err:
         list(ordered_map(_fail_on_three, list(range(8)), jobs=jobs))
     assert str(err.value) == "item-3.xml:3:2: bad item 3"
+
+
+def _mark(path: str) -> str:
+    Path(path).touch()
+    return path
+
+
+def test_workers_start_before_the_results_are_asked_for(tmp_path):
+    """A build plans its register pages while its issues render: the work is sent when
+    ordered_map is called, not when its first result is taken."""
+    items = [str(tmp_path / f"{n}.done") for n in range(3)]
+    results = ordered_map(_mark, items, jobs=2)
+    deadline = time.monotonic() + 30
+    while not all(Path(p).exists() for p in items) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert all(Path(p).exists() for p in items)
+    assert list(results) == items
+
+
+def test_closing_stops_the_workers_early():
+    results = ordered_map(_slow_square, list(range(40)), jobs=2)
+    assert next(results) == 0
+    results.close()
+    assert not multiprocessing.active_children()
+    with pytest.raises(StopIteration):
+        next(results)
 
 
 def test_jobs_default_to_every_core_and_must_be_positive():

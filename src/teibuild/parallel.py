@@ -104,39 +104,80 @@ def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = 
 
     `func` (and `initializer`, which sets up per-process state such as a loaded
     schema) must be module-level functions so they can be sent to the workers.
-    With one job, or one item, everything runs here, in this process. `preload`:
-    modules the workers will need (besides `func`'s), imported before they start.
+    With one job, or one item, everything runs here, in this process, as the
+    results are asked for. Otherwise the workers start, and the first items are
+    sent, at once: the caller may do other work before it asks for the results
+    (a build plans its register pages while its issues render). The workers stop
+    when the last result is taken or the iterator is closed. `preload`: modules
+    the workers will need (besides `func`'s), imported before they start.
     """
     jobs = min(resolve_jobs(jobs), max(1, len(items)))
     if jobs == 1:
-        if initializer is not None:
-            initializer(*initargs)
-        for item in items:
-            yield _unwrap(_run_batch(func, [item])[0])
-        return
-    # (a batch is taken from `items` only when it is sent: a Sequence that makes its
-    # items when indexed holds no more of them than are in flight)
-    batches = (list(items[i:i + batch]) for i in range(0, len(items), batch))
-    # Forked workers share this process's memory until either writes to it; Python's
-    # garbage collector writes to every object it inspects, and frozen ones it does not.
-    gc.collect()
-    gc.freeze()
-    context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=initializer, initargs=initargs)
-    pending: deque = deque()
-    try:
-        for chunk in batches:
-            pending.append(pool.submit(_run_batch, func, chunk))
-            if len(pending) >= 2 * jobs:
-                break
-        while pending:
-            results = pending.popleft().result()
-            chunk = next(batches, None)
-            if chunk is not None:
-                pending.append(pool.submit(_run_batch, func, chunk))
-            for result in results:
-                yield _unwrap(result)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+        return _here(func, items, initializer, initargs)
+    return _Pool(func, items, jobs, initializer, initargs, batch, preload)
+
+
+def _here(func: Callable, items: Sequence, initializer: Callable | None,
+          initargs: tuple) -> Iterator:
+    if initializer is not None:
+        initializer(*initargs)
+    for item in items:
+        yield _unwrap(_run_batch(func, [item])[0])
+
+
+class _Pool(Iterator):
+    """ordered_map's workers, started: at most two batches a worker in flight."""
+
+    def __init__(self, func, items, jobs, initializer, initargs, batch, preload):
+        self.func = func
+        # (a batch is taken from `items` only when it is sent: a Sequence that makes its
+        # items when indexed holds no more of them than are in flight)
+        self.batches = (list(items[i:i + batch]) for i in range(0, len(items), batch))
+        # Forked workers share this process's memory until either writes to it; Python's
+        # garbage collector writes to every object it inspects, and frozen ones it does not.
+        # (Not collected first: that took 40–90 ms a pool in a rebuild; what garbage is
+        # frozen with the rest is collected once the pool is done and it is unfrozen.)
+        gc.freeze()
+        context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
+        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=initializer, initargs=initargs)
+        self.pending: deque = deque()
+        self.ready: deque = deque()
+        try:
+            for chunk in self.batches:
+                self.pending.append(self.pool.submit(_run_batch, func, chunk))
+                if len(self.pending) >= 2 * jobs:
+                    break
+        except BaseException:
+            self.close()
+            raise
+
+    def __next__(self):
+        try:
+            while not self.ready:
+                if not self.pending:
+                    self.close()
+                    raise StopIteration
+                results = self.pending.popleft().result()
+                chunk = next(self.batches, None)
+                if chunk is not None:
+                    self.pending.append(self.pool.submit(_run_batch, self.func, chunk))
+                self.ready.extend(results)
+            result = _unwrap(self.ready.popleft())
+        except BaseException:
+            self.close()
+            raise
+        if not self.ready and not self.pending:   # the last one: the workers are done
+            self.close()
+        return result
+
+    def close(self) -> None:
+        """Stop the workers (what they have not begun is cancelled)."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            self.pending.clear()
+            self.ready.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
+
+    __del__ = close
