@@ -525,6 +525,8 @@ class _Plan:
                 or old["search"].get("shards") != _shards(manifest)[1])
             self.total = len(issue_work) + len(entry_work) + site_stale + search_stale
             entry_pages = self._plan_entries(entry_work, summaries, manifest)
+            if search_stale:   # (imported while the issues render: 0.1 s)
+                from . import search  # noqa: F401
             self._render_issues(known, rendering, issue_work, order, manifest)
         finally:
             rendering.close()
@@ -1050,23 +1052,25 @@ class _Plan:
         from . import search
         from .search.records import REGISTER_HEAD
 
-        out_dir, code = self.state.parent, _search_code(self.edition.opencc)
+        code = _search_code(self.edition.opencc)
         cached = _load_names(self.state, code)
         self.names_code = code
         heads, names = {}, {}
+        # (paths as strings: a Path for each of 3,747 entries took 0.1 s)
+        new, out_dir = str(self.new), str(self.state.parent)
         for entry in manifest["entries"]:
             if YEAR in entry:   # (a year's page of an entry: headed with the same name)
                 continue
             rel = f"html/registers/{entry}.html"
-            where = self.new / rel
-            if not staged or not where.exists():
+            where = f"{new}/{rel}"
+            if not staged or not os.path.exists(where):
                 kept = cached.get(rel)
                 if kept and self._stamp(manifest["entries"][entry], rel) == tuple(kept[:2]):
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
-                where = out_dir / rel
+                where = f"{out_dir}/{rel}"
             try:
-                with where.open("rb") as fh:
+                with open(where, "rb") as fh:
                     heads[rel] = fh.read(REGISTER_HEAD)
             except FileNotFoundError:
                 continue
