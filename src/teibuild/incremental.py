@@ -536,8 +536,10 @@ class _Plan:
         if len(issue_work) >= FORKSERVER_FROM:
             give_back_memory()
         # the search index is made while the entries' pages render, if the names those
-        # pages are headed with stand (a corrected heading: 0.3 s less); else after them
-        early = search_stale and self._names_stand(entry_work, manifest)
+        # pages are headed with stand (a corrected heading: 0.3 s less); else after them,
+        # as always after many issues, whose shards' workers would add to the entries'
+        early = search_stale and len(issue_work) < FORKSERVER_FROM and \
+            self._names_stand(entry_work, manifest)
         timed = {"search_seconds": 0.0, "search_cpu_seconds": 0.0}
         rendering = self._start_entries(entry_pages)
         try:

@@ -129,7 +129,7 @@ class _Pool(Iterator):
     """ordered_map's workers, started: at most two batches a worker in flight."""
 
     def __init__(self, func, items, jobs, initializer, initargs, batch, preload):
-        self.func = func
+        self.func, self.pool, self.pending, self.ready = func, None, deque(), deque()
         # (a batch is taken from `items` only when it is sent: a Sequence that makes its
         # items when indexed holds no more of them than are in flight)
         self.batches = (list(items[i:i + batch]) for i in range(0, len(items), batch))
@@ -138,12 +138,11 @@ class _Pool(Iterator):
         # (Not collected first: that took 40–90 ms a pool in a rebuild; what garbage is
         # frozen with the rest is collected once the pool is done and it is unfrozen.)
         gc.freeze()
-        context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
-        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=initializer, initargs=initargs)
-        self.pending: deque = deque()
-        self.ready: deque = deque()
+        self.frozen = True
         try:
+            context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
+            self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                            initializer=initializer, initargs=initargs)
             for chunk in self.batches:
                 self.pending.append(self.pool.submit(_run_batch, func, chunk))
                 if len(self.pending) >= 2 * jobs:
@@ -173,11 +172,15 @@ class _Pool(Iterator):
 
     def close(self) -> None:
         """Stop the workers (what they have not begun is cancelled)."""
-        if self.pool is not None:
+        if getattr(self, "frozen", False):
+            self.frozen = False
             pool, self.pool = self.pool, None
             self.pending.clear()
             self.ready.clear()
-            pool.shutdown(wait=True, cancel_futures=True)
-            gc.unfreeze()
+            try:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                gc.unfreeze()
 
     __del__ = close
