@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
@@ -65,6 +66,18 @@ def test_workers_start_before_the_results_are_asked_for(tmp_path):
         time.sleep(0.01)
     assert all(Path(p).exists() for p in items)
     assert list(results) == items
+
+
+def _own_pid(_item) -> int:
+    return os.getpid()
+
+
+def test_one_item_runs_here_unless_it_is_to_run_beside():
+    """One item is not worth a worker, unless the caller has its own work to do meanwhile
+    (a corrected heading: one issue to render while the register pages are planned)."""
+    assert list(ordered_map(_own_pid, [0], jobs=2)) == [os.getpid()]
+    assert list(ordered_map(_own_pid, [0], jobs=2, beside=True)) != [os.getpid()]
+    assert list(ordered_map(_own_pid, [0], jobs=1, beside=True)) == [os.getpid()]
 
 
 def test_closing_stops_the_workers_early():

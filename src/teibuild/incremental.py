@@ -612,13 +612,14 @@ class _Plan:
         return True
 
     def _stale_issues(self, order: list[str], summaries: dict, manifest: dict) -> list[tuple]:
-        """Issues whose pages must be rendered: their TEI or a neighbour's heading changed,
-        or an output is not on disk as it was written."""
+        """Issues whose pages must be rendered: their TEI changed, or what their page shows
+        of the issue before or after it (`site.Listed`: a corrected heading there is not
+        on it), or an output is not on disk as it was written."""
         work = []
         for n, name in enumerate(order):
             around = [order[n - 1] if n else None, order[n + 1] if n + 1 < len(order) else None]
             key = "|".join([summaries[name]["tei"]] + [
-                f"{summaries[x]['id']}:{summaries[x]['head']}" if x else "-" for x in around])
+                _SEP.join(map(str, summaries[x]["listed"])) if x else "-" for x in around])
             record = self.old["issues"].get(name)
             if record and record.get("key") == key and self.current(record):
                 manifest["issues"][name] = {**summaries[name], "key": key,
@@ -631,8 +632,10 @@ class _Plan:
     def _start_issues(self, work: list[tuple]) -> tuple[dict, Iterator]:
         """The stale issues' pages, being rendered (`ordered_map`: the outputs and the titles
         romanised of each, in order), and the romanisations the workers were given."""
-        items = _Lazy(work, lambda w: (self.issue(w[0]), *(self.head(x) if x else None
-                                                           for x in w[1:])))
+        from .render.site import Listed
+
+        items = _Lazy(work, lambda w: (self.issue(w[0]), *(
+            Listed(*self.summaries[x]["listed"]) if x else None for x in w[1:])))
         known = _load_romanized(self.state, self.fingerprint) if work else {}
         if work:   # loaded here, where the search index needs it too, a forked worker has it
             from .render.hant import converter   # (each loaded OpenCC's dictionaries: 84 ms)
@@ -641,7 +644,7 @@ class _Plan:
         return known, ordered_map(_render_issue_into, items, self.jobs,
                                   initializer=_start_worker,
                                   initargs=(self.new, self.edition, None, known),
-                                  preload=_PRELOAD)
+                                  preload=_PRELOAD, beside=True)
 
     def _render_issues(self, known: dict, rendering, work: list[tuple], order: list[str],
                        manifest: dict) -> None:

@@ -99,7 +99,8 @@ def _context(count: int, preload: list[str]):
 
 def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = None, *,
                 initializer: Callable | None = None, initargs: tuple = (),
-                batch: int = 1, preload: Sequence[str] = ()) -> Iterator:
+                batch: int = 1, preload: Sequence[str] = (), beside: bool = False
+                ) -> Iterator:
     """`map(func, items)` over `jobs` worker processes, results in input order.
 
     `func` (and `initializer`, which sets up per-process state such as a loaded
@@ -107,14 +108,16 @@ def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = 
     With one job, or one item, everything runs here, in this process, as the
     results are asked for. Otherwise the workers start, and the first items are
     sent, at once: the caller may do other work before it asks for the results
-    (a build plans its register pages while its issues render). The workers stop
-    when the last result is taken or the iterator is closed. `preload`: modules
-    the workers will need (besides `func`'s), imported before they start.
+    (a build plans its register pages while its issues render). With `beside`,
+    even one item goes to a worker, for the work the caller does meanwhile. The
+    workers stop when the last result is taken or the iterator is closed.
+    `preload`: modules the workers will need (besides `func`'s), imported before
+    they start.
     """
-    jobs = min(resolve_jobs(jobs), max(1, len(items)))
-    if jobs == 1:
+    jobs = resolve_jobs(jobs)
+    if jobs == 1 or not items or len(items) == 1 and not beside:
         return _here(func, items, initializer, initargs)
-    return _Pool(func, items, jobs, initializer, initargs, batch, preload)
+    return _Pool(func, items, min(jobs, len(items)), initializer, initargs, batch, preload)
 
 
 def _here(func: Callable, items: Sequence, initializer: Callable | None,

@@ -42,8 +42,8 @@ def render_site(tei_dir: Path, edition: Edition, jobs: int = 1,
     issues = sorted(_map([(read_issue, p) for p in paths], jobs), key=lambda i: i.sort_key)
     _check_unique(issues)
     files: dict[str, bytes] = {}
-    work = [(_render_issue, issue, issues[n - 1] if n else None,
-             issues[n + 1] if n + 1 < len(issues) else None, edition)
+    work = [(_render_issue, issue, listed(issues[n - 1]) if n else None,
+             listed(issues[n + 1]) if n + 1 < len(issues) else None, edition)
             for n, issue in enumerate(issues)]
     for done, (issue, issue_files_) in enumerate(zip(issues, _map(work, jobs)), start=1):
         files.update(issue_files_)
@@ -81,9 +81,10 @@ def _guarded(call: tuple):
         return False, (exc.message, exc.path, exc.line, exc.column)
 
 
-def _render_issue(issue: Issue, prev_issue: Issue | None, next_issue: Issue | None,
+def _render_issue(issue: Issue, prev_issue: Listed | None, next_issue: Listed | None,
                   edition: Edition) -> dict[str, bytes]:
-    """Every file of one issue: its page, its article pages, its texts, its TEI."""
+    """Every file of one issue: its page, its article pages, its texts, its TEI. Its page
+    links to the issues before and after it, and shows what `site.Listed` holds of them."""
     tree = parse_file(issue.path)
     files: dict[str, bytes] = {f"html/tei/{issue.id}.xml": issue.path.read_bytes()}
     # citations of the issue and each article: Cite boxes, <head> metadata, .bib/.ris/.json

@@ -106,8 +106,9 @@ class Cited:
 @dataclass(frozen=True)
 class Listed:
     """What the pages listing every issue (home, issues, about) show of one: its number,
-    date and pages, and how many articles it prints. A new heading is not on them, and
-    does not make the build render them again."""
+    date and pages, and how many articles it prints; an issue's page shows as much of
+    the issues before and after it, or less. A new heading is not on them, and does not
+    make the build render them again."""
     id: str
     n: str
     date: str
