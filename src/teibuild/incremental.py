@@ -530,7 +530,7 @@ class _Plan:
             self._render_issues(known, rendering, issue_work, order, manifest)
         finally:
             rendering.close()
-        self._loaded = {}   # (issues not read this time, loaded to render their neighbours')
+        self._loaded = {}   # (issues not read this time, loaded to render them again)
         # before the entries' workers, and Pagefind's, come on top (a few issues rendered
         # leave little to give back, and it took 40–90 ms)
         if len(issue_work) >= FORKSERVER_FROM:
@@ -872,7 +872,7 @@ class _Plan:
 
     def _start_entries(self, planned: tuple) -> Iterator:
         """The entries' pages `_plan_entries` planned, being rendered (`ordered_map`)."""
-        runs, items, by_id = planned
+        _, items, by_id = planned
         return ordered_map(_entry_pages_into, items, self.jobs, initializer=_start_worker,
                            initargs=(self.new, self.edition, by_id), preload=_PRELOAD)
 
