@@ -511,9 +511,11 @@ class _Plan:
 
         self.summaries = summaries
         issue_work = self._stale_issues(order, summaries, manifest)
-        # the issues render while the register pages are planned (in a corrected heading's
-        # rebuild, the planning took 0.5 s with the second core idle)
-        known, rendering = self._start_issues(issue_work)
+        # a few issues render while the register pages are planned (in a corrected heading's
+        # rebuild, the planning took 0.5 s with the second core idle); many, after: the
+        # workers would finish the few sent at once and wait while this process plans
+        beside = len(issue_work) < FORKSERVER_FROM
+        known, rendering = self._start_issues(issue_work) if beside else ({}, None)
         try:
             entries, entry_work = self._stale_entries(order, summaries, manifest)
             site_key = _digest([summaries[n]["listed"] for n in order],
@@ -525,11 +527,14 @@ class _Plan:
                 or old["search"].get("shards") != _shards(manifest)[1])
             self.total = len(issue_work) + len(entry_work) + site_stale + search_stale
             entry_pages = self._plan_entries(entry_work, summaries, manifest)
-            if search_stale:   # (imported while the issues render: 0.1 s)
+            if search_stale and beside:   # (imported while the issues render: 0.1 s)
                 from . import search  # noqa: F401
+            if not beside:
+                known, rendering = self._start_issues(issue_work)
             self._render_issues(known, rendering, issue_work, order, manifest)
         finally:
-            rendering.close()
+            if rendering is not None:
+                rendering.close()
         self._loaded = {}   # (issues not read this time, loaded to render them again)
         # before the entries' workers, and Pagefind's, come on top (a few issues rendered
         # leave little to give back, and it took 40–90 ms)
