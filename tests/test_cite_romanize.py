@@ -39,37 +39,39 @@ def test_marked_names_are_capitalised_persons_surname_first():
 def test_titles_names_and_places_seen_before_are_romanised_without_loading_dictionaries():
     """A rebuild hands over what earlier builds romanised (`used` → `remember`): then
     neither jieba's nor pypinyin's dictionaries are loaded (a second or more each)."""
-    import json
-    import subprocess
-    import sys
-
     from teibuild.cite import romanize as r
 
     r.used()
     first = (r.romanize("确保不漏一户", [("persName", "陆雪姣")]),
              r.romanize_name("欧阳修"), r.romanize_place("上海"))
-    seen = r.used()
+    again, loaded = _romanised_in_a_new_process(
+        r.used(), "(r.romanize('确保不漏一户', [('persName', '陆雪姣')]), "
+                  "r.romanize_name('欧阳修'), r.romanize_place('上海'))")
+    assert tuple(again) == first == ("Quebao bu lou yihu", "Ouyang Xiu", "Shanghai")
+    assert loaded == []
+
+
+def _romanised_in_a_new_process(seen: dict, expression: str) -> tuple:
+    """`expression` (of the module as `r`) in a fresh process that remembers `seen` (what
+    `used` gave): its value, and which of jieba and pypinyin that process imported."""
+    import json
+    import subprocess
+    import sys
+
     script = (
         "import json, sys\n"
         "from teibuild.cite import romanize as r\n"
         "r.remember(json.loads(sys.stdin.read()))\n"
-        "out = (r.romanize('确保不漏一户', [('persName', '陆雪姣')]), r.romanize_name('欧阳修'),"
-        " r.romanize_place('上海'))\n"
+        f"out = {expression}\n"
         "print(json.dumps([out, sorted(m for m in ('jieba', 'pypinyin') if m in sys.modules)]))\n")
     done = subprocess.run([sys.executable, "-c", script], input=json.dumps(seen), text=True,
                           capture_output=True, check=True)
-    again, loaded = json.loads(done.stdout)
-    assert tuple(again) == first == ("Quebao bu lou yihu", "Ouyang Xiu", "Shanghai")
-    assert loaded == []
+    return tuple(json.loads(done.stdout))
 
 
 def test_a_new_title_of_words_seen_before_is_romanised_without_pypinyin(monkeypatch):
     """A corrected heading is a new text; its words, romanised in other titles before,
     are remembered too, so pypinyin (0.2 s to import) is not loaded for it."""
-    import json
-    import subprocess
-    import sys
-
     from teibuild.cite import romanize as r
 
     monkeypatch.setattr(r, "_known", {})   # (as in a process that has romanised nothing)
@@ -78,17 +80,9 @@ def test_a_new_title_of_words_seen_before_is_romanised_without_pypinyin(monkeypa
     r.romanize("不落一人")
     seen = r.used()
     new = r.romanize("确保一人不漏")
-    script = (
-        "import json, sys\n"
-        "from teibuild.cite import romanize as r\n"
-        "r.remember(json.loads(sys.stdin.read()))\n"
-        "out = r.romanize('确保一人不漏')\n"
-        "print(json.dumps([out, 'pypinyin' in sys.modules]))\n")
-    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(seen), text=True,
-                          capture_output=True, check=True)
-    again, loaded = json.loads(done.stdout)
+    again, loaded = _romanised_in_a_new_process(seen, "r.romanize('确保一人不漏')")
     assert again == new == "Quebao yi ren bu lou"
-    assert loaded is False
+    assert ("pypinyin" in loaded) is False
 
 
 @pytest.fixture

@@ -514,8 +514,8 @@ class _Plan:
         # a few issues render while the register pages are planned (in a corrected heading's
         # rebuild, the planning took 0.5 s with the second core idle); many, after: the
         # workers would finish the few sent at once and wait while this process plans
-        beside = len(issue_work) < FORKSERVER_FROM
-        known, rendering = self._start_issues(issue_work) if beside else ({}, None)
+        few = len(issue_work) < FORKSERVER_FROM
+        known, rendering = self._start_issues(issue_work) if few else ({}, None)
         try:
             entries, entry_work = self._stale_entries(order, summaries, manifest)
             site_key = _digest([summaries[n]["listed"] for n in order],
@@ -527,9 +527,9 @@ class _Plan:
                 or old["search"].get("shards") != _shards(manifest)[1])
             self.total = len(issue_work) + len(entry_work) + site_stale + search_stale
             entry_pages = self._plan_entries(entry_work, summaries, manifest)
-            if search_stale and beside:   # (imported while the issues render: 0.1 s)
+            if search_stale and few:   # (imported while the issues render: 0.1 s)
                 from . import search  # noqa: F401
-            if not beside:
+            if not few:
                 known, rendering = self._start_issues(issue_work)
             self._render_issues(known, rendering, issue_work, order, manifest)
         finally:
@@ -538,13 +538,12 @@ class _Plan:
         self._loaded = {}   # (issues not read this time, loaded to render them again)
         # before the entries' workers, and Pagefind's, come on top (a few issues rendered
         # leave little to give back, and it took 40–90 ms)
-        if len(issue_work) >= FORKSERVER_FROM:
+        if not few:
             give_back_memory()
         # the search index is made while the entries' pages render, if the names those
         # pages are headed with stand (a corrected heading: 0.3 s less); else after them,
         # as always after many issues, whose shards' workers would add to the entries'
-        early = search_stale and len(issue_work) < FORKSERVER_FROM and \
-            self._names_stand(entry_work, manifest)
+        early = search_stale and few and self._names_stand(entry_work, manifest)
         timed = {"search_seconds": 0.0, "search_cpu_seconds": 0.0}
         rendering = self._start_entries(entry_pages)
         try:
@@ -576,16 +575,11 @@ class _Plan:
         """Whether the register pages rendered this time are headed with the `names` the
         search index was made with (`_names_stand`)."""
         from . import search
-        from .search.records import REGISTER_HEAD
 
-        heads = {}
-        for unit in work:
-            if YEAR not in unit:
-                try:
-                    with (self.new / f"html/registers/{unit}.html").open("rb") as fh:
-                        heads[f"html/registers/{unit}.html"] = fh.read(REGISTER_HEAD)
-                except FileNotFoundError:
-                    return False
+        pages = [f"html/registers/{unit}.html" for unit in work if YEAR not in unit]
+        heads = {rel: _page_head(f"{self.new}/{rel}") for rel in pages}
+        if None in heads.values():
+            return False
         found = search.register_names(heads)
         return all(found.get(key) == names.get(key) for key in
                    (tuple(unit.split("/", 1)) for unit in work if YEAR not in unit))
@@ -641,11 +635,13 @@ class _Plan:
 
         items = _Lazy(work, lambda w: (self.issue(w[0]), *(
             Listed(*self.summaries[x]["listed"]) if x else None for x in w[1:])))
-        known = _load_romanized(self.state, self.fingerprint) if work else {}
-        if work:   # loaded here, where the search index needs it too, a forked worker has it
-            from .render.hant import converter   # (each loaded OpenCC's dictionaries: 84 ms)
+        known = {}
+        if work:
+            from .render.hant import converter
 
-            converter(self.edition.opencc)
+            known = _load_romanized(self.state, self.fingerprint)
+            # loaded here, where the search index needs it too, a forked worker has it
+            converter(self.edition.opencc)   # (each loaded OpenCC's dictionaries: 84 ms)
         return known, ordered_map(_render_issue_into, items, self.jobs,
                                   initializer=_start_worker,
                                   initargs=(self.new, self.edition, None, known),
@@ -1060,7 +1056,6 @@ class _Plan:
         `staged=False`: the pages being rendered are not looked for (their names are
         those of the pages in place: `_names_stand`)."""
         from . import search
-        from .search.records import REGISTER_HEAD
 
         code = _search_code(self.edition.opencc)
         cached = _load_names(self.state, code)
@@ -1079,11 +1074,9 @@ class _Plan:
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
                 where = f"{out_dir}/{rel}"
-            try:
-                with open(where, "rb") as fh:
-                    heads[rel] = fh.read(REGISTER_HEAD)
-            except FileNotFoundError:
-                continue
+            head = _page_head(where)
+            if head is not None:
+                heads[rel] = head
         names.update(search.register_names(heads))
         self.names = names
         return dict(sorted(names.items()))
@@ -1107,6 +1100,18 @@ class _Plan:
             if rel in now:
                 pages[rel] = [*now[rel], name]
         _dump_cache(self.state / NAMES, self.names_code, "pages", pages)
+
+
+def _page_head(path: str) -> bytes | None:
+    """The first bytes of a register page, its name among them (`search.records`'
+    REGISTER_HEAD), or None if there is no such page."""
+    from .search.records import REGISTER_HEAD
+
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(REGISTER_HEAD)
+    except FileNotFoundError:
+        return None
 
 
 def _shards(manifest: dict) -> tuple[dict, dict]:

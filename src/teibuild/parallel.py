@@ -133,6 +133,7 @@ class _Pool(Iterator):
 
     def __init__(self, func, items, jobs, initializer, initargs, batch, preload):
         self.func, self.pool, self.pending, self.ready = func, None, deque(), deque()
+        self.frozen = False
         # (a batch is taken from `items` only when it is sent: a Sequence that makes its
         # items when indexed holds no more of them than are in flight)
         self.batches = (list(items[i:i + batch]) for i in range(0, len(items), batch))
@@ -175,7 +176,7 @@ class _Pool(Iterator):
 
     def close(self) -> None:
         """Stop the workers (what they have not begun is cancelled)."""
-        if getattr(self, "frozen", False):
+        if self.frozen:
             self.frozen = False
             pool, self.pool = self.pool, None
             self.pending.clear()

@@ -255,7 +255,7 @@ def _mention_list(path: str, groups: list) -> Markup:
 
 def _by_year(issues: list[Listed]) -> list[tuple[str, list[Listed]]]:
     """Issues by year (`mention_year`), the latest first and undated issues last."""
-    years: dict[str, list[Issue]] = {}
+    years: dict[str, list[Listed]] = {}
     for issue in issues:
         years.setdefault(mention_year(issue.date), []).append(issue)
     return sorted(years.items(), key=lambda item: (item[0] != "undated", item[0]), reverse=True)
