@@ -17,7 +17,7 @@ from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
 from teibuild.render import build_site
 from teibuild.render.hant import html_to_hant, text_to_hant
-from teibuild.render.pages import Here, kwic
+from teibuild.render.pages import Here
 from teibuild.render.site import issue_from_tree, read_issue
 from teibuild.render.text import render_text
 from teibuild.xmlsafe import parse_file
@@ -205,11 +205,10 @@ def test_an_entry_the_tagger_added_says_so_in_the_same_words(tmp_path):
 
 
 def test_an_entrys_mentions_are_written_once_for_both_scripts(built):
-    """render_part writes the list of mentions once: it must link each zh-Hant page to
-    the zh-Hant issue, and every part it is given must read the same from both trees."""
-    from teibuild.render.build import _mention_list
-    from teibuild.render.pages import HANT, Here, environment
-    from teibuild.render.site import read_issue
+    """mention_list writes the list of mentions once: it must link each zh-Hant page to
+    the zh-Hant issue, and the zh-Hant page must hold its conversion, which is what
+    html_to_hant makes of it."""
+    from teibuild.render.mentions import mention_list
 
     rel = "registers/persons/du-songquan.html"
     for script in ("", "zh-Hant/"):
@@ -220,10 +219,11 @@ def test_an_entrys_mentions_are_written_once_for_both_scripts(built):
     hant = page(built, "zh-Hant/" + rel)
     assert "區委副書記" in hant.xpath("string(//ol[@class='mentions'])")
     issue = read_issue(built / "html" / "tei" / "hongkou-1845.xml")
-    groups = [(issue, list(issue.mentions))]
-    once = _mention_list(rel, groups)
-    assert once == environment().get_template("partials/mentions.html").render(
-        here=Here(rel, HANT), groups=groups)
+    groups = [(issue, [m for m in issue.mentions if m.key == "du-songquan"])]
+    hans_list, hant_list = mention_list(rel, groups, EDITION.opencc)
+    assert hant_list == html_to_hant(hans_list, EDITION.opencc)
+    for script, part in (("", hans_list), ("zh-Hant/", hant_list)):
+        assert part in (built / "html" / script / rel).read_text(encoding="utf-8")
 
 
 def test_every_page_has_lang_switch_and_view_toggle_where_text_is(built):
@@ -374,18 +374,6 @@ def test_issue_data_comes_from_the_header():
     assert issue.articles[2].placeholder and issue.articles[2].prev == "hongkou-1845-a02"
     byline = [m for m in issue.mentions if m.key == "lu-xuejiao"][0]
     assert byline.anchor == "hongkou-1845-a01" and byline.name == "陆雪姣"
-
-
-def test_kwic_marks_names_and_escapes_every_piece():
-    made = kwic((("…<b>区委", False), ("郭芳", True), ("&", False)))
-    assert str(made) == '…&lt;b&gt;区委<span class="name">郭芳</span>&amp;'
-    # what autoescaping would have made of the same pieces in the template
-    from jinja2 import Environment
-    macro = Environment(autoescape=True).from_string(
-        '{% for t, n in s %}{% if n %}<span class="name">{{ t }}</span>{% else %}{{ t }}'
-        '{% endif %}{% endfor %}')
-    pieces = (("a\"<'>", False), ("王<i>", True), ("", False))
-    assert str(kwic(pieces)) == macro.render(s=pieces)
 
 
 def test_relative_links_from_each_tree():

@@ -65,6 +65,59 @@ def test_text_line_by_line_converts_as_the_whole_text(pieces, names, config):
     assert text_to_hant(text, config, tuple(names)) == whole
 
 
+# (no length changes in it: a part whose conversion would change one is not given converted)
+PART = '  <ol class="mentions">\n    <li><a href="x">头<br>发</a>\n      <q>区长<mark class="name">胡广杰</mark>发展</q></li>\n  </ol>\n'
+MARKER = "<!--tei-build:part-->"
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("page", PAGES)
+def test_a_part_already_converted_stands_in_its_page_as_converted_with_it(page, config):
+    """A part given converted (`done`) gives the page the whole page converts to; where
+    the page must be converted as a whole, the part is put back and converted with it."""
+    whole = f"{page}\n{PART}<p>发</p>"
+    marked = f"{page}\n{MARKER}\n<p>发</p>"
+    done = {MARKER: (PART, html_to_hant(PART, config))}
+    assert html_to_hant(marked, config, done) == html_to_hant(whole, config)
+
+
+def test_a_part_after_a_name_or_untranslated_element_is_taken_as_converted():
+    for closed in ('<div translate="no">简体</div>', '<a class="name">胡广杰</a>'):
+        page = f"<p>{closed}</p>\n{MARKER}\n<p>发</p>"
+        done = {MARKER: (PART, "CONVERTED\n")}
+        assert html_to_hant(page, "s2tw", done).endswith("</p>\nCONVERTED\n<p>發</p>")
+
+
+def test_a_part_inside_a_name_or_untranslated_element_falls_back_to_the_whole_page():
+    for opened in ('<div translate="no">', '<a class="name">'):
+        page = f"{opened}\n{MARKER}\n</div>"
+        done = {MARKER: (PART, "converted elsewhere\n")}
+        restored = f"{opened}\n{PART}</div>"
+        assert html_to_hant(page, "s2tw", done) == hant._convert_page(restored, "s2tw")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["头发", "区长", "胡广杰", "方便面", "，", " ", "发",
+                                          "&amp;", "准印证", "\n", hant._SEP]),
+                         min_size=1, max_size=3), max_size=8),
+       st.sampled_from(CONFIGS))
+def test_runs_convert_as_html_to_hant_converts_them(runs, config):
+    """convert_runs: each run as html_to_hant converts text between two block tags; None
+    where a text holds a line break or a conversion changes a length."""
+    runs = [tuple(run) for run in runs]
+    converted = hant.convert_runs(runs, config)
+    page = "".join("<p>" + "<b></b>".join(run) + "</p>\n" for run in runs)
+    if converted is None:
+        assert any("\n" in t or hant._SEP in t for run in runs for t in run) or any(
+            len(hant.converter(config).convert("".join(run))) != len("".join(run))
+            for run in runs)
+    else:
+        assert [tuple(map(len, run)) for run in converted] == \
+            [tuple(map(len, run)) for run in runs]
+        assert "".join("<p>" + "<b></b>".join(run) + "</p>\n" for run in converted) == \
+            html_to_hant(page, config)
+
+
 def test_remembering_is_bounded(monkeypatch):
     memo = hant._Memo()
     monkeypatch.setattr(hant._Memo, "LIMIT", 3)

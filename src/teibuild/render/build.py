@@ -16,7 +16,8 @@ from ..errors import TeiBuildError
 from ..resources import templates_dir
 from ..xmlsafe import parse_file
 from .hant import text_to_hant
-from .pages import fragment, render_page, render_part, serialize
+from .mentions import mention_list
+from .pages import fragment, render_page, serialize
 from .site import (REGISTER_FILES, REGISTER_LABELS, Cited, Entry, Issue, Listed, cited,
                    issue_files, join_mentions, listed, read_issue, read_registers)
 from .text import citation_fields, issue_url, render_texts
@@ -225,9 +226,11 @@ def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
     """An entry's own page: its facts, and its mentions (`groups`: (issue, mentions) in
     issue order) or links to its pages by year (`years`: year, issues, mentions)."""
     path = entry_path(entry)
-    return render_page("entry.html", path, edition, entry=entry,
+    parts = {} if years else {"mention_list": mention_list(path, groups or [],
+                                                                 edition.opencc)}
+    return render_page("entry.html", path, edition, parts=parts, entry=entry,
                        label=REGISTER_LABELS[entry.kind],
-                       mention_list=None if years else _mention_list(path, groups or []),
+                       **({"mention_list": None} if years else {}),
                        years=years and [(*row, entry_path(entry, row[0])) for row in years],
                        count=len(entry.mentions) if years is None else
                        sum(n for _, _, n in years))
@@ -241,16 +244,11 @@ def entry_year_page(entry: Entry, edition: Edition, year: str, years: list[str],
 
     at = years.index(year)
     path = entry_path(entry, year)
-    return render_page("entry_year.html", path, edition, entry=entry,
-                       label=REGISTER_LABELS[entry.kind], year=year,
-                       mention_list=_mention_list(path, groups),
+    return render_page("entry_year.html", path, edition,
+                       parts={"mention_list": mention_list(path, groups, edition.opencc)},
+                       entry=entry, label=REGISTER_LABELS[entry.kind], year=year,
                        count=sum(len(ms) for _, ms in groups), entry_page=entry_path(entry),
                        before=year_link(at - 1), after=year_link(at + 1))
-
-
-def _mention_list(path: str, groups: list) -> Markup:
-    """partials/mentions.html for the page at `path`, the same in both scripts."""
-    return render_part("partials/mentions.html", path, groups=groups)
 
 
 def _by_year(issues: list[Listed]) -> list[tuple[str, list[Listed]]]:

@@ -134,36 +134,82 @@ _LONG = 400
 _SEP = "\ue000"  # between pieces converted together: no OpenCC phrase holds it
 
 
-def html_to_hant(html: str, config: str = DEFAULT) -> str:
-    """Convert the text of an HTML page, leaving every tag byte-for-byte as it was."""
+def html_to_hant(html: str, config: str = DEFAULT,
+                 done: dict[str, tuple[str, str]] | None = None) -> str:
+    """Convert the text of an HTML page, leaving every tag byte-for-byte as it was.
+
+    `done`: parts of the page already converted, {marker: (HTML, its conversion)}, each
+    part whole lines between block tags (see render/mentions.py), its marker a line of
+    `html` of its own standing for it. Should the page have to be converted as a
+    whole, the parts are put back and converted with it."""
     if _SEP in html:
-        return _convert_page(html, config)
+        return _convert_page(_restored(html, done), config)
     memo = _memo(("html", config))
     out: list[str | None] = []
     todo: list[tuple] = []   # pieces met for the first time: (place in out, key, prepared)
     state = _NEUTRAL
     for line in html.split("\n"):
+        if done and line in done:
+            if state != _NEUTRAL:
+                return _convert_page(_restored(html, done), config)
+            out += [done[line][1].removesuffix("\n"), "\n"]
+            continue
         for piece in _cut(line) if len(line) > _LONG else (line,):
             key = (piece, state)
-            done = memo.get(key)
-            if done is None:
-                done = _prepare(piece, state, config)
-                if done is False:
+            known = memo.get(key)
+            if known is None:
+                known = _prepare(piece, state, config)
+                if known is False:
                     memo.put(key, False)
                 else:
-                    todo.append((len(out), key, done))
+                    todo.append((len(out), key, known))
                     out.append(None)
-                    state = done[3]
+                    state = known[3]
                     continue
-            if done is False:  # this piece cannot be converted on its own
-                return _convert_page(html, config)
-            out.append(done[0])
-            state = done[1]
+            if known is False:  # this piece cannot be converted on its own
+                return _convert_page(_restored(html, done), config)
+            out.append(known[0])
+            state = known[1]
         out.append("\n")
     if todo and not _finish(todo, out, memo, config):
-        return _convert_page(html, config)
+        return _convert_page(_restored(html, done), config)
     out.pop()
     return "".join(out)
+
+
+def _restored(html: str, done: dict[str, tuple[str, str]] | None) -> str:
+    """The page with its converted parts' markers (html_to_hant's `done`) replaced by the
+    parts as they were."""
+    for marker, (part, _converted) in (done or {}).items():
+        html = html.replace(marker + "\n", part, 1)
+    return html
+
+
+def convert_runs(runs: list[tuple[str, ...]], config: str = DEFAULT
+                 ) -> list[tuple[str, ...]] | None:
+    """Convert runs of text, each a tuple of texts that read on into each other (text
+    between inline tags) and end where a run of `html_to_hant` ends (at a line break, a
+    block tag, a name), as it would: all in one call to OpenCC. None if a text holds a
+    line break or a conversion changed a length (the caller then converts its page)."""
+    if not runs:
+        return []
+    sources = ["".join(run) for run in runs]
+    if any("\n" in source or _SEP in source for source in sources):
+        return None
+    results = converter(config).convert(_SEP.join(sources)).split(_SEP)
+    if len(results) != len(sources) or any(map(lambda a, b: len(a) != len(b), sources, results)):
+        return None
+    out = []
+    for run, result in zip(runs, results):
+        if len(run) == 1:
+            out.append((result,))
+            continue
+        cut, at = [], 0
+        for text in run:
+            cut.append(result[at:at + len(text)])
+            at += len(text)
+        out.append(tuple(cut))
+    return out
 
 
 def _cut(line: str) -> list[str]:
@@ -247,7 +293,8 @@ def _runs(pieces: list[str], state: tuple, config: str):
             runs.append(None)
         if not inline:
             runs.append(None)
-    return runs, at, (frozen_tag, frozen, name_tag, name)
+    # (a tag closed is forgotten: what follows it is converted, and remembered, as anywhere)
+    return runs, at, (frozen_tag if frozen else "", frozen, name_tag if name else "", name)
 
 
 class _Memo(dict):

@@ -17,7 +17,7 @@ from functools import lru_cache
 import jinja2
 from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined,
                     TemplateNotFound)
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from lxml import etree
 
 from ..cachedir import cache_dir
@@ -109,7 +109,6 @@ def environment() -> Environment:
                       bytecode_cache=_bytecode_cache(), **_OPTIONS)
     env.globals["tei_text"] = tei_text
     env.globals["cite_box"] = cite_box
-    env.globals["kwic"] = kwic
     env.globals["content_security_policy"] = CONTENT_SECURITY_POLICY
     return env
 
@@ -167,14 +166,6 @@ def tei_text(text: str, here: Here, issue, **context) -> Markup:
     return Markup(_FOOTER.sub(fill, text))
 
 
-def kwic(segments) -> Markup:
-    """The text on one side of a mention, the names in it marked. What a Jinja macro
-    would write, written here: an entry page holds thousands of them, and a macro call
-    costs more than the markup it makes."""
-    return Markup("".join(f'<span class="name">{escape(text)}</span>' if is_name
-                          else escape(text) for text, is_name in segments))
-
-
 _BOXES: dict = {}
 
 
@@ -196,25 +187,42 @@ def cite_box(citation: dict, here: Here) -> Markup:
     return _BOXES[key][1]
 
 
-def render_part(template: str, path: str, **context) -> Markup:
-    """A part of the page at `path` written once for both scripts.
+def render_page(template: str, path: str, edition, *,
+                parts: dict[str, tuple[str, str | None]] | None = None,
+                **context) -> dict[str, bytes]:
+    """One page in zh-Hans and in zh-Hant: {'html/<path>': bytes, 'html/zh-Hant/<path>': …}.
 
-    A link from a page to a page of its own script is the same relative path in
-    both trees (registers/persons/p1.html and zh-Hant/registers/persons/p1.html
-    both reach ../../issues/), so a part that links only with `here.link` is the
-    same markup in both; the zh-Hant page converts its text with the rest. An
-    entry page's list of mentions is most of the cost of rendering it."""
-    return Markup(environment().get_template(template).render(here=Here(path), **context))
-
-
-def render_page(template: str, path: str, edition, **context) -> dict[str, bytes]:
-    """One page in zh-Hans and in zh-Hant: {'html/<path>': bytes, 'html/zh-Hant/<path>': …}."""
+    `parts`: values of the context given in both scripts, {name: (HTML, its zh-Hant or
+    None)}, each whole lines between block tags (`mentions.mention_list`); the zh-Hant
+    page takes the converted one rather than converting it again."""
     tpl = environment().get_template(template)
+    parts = parts or {}
     out = {}
     for script in SCRIPTS:
         here = Here(path, script)
-        page = tpl.render(here=here, edition=edition, **context)
         if script == HANT:
-            page = html_to_hant(page, edition.opencc)
+            page = _hant_page(tpl, here, edition, parts, context)
+        else:
+            page = tpl.render(here=here, edition=edition, **context,
+                              **{name: Markup(part) for name, (part, _) in parts.items()})
         out[f"html/{here.file}"] = page.encode("utf-8")
     return out
+
+
+def _hant_page(tpl, here: Here, edition, parts: dict, context: dict) -> str:
+    """The zh-Hant page: rendered with a marker on a line of its own for each of `parts`,
+    converted, and each marker replaced by its part's conversion (`html_to_hant`'s
+    `done`); or rendered with the parts as they are and converted whole, where a part
+    has no conversion or the template does not give its marker a line of its own."""
+    markers = {name: f"<!--tei-build:{name}-->" for name in parts}
+    if parts and all(converted is not None for _, converted in parts.values()):
+        page = tpl.render(here=here, edition=edition, **context,
+                          **{name: Markup(marker + "\n") for name, marker in markers.items()})
+        if all(page.count(marker) == 1 and (page.startswith(marker + "\n")
+                                             or f"\n{marker}\n" in page)
+               for marker in markers.values()):
+            return html_to_hant(page, edition.opencc,
+                                {markers[name]: part for name, part in parts.items()})
+    page = tpl.render(here=here, edition=edition, **context,
+                      **{name: Markup(part) for name, (part, _) in parts.items()})
+    return html_to_hant(page, edition.opencc)
