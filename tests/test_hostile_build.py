@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import errno
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from lxml import html as lhtml
 
-from hostile.harness import EDITION, HERE, assert_refused, run, snapshot, tei_folder
+from hostile.harness import EDITION, HERE, assert_refused, ended_pid, run, snapshot, tei_folder
 from teibuild.errors import TeiBuildError
 from teibuild.lock import folder_lock
 from teibuild.websafe import CONTENT_SECURITY_POLICY, check_relative_path, safe_url
@@ -255,6 +257,28 @@ def test_failing_search_index_leaves_previous_pages_and_index(built, monkeypatch
     after = snapshot(out)
     index = [path for path in after if "/html/pagefind/" in path and not path.endswith("/")]
     assert index and [after[path] for path in index] != [before.get(path) for path in index]
+
+
+def test_what_a_killed_build_staged_is_removed_by_the_next(built):
+    """A build killed outright cannot remove its staging folder; the next build removes
+    it, and leaves alone one whose process still runs or whose name names none."""
+    tei, out = built
+    state = out / ".tei-build"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = {name: state / name for name in (
+            f"staging-{ended_pid()}-abc", f"staging-{running.pid}-def", "staging-ghi")}
+        for folder in left.values():
+            (folder / "new" / "html").mkdir(parents=True)
+            (folder / "new" / "html" / "index.html").write_text("half", encoding="utf-8")
+        assert build(tei, out).code == 0
+        assert [name for name, folder in left.items() if folder.exists()] == \
+            [f"staging-{running.pid}-def", "staging-ghi"]
+        assert sorted(p.name for p in state.glob("staging-*")) == \
+            sorted([f"staging-{running.pid}-def", "staging-ghi"])
+    finally:
+        running.kill()
+        running.wait()
 
 
 @pytest.mark.parametrize("held,shared,command", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,6 +27,32 @@ def atomic_write(path: str | Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def staging_dir(parent: str | Path, prefix: str) -> Path:
+    """A new folder in `parent` for a command to stage its outputs in, named for this process
+    (`<prefix><pid>-…`), once the folders of the same kind that processes no longer
+    running left there are removed. A command cleans up after itself when it fails or is
+    interrupted; one killed outright (SIGKILL, SIGTERM, a power cut) cannot, and the next
+    would find up to a whole edition's files left beside its own. A folder whose process
+    still runs (or whose name says no process) is left alone."""
+    parent = Path(parent)
+    for old in parent.glob(f"{prefix}*"):
+        pid, _, rest = old.name[len(prefix):].partition("-")
+        if rest and pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)) \
+                and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):   # (someone else's process: it runs)
+        return True
+    return True
 
 
 def sha256(data: bytes) -> str:

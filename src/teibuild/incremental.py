@@ -83,7 +83,7 @@ import orjson
 from . import __version__
 from .edition import Edition
 from .errors import TeiBuildError
-from .fsutil import atomic_write, sha256
+from .fsutil import atomic_write, sha256, staging_dir
 from .output_scan import SEARCH_INDEX, Now, Scan
 from .parallel import FORKSERVER_FROM, give_back_memory, ordered_map, resolve_jobs
 from .resources import resource_dir
@@ -187,7 +187,7 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
     made_out, made_state = not out_dir.exists(), not state.exists()
     state.mkdir(parents=True, exist_ok=True)
     (state / ".gitignore").write_text("*\n", encoding="utf-8")
-    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=state))
+    staging = staging_dir(state, "staging-")
     try:
         try:
             plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, scan,

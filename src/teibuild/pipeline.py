@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from .convert import convert_bytes, insert_spaces, load_overrides, overrides_pat
 from .convert.decode import MAX_SOURCE_BYTES
 from .edition import Edition
 from .errors import TeiBuildError
-from .fsutil import atomic_write, sha256
+from .fsutil import atomic_write, sha256, staging_dir
 from .parallel import ordered_map, resolve_jobs
 from .serialize import generated_unchanged, to_bytes
 from .xmlsafe import parse_bytes
@@ -47,7 +46,7 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
     made_dir = not out_dir.exists()
     moved = False
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=out_dir))
+    staging = staging_dir(out_dir, ".convert-")
     try:
         origin: dict[Path, Path] = {}
         remembered = None

@@ -4,6 +4,8 @@ traceback, and not one byte changed on disk."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from contextlib import chdir
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,3 +86,11 @@ def tei_folder(tmp: Path, issue: Path | bytes | None = None, name: str = "hongko
     else:
         shutil.copy(issue or MINI, folder / name)
     return folder
+
+
+def ended_pid() -> int:
+    """The pid of a process that has ended and been waited for: what a command killed
+    outright leaves in the names of its staging folders."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..errors import TeiBuildError
+from ..fsutil import staging_dir
 from ..websafe import check_relative_path
 
 
@@ -24,7 +24,7 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> int:
     for rel in files:
         check_relative_path(rel)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
+    staging = staging_dir(out_dir, ".build-")
     try:
         for rel in sorted(files):
             stage(staging / "new", rel, files[rel])

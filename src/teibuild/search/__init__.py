@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TeiBuildError
-from ..fsutil import atomic_write
+from ..fsutil import atomic_write, staging_dir
 from ..parallel import ordered_map
 from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
@@ -91,7 +90,7 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
     replaced.update(dict.fromkeys(map(overlay_of, new)))   # folded into their shards
     summaries = read_summaries(out_dir, replaced)
     common = common_files(summaries, opencc)
-    staging = Path(tempfile.mkdtemp(prefix=".search-", dir=html_dir))
+    staging = staging_dir(html_dir, ".search-")
     try:
         for shard, files in new.items():
             _write(staging / shard, files, f"html/{BUNDLE}/{shard}/")
@@ -122,7 +121,7 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT) -> SearchRepo
     site = {f"html/{p.relative_to(html_dir).as_posix()}": p.read_bytes()
             for p in sorted(html_dir.rglob("*.html")) if BUNDLE not in p.relative_to(html_dir).parts}
     files, report = search_files(site, opencc)
-    staging = Path(tempfile.mkdtemp(prefix=".search-", dir=html_dir))
+    staging = staging_dir(html_dir, ".search-")
     try:
         for rel, data in files.items():
             if rel.startswith(f"html/{BUNDLE}/"):

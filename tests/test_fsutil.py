@@ -1,0 +1,33 @@
+"""Staging folders: named for their process, and removed by the next command once it has ended."""
+
+from __future__ import annotations
+
+import os
+
+from hostile.harness import ended_pid
+from teibuild.fsutil import staging_dir
+
+
+def test_a_staging_folder_is_named_for_its_process_and_leftovers_of_ended_ones_go(tmp_path):
+    ended = ended_pid()
+    gone = tmp_path / f".convert-{ended}-x"
+    (gone / "deep").mkdir(parents=True)
+    (gone / "deep" / "a.xml").write_text("half", encoding="utf-8")
+    kept = [tmp_path / f".convert-{os.getppid()}-y",   # a process that runs
+            tmp_path / ".convert-z",                      # no process named
+            tmp_path / f".build-{ended}-w"]                # another kind
+    for folder in kept:
+        folder.mkdir()
+    (tmp_path / f".convert-{ended}-file").write_text("a file, not a folder", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not ours", encoding="utf-8")
+    (tmp_path / f".convert-{ended}-link").symlink_to(outside, target_is_directory=True)
+
+    made = staging_dir(tmp_path, ".convert-")
+
+    assert made.is_dir() and made.name.startswith(f".convert-{os.getpid()}-")
+    assert not gone.exists()
+    assert all(folder.is_dir() for folder in kept)
+    assert (tmp_path / f".convert-{ended}-file").is_file()
+    assert (outside / "keep.txt").is_file()
