@@ -89,6 +89,55 @@ def test_closing_stops_the_workers_early():
         next(results)
 
 
+# A run that starts workers, each of which notes its pid and then waits, and is then
+# killed outright (as SIGKILL, an out-of-memory kill or a power cut would): it cannot stop
+# its workers itself.
+_KILLED_RUN = """
+import os, signal, sys, time
+from pathlib import Path
+from teibuild.lock import folder_lock
+from teibuild.parallel import ordered_map
+from tests.test_parallel import _note_and_wait
+folder, items = Path(sys.argv[1]), [sys.argv[1] + f"/{n}.pid" for n in range(int(sys.argv[2]))]
+with folder_lock(folder):
+    results = ordered_map(_note_and_wait, items, jobs=2)
+    while len(list(folder.glob("*.pid"))) < min(2, len(items)):
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _note_and_wait(path: str) -> None:
+    Path(path).write_text(str(os.getpid()), encoding="utf-8")
+    time.sleep(60)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").is_file() or \
+        Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("items", [4, 16])   # forked workers; workers of a forkserver
+def test_workers_of_a_run_killed_outright_stop_and_leave_its_folder_unlocked(tmp_path, items):
+    from teibuild.lock import folder_lock
+
+    run = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tmp_path), str(items)],
+                         cwd=ROOT, timeout=120, check=False)
+    assert run.returncode == -9
+    pids = [int(p.read_text()) for p in tmp_path.glob("*.pid")]
+    assert pids
+    with folder_lock(tmp_path):   # a worker does not hold its run's lock, even alive
+        pass
+    deadline = time.monotonic() + 30
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if _alive(pid)]
+
+
 def test_jobs_default_to_every_core_and_must_be_positive():
     assert resolve_jobs(None) == default_jobs() >= 1
     assert resolve_jobs(3) == 3

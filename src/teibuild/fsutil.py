@@ -39,13 +39,14 @@ def staging_dir(parent: str | Path, prefix: str) -> Path:
     parent = Path(parent)
     for old in parent.glob(f"{prefix}*"):
         pid, _, rest = old.name[len(prefix):].partition("-")
-        if rest and pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)) \
+        if rest and pid.isdigit() and int(pid) != os.getpid() and not process_running(int(pid)) \
                 and old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether a process of that id exists (a zombie, ended but not yet waited for, counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -22,6 +22,27 @@ except ImportError:  # not on a POSIX system
     fcntl = None
 
 
+#: the descriptors this process holds its locks by
+_HELD: set[int] = set()
+
+
+def _close_in_child() -> None:
+    """A forked process (a worker) does not hold its parent's locks: a flock belongs to
+    the open file, which a fork shares, so a worker that outlived a run killed outright
+    kept the folder locked ("another tei-build … is using this folder") until it too
+    was killed. Closing its copies leaves the parent's lock as it is."""
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)
+
+
 @contextmanager
 def folder_lock(folder: str | Path, shared: bool = False):
     """Hold `folder` for the duration of the block; refuse if another run holds it.
@@ -37,10 +58,13 @@ def folder_lock(folder: str | Path, shared: bool = False):
         folder.mkdir(parents=True)
         created = True
     fd = _locked_fd(folder, shared) if fcntl is not None and folder.is_dir() else None
+    if fd is not None:
+        _HELD.add(fd)
     try:
         yield
     finally:
         if fd is not None:
+            _HELD.discard(fd)
             os.close(fd)  # releases the lock
         if created:
             try:

@@ -13,6 +13,8 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TeiBuildError
+from .fsutil import process_running
 
 #: A pool for this many items or more is started from a small server process (the
 #: "forkserver", which has imported what the workers need) rather than forked from this
@@ -120,6 +123,24 @@ def ordered_map(func: Callable[[Any], Any], items: Sequence, jobs: int | None = 
     return _Pool(func, items, min(jobs, len(items)), initializer, initargs, batch, preload)
 
 
+def _start_worker(owner: int, initializer: Callable | None, initargs: tuple) -> None:
+    """A worker stops when the process that started its pool (`owner`) has gone: a run
+    killed outright cannot stop its workers, which would wait for work for good (and
+    those of a forkserver keep the server too). Then `initializer` as given."""
+    threading.Thread(target=_watch_owner, args=(owner, os.getppid()), daemon=True,
+                     name="tei-build owner watch").start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _watch_owner(owner: int, parent: int, every: float = 0.5) -> None:
+    """Until `owner` is gone: forked from it, this process is given to another parent
+    when it ends; started by its forkserver, `owner` is asked directly."""
+    while os.getppid() == parent and (parent == owner or process_running(owner)):
+        time.sleep(every)
+    os._exit(1)
+
+
 def _here(func: Callable, items: Sequence, initializer: Callable | None,
           initargs: tuple) -> Iterator:
     if initializer is not None:
@@ -146,7 +167,8 @@ class _Pool(Iterator):
         try:
             context = _context(len(items), list(dict.fromkeys([func.__module__, *preload])))
             self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                            initializer=initializer, initargs=initargs)
+                                            initializer=_start_worker,
+                                            initargs=(os.getpid(), initializer, initargs))
             for chunk in self.batches:
                 self.pending.append(self.pool.submit(_run_batch, func, chunk))
                 if len(self.pending) >= 2 * jobs:
