@@ -226,11 +226,10 @@ def entry_page(entry: Entry, edition: Edition, groups: list | None = None,
     """An entry's own page: its facts, and its mentions (`groups`: (issue, mentions) in
     issue order) or links to its pages by year (`years`: year, issues, mentions)."""
     path = entry_path(entry)
-    parts = {} if years else {"mention_list": mention_list(path, groups or [],
-                                                                 edition.opencc)}
-    return render_page("entry.html", path, edition, parts=parts, entry=entry,
+    shown = mention_list(path, groups or [], edition.opencc) if not years else None
+    return render_page("entry.html", path, edition,
+                       parts={"mention_list": shown} if shown else {}, entry=entry,
                        label=REGISTER_LABELS[entry.kind],
-                       **({"mention_list": None} if years else {}),
                        years=years and [(*row, entry_path(entry, row[0])) for row in years],
                        count=len(entry.mentions) if years is None else
                        sum(n for _, _, n in years))
