@@ -118,6 +118,27 @@ def test_runs_convert_as_html_to_hant_converts_them(runs, config):
             html_to_hant(page, config)
 
 
+def test_a_run_made_longer_and_another_shorter_lose_no_character():
+    """s2twp writes U盘 as 隨身碟 and 方便面 as 泡麵: the total length stays, and cutting the
+    text back by lengths alone put a line break where 碟 was (and lost the name between)."""
+    assert html_to_hant("<p>U盘</p>\n<p>方便面</p>", "s2twp") == "<p>隨身碟</p>\n<p>泡麵</p>"
+    assert html_to_hant('<p>U盘<span class="name">和</span>方便面</p>', "s2twp") == \
+        '<p>隨身碟<span class="name">和</span>泡麵</p>'
+    assert text_to_hant("U盘和方便面", "s2twp", ("和",)) == "隨身碟和泡麵"
+    assert hant.convert_runs([("U盘",), ("方便面",)], "s2twp") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["<p>", "</p>", '<a class="name">', "</a>", "<br>", "\n",
+                                 "U盘", "方便面", "头发", "区长", " "]), max_size=30))
+def test_where_lengths_change_every_tag_and_line_break_stays(fragments):
+    page = "".join(fragments)
+    converted = html_to_hant(page, "s2twp")
+    assert hant._TAG.findall(converted) == hant._TAG.findall(page)
+    assert converted.count("\n") == page.count("\n")
+    assert text_to_hant(page, "s2twp", ("区长",)).count("\n") == page.count("\n")
+
+
 def test_remembering_is_bounded(monkeypatch):
     memo = hant._Memo()
     monkeypatch.setattr(hant._Memo, "LIMIT", 3)

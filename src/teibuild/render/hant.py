@@ -197,7 +197,7 @@ def convert_runs(runs: list[tuple[str, ...]], config: str = DEFAULT
     if any("\n" in source or _SEP in source for source in sources):
         return None
     results = converter(config).convert(_SEP.join(sources)).split(_SEP)
-    if len(results) != len(sources) or any(map(lambda a, b: len(a) != len(b), sources, results)):
+    if len(results) != len(sources) or not all(map(_aligned, sources, results)):
         return None
     out = []
     for run, result in zip(runs, results):
@@ -232,7 +232,7 @@ def _finish(todo: list[tuple], out: list, memo, config: str) -> bool:
     changed a length (the page is then converted as a whole, as that case requires)."""
     sources = ["".join("\n" if r is None else r for r in runs) for _, _, (_, _, runs, _) in todo]
     results = converter(config).convert(_SEP.join(sources)).split(_SEP)
-    if len(results) != len(sources) or any(map(lambda a, b: len(a) != len(b), sources, results)):
+    if len(results) != len(sources) or not all(map(_aligned, sources, results)):
         return False
     for (slot, key, (pieces, at, runs, after)), result in zip(todo, results):
         offset, texts = 0, []
@@ -340,6 +340,15 @@ def _readable(tag: str, config: str) -> str:
     return _READABLE_ATTR.sub(lambda a: a[1] + convert(a[2]) + a[3], tag)
 
 
+def _aligned(source: str, result: str) -> bool:
+    """Whether OpenCC's `result` can be cut back where `source` is cut: the same length
+    between each two line breaks. The total alone is not enough: a conversion that
+    lengthens one run and shortens another (s2twp: U盘 → 隨身碟, 方便面 → 泡麵) keeps it,
+    and the cuts would then fall inside the text, a character lost for each line break."""
+    return len(result) == len(source) and \
+        list(map(len, source.split("\n"))) == list(map(len, result.split("\n")))
+
+
 def _convert_runs(convert, parts: list[str | None], whole: bool = True) -> list[str | None] | None:
     """Convert the parts as running text, None marking where a phrase must end.
 
@@ -350,7 +359,7 @@ def _convert_runs(convert, parts: list[str | None], whole: bool = True) -> list[
     """
     source = "".join("\n" if p is None else p for p in parts)
     result = convert(source)
-    if len(result) != len(source):
+    if not _aligned(source, result):
         if not whole:
             return None
         return [None if p is None else convert(p) for p in parts]
