@@ -189,27 +189,17 @@ def convert_runs(runs: list[tuple[str, ...]], config: str = DEFAULT
                  ) -> list[tuple[str, ...]] | None:
     """Convert runs of text, each a tuple of texts that read on into each other (text
     between inline tags) and end where a run of `html_to_hant` ends (at a line break, a
-    block tag, a name), as it would: all in one call to OpenCC. None if a text holds a
-    line break or a conversion changed a length (the caller then converts its page)."""
-    if not runs:
-        return []
-    sources = ["".join(run) for run in runs]
-    if any("\n" in source or _SEP in source for source in sources):
+    block tag, a name), as it would: all in one call to OpenCC (`_convert_runs`). None if
+    a text holds a line break, or a conversion changed a length (the caller then
+    converts its page)."""
+    if any("\n" in text or _SEP in text for run in runs for text in run):
         return None
-    results = converter(config).convert(_SEP.join(sources)).split(_SEP)
-    if len(results) != len(sources) or not all(map(_aligned, sources, results)):
+    parts = [part for run in runs for part in (None, *run)][1:]
+    converted = _convert_runs(converter(config).convert, parts, whole=False) if parts else []
+    if converted is None:
         return None
-    out = []
-    for run, result in zip(runs, results):
-        if len(run) == 1:
-            out.append((result,))
-            continue
-        cut, at = [], 0
-        for text in run:
-            cut.append(result[at:at + len(text)])
-            at += len(text)
-        out.append(tuple(cut))
-    return out
+    texts = (text for text in converted if text is not None)
+    return [tuple(next(texts) for _ in run) for run in runs]
 
 
 def _cut(line: str) -> list[str]:

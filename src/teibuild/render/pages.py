@@ -197,14 +197,14 @@ def render_page(template: str, path: str, edition, *,
     page takes the converted one rather than converting it again."""
     tpl = environment().get_template(template)
     parts = parts or {}
+    given = {name: Markup(part) for name, (part, _) in parts.items()}
     out = {}
     for script in SCRIPTS:
         here = Here(path, script)
         if script == HANT:
-            page = _hant_page(tpl, here, edition, parts, context)
+            page = _hant_page(tpl, here, edition, parts, {**context, **given})
         else:
-            page = tpl.render(here=here, edition=edition, **context,
-                              **{name: Markup(part) for name, (part, _) in parts.items()})
+            page = tpl.render(here=here, edition=edition, **context, **given)
         out[f"html/{here.file}"] = page.encode("utf-8")
     return out
 
@@ -212,17 +212,16 @@ def render_page(template: str, path: str, edition, *,
 def _hant_page(tpl, here: Here, edition, parts: dict, context: dict) -> str:
     """The zh-Hant page: rendered with a marker on a line of its own for each of `parts`,
     converted, and each marker replaced by its part's conversion (`html_to_hant`'s
-    `done`); or rendered with the parts as they are and converted whole, where a part
-    has no conversion or the template does not give its marker a line of its own."""
+    `done`); or rendered from `context` (the parts as they are) and converted whole,
+    where a part has no conversion or the template does not give its marker a line of
+    its own."""
     markers = {name: f"<!--tei-build:{name}-->" for name in parts}
     if parts and all(converted is not None for _, converted in parts.values()):
-        page = tpl.render(here=here, edition=edition, **context,
-                          **{name: Markup(marker + "\n") for name, marker in markers.items()})
+        page = tpl.render(here=here, edition=edition, **{
+            **context, **{name: Markup(marker + "\n") for name, marker in markers.items()}})
         if all(page.count(marker) == 1 and (page.startswith(marker + "\n")
                                              or f"\n{marker}\n" in page)
                for marker in markers.values()):
             return html_to_hant(page, edition.opencc,
                                 {markers[name]: part for name, part in parts.items()})
-    page = tpl.render(here=here, edition=edition, **context,
-                      **{name: Markup(part) for name, (part, _) in parts.items()})
-    return html_to_hant(page, edition.opencc)
+    return html_to_hant(tpl.render(here=here, edition=edition, **context), edition.opencc)
