@@ -159,3 +159,28 @@ def test_the_default_conversion_writes_what_readers_of_traditional_characters_ex
         assert text_to_hant("准印证号（B）0171号，标准", config) == "准印證號（B）0171號，標準"
         assert html_to_hant('<p title="准印证">准印证号</p>', config) == \
             '<p title="准印證">准印證號</p>'
+
+
+def test_what_is_never_freed_outlives_its_last_reference():
+    """(the converters are kept this way: `_never_freed`)"""
+    import gc
+    import weakref
+
+    class Held:
+        pass
+
+    held = Held()
+    alive = weakref.ref(held)
+    hant._never_freed(held)
+    del held
+    gc.collect()
+    assert alive() is not None
+
+
+def test_the_converter_object_is_never_freed():
+    import sys
+
+    cc = hant.opencc.OpenCC("s2t.json")
+    before = sys.getrefcount(cc)
+    hant._never_freed(cc)
+    assert sys.getrefcount(cc) == before + 1
