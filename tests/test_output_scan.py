@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from teibuild.output_scan import Now, OnDisk, Scan, scan_folders, totals
+from teibuild.output_scan import Now, OnDisk, Scan, found_totals, scan_folders, totals
 
 
 def _files(root, files):
@@ -24,6 +24,7 @@ def test_the_folder_after_a_build_is_digested_as_a_fresh_scan_would_digest_it(tm
     assert on_disk["html/issues/b.html"][0] == 2
     before = totals(on_disk.items())
     assert before == {"html_pages": 2, "text_files": 1, "files": 3, "bytes": 4}
+    assert found_totals(rows) == before
     # a build removes one file and moves in a new one and a changed one
     (tmp_path / "txt/b.txt").unlink()
     _files(tmp_path, {"html/issues/c.html": "ccc", "html/a.html": "aaaa"})
@@ -84,7 +85,25 @@ def test_a_few_files_changed_in_a_large_folder_digest_as_a_fresh_scan(tmp_path):
     assert scan_folders(tmp_path)[1] != fresh[1]
     # a folder emptied is gone from the digests, as from a fresh scan
     rows, _digest, folders = scan_folders(tmp_path)
-    now = Now(OnDisk(rows), [f"html/cite/{name}" for name, _size, _mtime in rows["html/cite"]],
-              {})
+    now = Now(OnDisk(rows), [f"html/cite/{name}" for name, _size, _mtime
+                             in rows["html/cite"].rows()], {})
     shutil.rmtree(tmp_path / "html/cite")
     assert now.digest(folders) == scan_folders(tmp_path)[1]
+
+
+def test_any_file_name_is_found_as_it_is(tmp_path):
+    """(the names of a folder are kept joined: by NUL, which no file name holds)"""
+    names = ["a b.html", "新闻 1.txt", "x\ny.html", "\\.txt", "-", "..a", "é.bib",
+             os.fsdecode(b"\xff\xfe.html")]
+    for name in names:
+        (tmp_path / "html").mkdir(exist_ok=True)
+        (tmp_path / "html" / name).write_bytes(name.encode("utf-8", "surrogateescape"))
+    rows, _digest, _folders = scan_folders(tmp_path)
+    on_disk = OnDisk(rows)
+    assert sorted(on_disk) == sorted(f"html/{name}" for name in names)
+    for name in names:
+        assert on_disk[f"html/{name}"][0] == len(name.encode("utf-8", "surrogateescape"))
+    assert len(on_disk) == len(names)
+    assert found_totals(rows) == totals(on_disk.items()) == {
+        "html_pages": 3, "text_files": 2, "files": 8, "bytes": sum(
+            len(n.encode("utf-8", "surrogateescape")) for n in names)}
