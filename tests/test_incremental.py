@@ -788,3 +788,18 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     assert "（更正）" in incremental._unpickled(incremental._load_pickle(
         heads, (incremental._fingerprint(EDITION),))["hongkou-1847.xml"][1]).articles[0].title
     assert contents(out) == fresh(tei, tmp_path / "fresh2")
+
+
+def test_heading_data_given_pickled_is_loaded_when_first_asked_for(monkeypatch):
+    import teibuild.incremental as incremental
+
+    loaded = []
+    real = incremental._unpickled
+    monkeypatch.setattr(incremental, "_unpickled", lambda data: loaded.append(data) or real(data))
+    heads = incremental._Heads({"a": incremental._pickled({"title": "甲"}), "b": ["as it is"],
+                                "c": b"torn"})
+    assert sorted(heads) == ["a", "b", "c"] and len(heads) == 3 and not loaded
+    assert heads["b"] == ["as it is"] and not loaded
+    assert heads["a"] == {"title": "甲"} and heads["a"] == {"title": "甲"} and len(loaded) == 1
+    with pytest.raises(TeiBuildError, match=r"issue c .*heads\.pickle cannot be read"):
+        heads["c"]
