@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from teibuild import TEI_NS, XML_NS
@@ -247,3 +249,15 @@ def test_the_index_does_not_depend_on_where_pagefind_reads_its_documents(records
     first = pagefind_files(records)
     monkeypatch.setattr(index, "_scratch_dir", lambda _records: str(tmp_path))
     assert pagefind_files(records) == first
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="发头干后里面准印证号U盘方便面软件\n区长胡广杰 a", min_size=1, max_size=8),
+                max_size=12), st.sampled_from(["s2tw", "s2t", "s2twp"]))
+def test_facet_labels_convert_each_on_its_own(labels, config):
+    """(converted in one call to OpenCC where that gives the same as a call for each)"""
+    from teibuild.render.hant import converter
+    from teibuild.search.scripts import labels_hant
+
+    convert = converter(config).convert
+    assert labels_hant(labels, config) == {v: convert(v) for v in labels if convert(v) != v}

@@ -299,8 +299,11 @@ def _known_folds(known: Mapping[str, list] | None) -> list[dict] | None:
 def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str,
              overlay: Mapping[str, object] | None = None,
              folds: list[dict] | None = None) -> bytes:
-    issues = {r.issue: {"label": r.issue_label, "label_hant": text_to_hant(r.issue_label, opencc),
-                        "date": r.date} for r in records}
+    issues = {}
+    for r in records:   # (an issue's records share its label)
+        if r.issue not in issues:
+            issues[r.issue] = {"label": r.issue_label, "date": r.date,
+                               "label_hant": text_to_hant(r.issue_label, opencc)}
     names: dict[str, set[str]] = {}
     for record in records:
         for kind, found in record.names.items():
