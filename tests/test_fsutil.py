@@ -31,3 +31,18 @@ def test_a_staging_folder_is_named_for_its_process_and_leftovers_of_ended_ones_g
     assert all(folder.is_dir() for folder in kept)
     assert (tmp_path / f".convert-{ended}-file").is_file()
     assert (outside / "keep.txt").is_file()
+
+
+def test_a_file_written_to_be_durable_is_synced_first_and_one_that_is_checked_is_not(
+        tmp_path, monkeypatch):
+    from teibuild import fsutil
+
+    synced = []
+    monkeypatch.setattr(fsutil.os, "fsync", lambda fd: synced.append(fd))
+    fsutil.atomic_write(tmp_path / "a.xml", b"<TEI/>")
+    assert len(synced) == 1
+    fsutil.atomic_write(tmp_path / "manifest.json", b"{}", durable=False)
+    assert len(synced) == 1
+    assert (tmp_path / "a.xml").read_bytes() == b"<TEI/>"
+    assert (tmp_path / "manifest.json").read_bytes() == b"{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml", "manifest.json"]

@@ -1462,7 +1462,8 @@ def _load_cache(path: Path, stamp: str, field: str, valid: Callable = lambda _v:
 
 
 def _dump_cache(path: Path, stamp: str, field: str, table: dict) -> None:
-    atomic_write(path, orjson.dumps({"stamp": stamp, field: table}, option=orjson.OPT_SORT_KEYS))
+    atomic_write(path, orjson.dumps({"stamp": stamp, field: table}, option=orjson.OPT_SORT_KEYS),
+                 durable=False)
 
 
 def _load_romanized(state: Path, fingerprint: str) -> dict[str, list[str]]:
@@ -1663,7 +1664,7 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
                                 else SEARCH_INDEX[:1])
     except BaseException:
         for path, data in previous.items():
-            atomic_write(path, data)
+            atomic_write(path, data, durable=False)
         raise
     for record in _records(manifest):   # stamp what was written this time
         if isinstance(record["outputs"], dict):
@@ -1733,14 +1734,14 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
         if isinstance(record["names"], dict):
             record["names"] = _pack(record["names"])
     data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)   # (json: 5 times as long)
-    atomic_write(state / MANIFEST, data)
+    atomic_write(state / MANIFEST, data, durable=False)   # (checked when read: see _load_json)
     counts = {f.name: getattr(report, f.name) for f in fields(report)
               if f.name in ("issues", "articles", "register_entries", "html_pages",
                             "text_files", "files", "bytes")}
     quick = {"format": _FORMAT, "fingerprint": manifest["fingerprint"], "manifest": sha256(data),
              "stat": manifest["stat"], "tei": tei["issues"], "registers": tei["registers"],
              "search": manifest["search"], "scan": scan, "report": counts}
-    atomic_write(state / QUICK, orjson.dumps(quick, option=orjson.OPT_SORT_KEYS))
+    atomic_write(state / QUICK, orjson.dumps(quick, option=orjson.OPT_SORT_KEYS), durable=False)
     return quick["manifest"]
 
 
