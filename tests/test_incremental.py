@@ -801,5 +801,5 @@ def test_heading_data_given_pickled_is_loaded_when_first_asked_for(monkeypatch):
     assert sorted(heads) == ["a", "b", "c"] and len(heads) == 3 and not loaded
     assert heads["b"] == ["as it is"] and not loaded
     assert heads["a"] == {"title": "甲"} and heads["a"] == {"title": "甲"} and len(loaded) == 1
-    with pytest.raises(TeiBuildError, match=r"issue c .*heads\.pickle cannot be read"):
+    with pytest.raises(TeiBuildError, match=r"issue c in the cache .*heads\.pickle cannot be read"):
         heads["c"]

@@ -1287,7 +1287,8 @@ _worker: _Worker | None = None
 def _start_worker(new: Path, edition: Edition, issues: dict | None = None,
                   romanized: dict | None = None) -> None:
     global _worker
-    _worker = _Worker(new, edition, None if issues is None else _Heads(issues))
+    _worker = _Worker(new, edition, None if issues is None else _Heads(
+        issues, new.parent.parent / HEADS))   # (new: <state>/staging-…/new)
     if romanized:
         from .cite import romanize
 
@@ -1296,10 +1297,10 @@ def _start_worker(new: Path, edition: Edition, issues: dict | None = None,
 
 class _Heads(Mapping):
     """Issue id → heading data, given as the data or pickled (`_Plan.pickled_head`), each
-    loaded when first asked for."""
+    loaded when first asked for; `cache`, the heads cache they are from."""
 
-    def __init__(self, given: dict):
-        self._given, self._loaded = given, {}
+    def __init__(self, given: dict, cache: Path = Path(STATE, HEADS)):
+        self._given, self._loaded, self._cache = given, {}, cache
 
     def __getitem__(self, key: str):
         if key not in self._loaded:
@@ -1308,7 +1309,7 @@ class _Heads(Mapping):
                 value = _unpickled(value)
                 if value is None:   # (its bytes were checked by their checksum)
                     raise TeiBuildError(f"the heading data of issue {key} in the cache "
-                                        f"{STATE}/{HEADS} cannot be read: remove that file "
+                                        f"{self._cache} cannot be read: remove that file "
                                         f"and build again")
             self._loaded[key] = value
         return self._loaded[key]
