@@ -125,7 +125,41 @@ def test_a_run_made_longer_and_another_shorter_lose_no_character():
     assert html_to_hant('<p>U盘<span class="name">和</span>方便面</p>', "s2twp") == \
         '<p>隨身碟<span class="name">和</span>泡麵</p>'
     assert text_to_hant("U盘和方便面", "s2twp", ("和",)) == "隨身碟和泡麵"
-    assert hant.convert_runs([("U盘",), ("方便面",)], "s2twp") is None
+    assert hant.convert_runs([("U盘",), ("方便面",)], "s2twp") == [("隨身碟",), ("泡麵",)]
+
+
+def test_an_inline_tag_stays_between_the_words_it_stood_between_where_lengths_change():
+    """Within a run of text across inline tags, s2twp's U盘 → 隨身碟 and 方便面 → 泡麵 keep
+    the run's length: cut back by lengths, 和 went into the link and 碟 out of the line."""
+    assert html_to_hant('<p>我的U盘和<a href="x">方便面</a>很好</p>', "s2twp") == \
+        '<p>我的隨身碟和<a href="x">泡麵</a>很好</p>'
+    assert html_to_hant("<p>U盘<br>方便面</p>", "s2twp") == "<p>隨身碟<br>泡麵</p>"
+    assert hant.convert_runs([("我的U盘和", "方便面", "很好")], "s2twp") == \
+        [("我的隨身碟和", "泡麵", "很好")]
+    # a phrase across a tag still converts as one, in every conversion
+    for config in ("s2twp", "s2tw", "s2hkp"):
+        assert html_to_hant("<p>头<br>发和U盘</p>", config).startswith("<p>頭<br>髮")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["我", "U盘", "方便面", "软件", "头", "发", "和", "很好", "打印机"]),
+                min_size=1, max_size=12),
+       st.lists(st.integers(min_value=0, max_value=12), max_size=4),
+       st.sampled_from(["s2twp", "s2hkp", "s2tw"]))
+def test_words_between_inline_tags_convert_as_they_do_alone(words, cuts, config):
+    """Where no phrase runs across a tag, each part of a run converts as it does alone,
+    whatever the conversion does to lengths; and no character is ever lost."""
+    cuts = sorted({c for c in cuts if 0 < c < len(words)})
+    parts = ["".join(words[a:b]) for a, b in zip([0, *cuts], [*cuts, len(words)])]
+    page = "<p>" + "<br>".join(parts) + "</p>"
+    converted = html_to_hant(page, config)
+    assert converted.count("<br>") == len(parts) - 1
+    convert = hant.converter(config).convert
+    whole = convert("".join(parts))
+    assert converted.replace("<br>", "") == "<p>" + whole + "</p>"
+    alone = [convert(part) for part in parts]
+    if "".join(alone) == whole:
+        assert converted == "<p>" + "<br>".join(alone) + "</p>"
 
 
 @settings(max_examples=300, deadline=None)

@@ -14,8 +14,13 @@ the issue page and on the article's own page. No phrase runs across a line
 break or a block tag, so a page is converted piece by piece, cut before each
 block tag, and a piece already converted (in the same state: inside a name or
 a translate="no" element or not) is remembered. Whatever the pieces cannot
-show to be safe (a tag cut in two, a conversion that changes a length) is
-converted as a whole page instead, exactly as before.
+show to be safe (a tag cut in two) is converted as a whole page instead,
+exactly as before.
+
+Converted text is cut back into its places between the tags. Most conversions
+keep lengths, so the cuts fall where the lengths say; one with phrases of its
+own (s2twp: U盘 → 隨身碟, 方便面 → 泡麵) does not, and its cuts are found where
+the text converted without those phrases lines up with it (`_placed`).
 """
 
 from __future__ import annotations
@@ -130,7 +135,7 @@ def _text_to_hant(text: str, config: str, names: frozenset,
         parts += [text[pos:m.start()], None, m.group(0), None]
         pos = m.end()
     parts.append(text[pos:])
-    converted = _convert_runs(convert, parts, whole)
+    converted = _convert_runs(config, parts, whole)
     return None if converted is None else "".join(p for p in converted if p is not None)
 
 
@@ -204,12 +209,11 @@ def convert_runs(runs: list[tuple[str, ...]], config: str = DEFAULT
     """Convert runs of text, each a tuple of texts that read on into each other (text
     between inline tags) and end where a run of `html_to_hant` ends (at a line break, a
     block tag, a name), as it would: all in one call to OpenCC (`_convert_runs`). None if
-    a text holds a line break, or a conversion changed a length (the caller then
-    converts its page)."""
+    a text holds a line break (the caller then converts its page)."""
     if any("\n" in text or _SEP in text for run in runs for text in run):
         return None
     parts = [part for run in runs for part in (None, *run)][1:]
-    converted = _convert_runs(converter(config).convert, parts, whole=False) if parts else []
+    converted = _convert_runs(config, parts, whole=False) if parts else []
     if converted is None:
         return None
     texts = (text for text in converted if text is not None)
@@ -232,20 +236,21 @@ def _prepare(html: str, state: tuple, config: str):
 
 
 def _finish(todo: list[tuple], out: list, memo, config: str) -> bool:
-    """Convert the new pieces of a page at once, into `out`; False if a conversion
-    changed a length (the page is then converted as a whole, as that case requires)."""
+    """Convert the new pieces of a page at once, into `out`; False if OpenCC's result
+    cannot be cut back into them (the page is then converted as a whole)."""
     sources = ["".join("\n" if r is None else r for r in runs) for _, _, (_, _, runs, _) in todo]
-    results = converter(config).convert(_SEP.join(sources)).split(_SEP)
-    if len(results) != len(sources) or not all(map(_aligned, sources, results)):
+    joined = _SEP.join(sources)
+    results = converter(config).convert(joined).split(_SEP)
+    plain = _plain(joined, config)
+    references = [None] * len(sources) if plain is None else plain.split(_SEP)
+    if len(results) != len(sources) or len(references) != len(sources):
         return False
-    for (slot, key, (pieces, at, runs, after)), result in zip(todo, results):
-        offset, texts = 0, []
-        for run in runs:
-            size = 1 if run is None else len(run)
-            if run is not None:
-                texts.append(result[offset:offset + size])
-            offset += size
-        for index, text in zip(at, texts):
+    for (slot, key, (pieces, at, runs, after)), source, result, reference in zip(
+            todo, sources, results, references):
+        placed = _placed(runs, source, result, config, reference)
+        if placed is None:
+            return False
+        for index, text in zip(at, (text for text in placed if text is not None)):
             pieces[index] = text
         out[slot] = "".join(pieces)
         memo.put(key, (out[slot], after))
@@ -256,7 +261,7 @@ def _convert_page(html: str, config: str) -> str:
     """html_to_hant in one go: the page as a whole."""
     pieces = _SPLIT.split(html)
     runs, at, _state = _runs(pieces, _NEUTRAL, config)
-    converted = [c for c in _convert_runs(converter(config).convert, runs) if c is not None]
+    converted = [c for c in _convert_runs(config, runs) if c is not None]
     for index, text in zip(at, converted):
         pieces[index] = text
     return "".join(pieces)
@@ -344,33 +349,130 @@ def _readable(tag: str, config: str) -> str:
     return _READABLE_ATTR.sub(lambda a: a[1] + convert(a[2]) + a[3], tag)
 
 
+def _convert_runs(config: str, parts: list[str | None], whole: bool = True
+                  ) -> list[str | None] | None:
+    """Convert the parts as running text, None marking where a phrase must end: at once,
+    and cut back (`_placed`). Should that ever fail, each part is converted alone instead
+    (or, when the parts are not `whole` but a piece of something larger, None is
+    returned: the caller converts the larger whole, as a whole)."""
+    convert = converter(config).convert
+    source = "".join("\n" if p is None else p for p in parts)
+    placed = _placed(parts, source, convert(source), config)
+    if placed is None:
+        return None if not whole else [None if p is None else convert(p) for p in parts]
+    return placed
+
+
 def _aligned(source: str, result: str) -> bool:
-    """Whether OpenCC's `result` can be cut back where `source` is cut: the same length
-    between each two line breaks. The total alone is not enough: a conversion that
-    lengthens one run and shortens another (s2twp: U盘 → 隨身碟, 方便面 → 泡麵) keeps it,
-    and the cuts would then fall inside the text, a character lost for each line break."""
+    """Whether `result` has the length of `source` between each two line breaks."""
     return len(result) == len(source) and \
         list(map(len, source.split("\n"))) == list(map(len, result.split("\n")))
 
 
-def _convert_runs(convert, parts: list[str | None], whole: bool = True) -> list[str | None] | None:
-    """Convert the parts as running text, None marking where a phrase must end.
+def _plain(text: str, config: str) -> str | None:
+    """`text` converted without the phrases of `config` that change lengths, if it has
+    such phrases (`_WITHOUT_PHRASES`)."""
+    plain = _WITHOUT_PHRASES.get(config.removesuffix(".json"))
+    return None if plain is None else converter(plain).convert(text)
 
-    OpenCC keeps lengths, so the whole is converted at once and cut back; should
-    a conversion ever change a length, each part is converted alone instead (or,
-    when the parts are not `whole` but a piece of something larger, None is
-    returned: the caller converts the larger whole, as a whole).
-    """
-    source = "".join("\n" if p is None else p for p in parts)
-    result = convert(source)
-    if not _aligned(source, result):
-        if not whole:
-            return None
-        return [None if p is None else convert(p) for p in parts]
-    out: list[str | None] = []
-    offset = 0
-    for p in parts:
-        size = 1 if p is None else len(p)
-        out.append(None if p is None else result[offset:offset + size])
-        offset += size
-    return out
+
+#: conversions that keep every text's length (character by character, and phrase by
+#: phrase of the same length): a line of parts is cut back where its parts' lengths say
+_SAME_LENGTHS = frozenset({"s2t", "s2tw", "s2hk", "t2s", "tw2s", "hk2s", "t2tw", "t2hk"})
+#: conversions with phrases of their own (s2twp: 软件 → 軟體, U盘 → 隨身碟, 方便面 → 泡麵),
+#: each with the conversion that has all but those phrases, and keeps lengths
+_WITHOUT_PHRASES = {"s2twp": "s2tw", "s2hkp": "s2hk", "tw2sp": "tw2s", "hk2sp": "hk2s"}
+
+
+def _placed(parts: list[str | None], source: str, result: str, config: str,
+            reference: str | None = None) -> list[str | None] | None:
+    """Each part's conversion (None for None), cut from `result`, the conversion of the
+    parts joined (`source`: None as a line break). No phrase runs across a line break, so
+    each line's result is its own, whatever its length; within a line, see `_line_cuts`.
+    `reference`: the source converted without the phrases that change lengths
+    (`_plain`), if known. None if the result's lines are not the source's."""
+    name = config.removesuffix(".json")
+    if reference is None:
+        reference = _plain(source, config)
+    if (name in _SAME_LENGTHS or result == reference) and _aligned(source, result):
+        out, offset = [], 0   # (as most conversions are: cut by lengths, at once)
+        for part in parts:
+            size = 1 if part is None else len(part)
+            out.append(None if part is None else result[offset:offset + size])
+            offset += size
+        return out
+    lines, converted = source.split("\n"), result.split("\n")
+    if len(lines) != len(converted):
+        return None
+    cuts: list[list[int]] = [[] for _ in lines]   # where parts meet inside each line
+    line = column = 0
+    for part in parts[:-1]:
+        if part is None:
+            line, column = line + 1, 0
+            continue
+        line += part.count("\n")
+        column = (column if "\n" not in part else 0) + len(part.rpartition("\n")[2])
+        if 0 < column < len(lines[line]):
+            cuts[line].append(column)
+    plain = reference.split("\n") if reference is not None else [None] * len(lines)
+    if len(plain) != len(lines):
+        plain = [None] * len(lines)
+    placed = [_line_cuts(text, out, sorted(set(mine)), config, ref) if mine else {}
+              for text, out, mine, ref in zip(lines, converted, cuts, plain)]
+    starts, at = [0], 0   # where each line begins in `result`
+    for out in converted[:-1]:
+        at += len(out) + 1
+        starts.append(at)
+    out_parts: list[str | None] = []
+    line = column = 0
+    begin = 0   # where the part begins in `result`
+    for part in parts:
+        if part is None:
+            out_parts.append(None)
+            line, column = line + 1, 0
+            begin = starts[line]
+            continue
+        line += part.count("\n")
+        column = (column if "\n" not in part else 0) + len(part.rpartition("\n")[2])
+        end = starts[line] + (len(converted[line]) if column == len(lines[line]) else
+                              0 if column == 0 else placed[line][column])
+        out_parts.append(result[begin:end])
+        begin = end
+    return out_parts
+
+
+def _line_cuts(line: str, result: str, cuts: list[int], config: str,
+               reference: str | None = None) -> dict[int, int]:
+    """Where in `result`, the conversion of `line`, each of the places `cuts` of the line
+    falls. Where the conversion keeps lengths, at the same places. Else, if the line's
+    parts converted each alone make up the result, where they meet (U盘<br>方便面 under
+    s2twp: 隨身碟<br>泡麵); if not (a phrase runs across a cut), where the line converted
+    without the phrases that change lengths (`_WITHOUT_PHRASES`) lines up with the result
+    (U盘和<a>方便面</a>: 隨身碟和<a>泡麵</a>), a cut inside such a phrase falling in
+    proportion."""
+    name = config.removesuffix(".json")
+    if len(result) == len(line) and (name in _SAME_LENGTHS or result == reference):
+        return {at: at for at in cuts}
+    convert = converter(config).convert
+    alone = [convert(line[a:b]) for a, b in zip([0, *cuts], [*cuts, len(line)])]
+    if "".join(alone) == result:
+        ends, at = {}, 0
+        for cut, text in zip(cuts, alone):
+            at += len(text)
+            ends[cut] = at
+        return ends
+    if reference is None or len(reference) != len(line):
+        reference = line
+    from difflib import SequenceMatcher
+
+    blocks = SequenceMatcher(None, reference, result, autojunk=False).get_opcodes()
+    found = {}
+    for at in cuts:
+        for op, i1, i2, j1, j2 in blocks:
+            if i1 <= at < i2 or (at == i2 and op == "equal"):
+                found[at] = j1 + (at - i1 if op == "equal" else
+                                  round((at - i1) * (j2 - j1) / (i2 - i1)))
+                break
+        else:
+            found[at] = len(result)
+    return found
