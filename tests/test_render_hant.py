@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from teibuild.render import hant
 from teibuild.render.hant import html_to_hant, text_to_hant
 
-# s2twp changes a length (方便面 → 泡麵): the case that must fall back to the whole page
+# s2twp changes a length (方便面 → 泡麵): its text is cut back where it lines up
 CONFIGS = ("s2tw", "s2t", "s2twp")
 
 PAGES = [
@@ -41,9 +41,10 @@ def test_pieces_convert_as_the_whole_page(page, config):
 
 def test_a_phrase_across_an_inline_tag_still_converts_as_one():
     assert html_to_hant("<p>头<br>发</p>\n<p>发</p>") == "<p>頭<br>髮</p>\n<p>發</p>"
-    # where a conversion changes a length, the page is converted as before (part by part)
+    # and where a conversion changes a length elsewhere on the page
     assert html_to_hant("<p>方便面</p>\n<p>头<br>发</p>", "s2twp") == \
-        hant._convert_page("<p>方便面</p>\n<p>头<br>发</p>", "s2twp")
+        hant._convert_page("<p>方便面</p>\n<p>头<br>发</p>", "s2twp") == \
+        "<p>泡麵</p>\n<p>頭<br>髮</p>"
 
 
 @settings(max_examples=300, deadline=None)
