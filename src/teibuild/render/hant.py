@@ -26,7 +26,9 @@ the text converted without those phrases lines up with it (`_placed`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 
 import opencc
 
@@ -387,58 +389,59 @@ _WITHOUT_PHRASES = {"s2twp": "s2tw", "s2hkp": "s2hk", "tw2sp": "tw2s", "hk2sp": 
 def _placed(parts: list[str | None], source: str, result: str, config: str,
             reference: str | None = None) -> list[str | None] | None:
     """Each part's conversion (None for None), cut from `result`, the conversion of the
-    parts joined (`source`: None as a line break). No phrase runs across a line break, so
-    each line's result is its own, whatever its length; within a line, see `_line_cuts`.
+    parts joined (`source`: None as a line break), at the places `_places` finds.
     `reference`: the source converted without the phrases that change lengths
     (`_plain`), if known. None if the result's lines are not the source's."""
-    name = config.removesuffix(".json")
+    ends = list(accumulate(1 if part is None else len(part) for part in parts))
     if reference is None:
         reference = _plain(source, config)
-    if (name in _SAME_LENGTHS or result == reference) and _aligned(source, result):
-        out, offset = [], 0   # (as most conversions are: cut by lengths, at once)
-        for part in parts:
-            size = 1 if part is None else len(part)
-            out.append(None if part is None else result[offset:offset + size])
-            offset += size
-        return out
+    if (config.removesuffix(".json") in _SAME_LENGTHS or result == reference) and \
+            _aligned(source, result):
+        place = int   # (as most conversions are: every place where it was)
+    else:
+        place = _places(source, result, ends[:-1], config, reference)
+        if place is None:
+            return None
+    out: list[str | None] = []
+    begin = 0
+    for part, end in zip(parts, ends):
+        at = place(end)
+        out.append(None if part is None else result[begin:at])
+        begin = at
+    return out
+
+
+def _places(source: str, result: str, cuts: list[int], config: str, reference: str | None):
+    """Where the places of `source` fall in `result`, its conversion: a line begins and
+    ends where it does (no phrase runs across a line break), and a place where parts meet
+    inside a line is found by `_line_cuts`. None if the result's lines are not the
+    source's."""
     lines, converted = source.split("\n"), result.split("\n")
     if len(lines) != len(converted):
         return None
-    cuts: list[list[int]] = [[] for _ in lines]   # where parts meet inside each line
-    line = column = 0
-    for part in parts[:-1]:
-        if part is None:
-            line, column = line + 1, 0
-            continue
-        line += part.count("\n")
-        column = (column if "\n" not in part else 0) + len(part.rpartition("\n")[2])
-        if 0 < column < len(lines[line]):
-            cuts[line].append(column)
-    plain = reference.split("\n") if reference is not None else [None] * len(lines)
+    plain = [None] * len(lines) if reference is None else reference.split("\n")
     if len(plain) != len(lines):
         plain = [None] * len(lines)
-    placed = [_line_cuts(text, out, sorted(set(mine)), config, ref) if mine else {}
-              for text, out, mine, ref in zip(lines, converted, cuts, plain)]
-    starts, at = [0], 0   # where each line begins in `result`
-    for out in converted[:-1]:
-        at += len(out) + 1
-        starts.append(at)
-    out_parts: list[str | None] = []
-    line = column = 0
-    begin = 0   # where the part begins in `result`
-    for part in parts:
-        if part is None:
-            out_parts.append(None)
-            line, column = line + 1, 0
-            begin = starts[line]
-            continue
-        line += part.count("\n")
-        column = (column if "\n" not in part else 0) + len(part.rpartition("\n")[2])
-        end = starts[line] + (len(converted[line]) if column == len(lines[line]) else
-                              0 if column == 0 else placed[line][column])
-        out_parts.append(result[begin:end])
-        begin = end
-    return out_parts
+    starts, into = _line_starts(lines), _line_starts(converted)
+    inside: dict[int, set[int]] = {}   # by line
+    for cut in cuts:
+        line = bisect_right(starts, cut) - 1
+        if 0 < cut - starts[line] < len(lines[line]):
+            inside.setdefault(line, set()).add(cut - starts[line])
+    placed = {line: _line_cuts(lines[line], converted[line], sorted(mine), config, plain[line])
+              for line, mine in inside.items()}
+
+    def place(offset: int) -> int:
+        line = bisect_right(starts, offset) - 1
+        column = offset - starts[line]
+        return into[line] + (column if column == 0 else len(converted[line])
+                             if column == len(lines[line]) else placed[line][column])
+    return place
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    """Where each of `lines` begins in the text they were split from at line breaks."""
+    return [0, *accumulate(len(line) + 1 for line in lines[:-1])]
 
 
 def _line_cuts(line: str, result: str, cuts: list[int], config: str,

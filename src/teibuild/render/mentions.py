@@ -20,7 +20,7 @@ def mention_list(path: str, groups: list, opencc: str | None = None
     """The list on the page at `path` (`groups`: (issue, mentions) in issue order, as
     `build.group_mentions` gives them) as HTML, the same in both scripts' trees; and, if
     `opencc` is given, its zh-Hant (None where that must come from the page as a whole:
-    a text with a line break in it, or a conversion that changed a length)."""
+    a text with a line break in it)."""
     out = _List()
     link = Here(path).link
     for issue, mentions in groups:
