@@ -803,3 +803,13 @@ def test_heading_data_given_pickled_is_loaded_when_first_asked_for(monkeypatch):
     assert heads["a"] == {"title": "甲"} and heads["a"] == {"title": "甲"} and len(loaded) == 1
     with pytest.raises(TeiBuildError, match=r"issue c in the cache .*heads\.pickle cannot be read"):
         heads["c"]
+
+
+def test_a_worker_names_the_heads_cache_of_its_edition(tmp_path):
+    import teibuild.incremental as incremental
+
+    new = tmp_path / "editions" / incremental.STATE / "staging-1-x" / "new"
+    incremental._start_worker(new, EDITION, {"hongkou-9": b"torn"})
+    with pytest.raises(TeiBuildError) as err:
+        incremental._worker.issues["hongkou-9"]
+    assert str(tmp_path / "editions" / incremental.STATE / incremental.HEADS) in err.value.message
