@@ -442,6 +442,50 @@ def test_unreadable_manifest_means_a_full_build(site, tmp_path):
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_a_manifest_that_would_run_code_is_not_run_and_means_a_full_build(site, tmp_path):
+    """The manifest is a pickle (faster to read than JSON); one planted in the output folder
+    cannot name a function to call: it is unreadable, as a torn one is."""
+    import os
+    import pickle
+
+    class Planted:
+        def __reduce__(self):
+            return os.system, (f"touch {tmp_path / 'ran'}",)
+
+    tei, out = site
+    (out / STATE / MANIFEST).write_bytes(pickle.dumps({"format": 6, "planted": Planted()}))
+    again = build(tei, out, EDITION, jobs=1)
+    assert not (tmp_path / "ran").exists()
+    assert again.rendered_issues == len(NUMBERS)
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_a_failure_while_moving_in_puts_the_records_back(site, monkeypatch):
+    """The manifest and the quick record are set aside while the new files move in, and
+    put back if that fails: the next build knows the edition as it is."""
+    from teibuild.render import writer
+
+    tei, out = site
+    before = {name: (out / STATE / name).read_bytes() for name in (MANIFEST, "quick.json")}
+    pages = snapshot(out)
+    issue = tei / "hongkou-1846.xml"
+    original = issue.read_text(encoding="utf-8")
+    issue.write_text(original.replace("出席会议", "出席了会议"), encoding="utf-8")
+
+    def fail(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "move_into_place", fail)
+    with pytest.raises(OSError):
+        build(tei, out, EDITION, jobs=1)
+    assert {name: (out / STATE / name).read_bytes() for name in before} == before
+    assert snapshot(out) == pages
+    monkeypatch.undo()
+    issue.write_text(original, encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 0 and snapshot(out) == pages
+
+
 def two_shard_corpus(folder: Path) -> Path:
     """The five issues (1845–1849, one shard of the index) and a copy of 1849 as 1900, a
     week later, in the next shard."""

@@ -32,7 +32,7 @@ something its key leaves out:
   folder's path: the same folder given relative or absolute, or moved, is the
   same edition; each TEI file is known by its name and its digest.)
 
-The output folder keeps a manifest (`.tei-build/manifest.json`) of each
+The output folder keeps a manifest (`.tei-build/manifest.pickle`) of each
 output's inputs and of every file written (size, mtime), a small quick record
 (`quick.json`: enough to see that there is nothing to do), and caches: each
 issue's data, every issue's heading data, each register entry's mentions by
@@ -89,7 +89,7 @@ from .parallel import FORKSERVER_FROM, give_back_memory, ordered_map, resolve_jo
 from .resources import resource_dir
 
 STATE = ".tei-build"
-MANIFEST = "manifest.json"
+MANIFEST = "manifest.pickle"
 QUICK = "quick.json"   # what a build that has nothing to do needs: small, read first
 ISSUES = "issues"  # one pickle of each issue's data, read again only when its TEI changes
 HEADS = "heads.pickle"          # every issue's heading data, each pickled apart (_Plan.head)
@@ -155,7 +155,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     if not paths:
         raise TeiBuildError("no TEI issues (*.xml) to build", path=str(tei_dir))
     fingerprint = _fingerprint(edition)
-    quick = _load_json(out_dir / STATE / QUICK, fingerprint)
+    quick = _load_record(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
     # with the same inputs, perhaps there is nothing to do: the disk is read at once;
@@ -1434,6 +1434,17 @@ def _pickled(value) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _pickled_plainly(value) -> bytes:
+    """`_pickled`, the same bytes for equal values: an object met twice is written twice
+    (pickle's memo writes it once, and then where it is met again depends on which
+    objects are the same, not only equal)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
+
+
 def _unpickled(data):
     """What `_pickled` made of it, or None (no bytes, or torn ones)."""
     if not isinstance(data, bytes):
@@ -1656,16 +1667,16 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
     for name in (QUICK, MANIFEST):   # a build cut short is followed by a full one
         path = out_dir / STATE / name
         if path.is_file():
-            previous[path] = path.read_bytes()
-            path.unlink()
+            previous[path] = staging / f"previous-{name}"
+            os.replace(path, previous[path])
     written = sum(len(files) for _, _, files in os.walk(staging / "new"))
     try:
         move_into_place(out_dir, staging / "new", staging / "old", remove=removed,
                                 whole=whole if (out_dir / SEARCH_INDEX[0]).is_dir()
                                 else SEARCH_INDEX[:1])
     except BaseException:
-        for path, data in previous.items():
-            atomic_write(path, data, durable=False)
+        for path, kept in previous.items():
+            os.replace(kept, path)
         raise
     for record in _records(manifest):   # stamp what was written this time
         if isinstance(record["outputs"], dict):
@@ -1684,21 +1695,23 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
 
 def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -> dict:
     """The last build's manifest (empty if there is none this build can use); it is
-    "verified" when it is the one the quick record was written with."""
+    "verified" when it is the one the quick record was written with. (Pickled: the
+    2,000 synthetic issues' took 0.035-0.07 s to load, against 0.08-0.13 s as JSON.)"""
     empty = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "entries": {},
              "site": {}, "search": {}, "registers": {}, "stat": {}}
-    data = _load_json(out_dir / STATE / MANIFEST, fingerprint, digest)
+    data = _load_record(out_dir / STATE / MANIFEST, fingerprint, digest, _unpickled)
     if not data or set(empty) - set(data):
         return empty
     return data
 
 
-def _load_json(path: Path, fingerprint: str, digest: str | None = None) -> dict:
-    """A record of the last build, if it was made with this fingerprint (and, given a
-    digest, is exactly the file expected), else {}."""
+def _load_record(path: Path, fingerprint: str, digest: str | None = None,
+                 loads: Callable[[bytes], object] = orjson.loads) -> dict:
+    """A record of the last build (JSON, or what `loads` reads), if it was made with this
+    fingerprint (and, given a digest, is exactly the file expected), else {}."""
     try:
         raw = path.read_bytes()
-        data = orjson.loads(raw)
+        data = loads(raw)
         written = path.stat().st_mtime_ns
     except (OSError, ValueError):
         return {}
@@ -1734,8 +1747,10 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
     for record in manifest["issues"].values():
         if isinstance(record["names"], dict):
             record["names"] = _pack(record["names"])
-    data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)   # (json: 5 times as long)
-    atomic_write(state / MANIFEST, data, durable=False)   # (checked when read: see _load_json)
+    for part in ("issues", "entries", "stat"):   # (the order they are read back in)
+        manifest[part] = dict(sorted(manifest[part].items()))
+    data = _pickled_plainly(manifest)
+    atomic_write(state / MANIFEST, data, durable=False)   # (checked when read: see _load_record)
     counts = {f.name: getattr(report, f.name) for f in fields(report)
               if f.name in ("issues", "articles", "register_entries", "html_pages",
                             "text_files", "files", "bytes")}
@@ -1759,3 +1774,4 @@ def _report(manifest: dict, totals: dict[str, int], **done) -> BuildReport:
         articles=sum(r["articles"] for r in manifest["issues"].values()),
         register_entries=sum(YEAR not in name for name in manifest["entries"]), **totals,
         **done)
+
