@@ -397,6 +397,20 @@ def test_removed_issue_stray_and_deleted_pages_are_put_right(site, tmp_path):
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_caches_of_issues_removed_by_hand_are_made_again(site, tmp_path):
+    tei, out = site
+    shutil.rmtree(out / STATE / "issues")
+    (out / "html" / "about.html").unlink()   # (a build that reads no issue)
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 0 and again.site_rendered
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    edited = tei / "hongkou-1846.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    assert build(tei, out, EDITION, jobs=1).rendered_issues >= 1
+    assert contents(out) == fresh(tei, tmp_path / "fresh2")
+
+
 def test_changed_edition_rebuilds_everything(site, tmp_path):
     tei, out = site
     renamed = Edition(**{**EDITION.__dict__, "title": "虹口周报"})

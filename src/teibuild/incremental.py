@@ -1738,9 +1738,14 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
                    scan: str) -> str:
     """The manifest and the quick record, written last; the cached data of issues gone
     is dropped. Returns the manifest's digest."""
-    for path in (state / ISSUES).glob("*.pickle"):
-        if path.name[:-len(".pickle")] not in manifest["issues"]:
-            path.unlink()
+    try:   # (not a Path for each of 2,000 issues: 0.02 s)
+        with os.scandir(state / ISSUES) as cached:
+            gone = [entry.path for entry in cached if entry.name.endswith(".pickle")
+                    and entry.name[:-len(".pickle")] not in manifest["issues"]]
+    except FileNotFoundError:
+        gone = []
+    for path in gone:
+        os.unlink(path)
     for record in _records(manifest):   # (what was carried over is packed already)
         if isinstance(record["outputs"], dict):
             record["outputs"] = _pack(record["outputs"])
