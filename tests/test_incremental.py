@@ -474,6 +474,20 @@ def test_a_manifest_that_would_run_code_is_not_run_and_means_a_full_build(site, 
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_what_earlier_versions_kept_is_removed(site):
+    """(the manifest was JSON, and the table of who mentions what a pickle)"""
+    from teibuild.incremental import FORMER
+
+    tei, out = site
+    for name in FORMER:
+        (out / STATE / name).write_bytes(b"{}")
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    assert build(tei, out, EDITION, jobs=1).rendered_issues == 1
+    assert not [name for name in FORMER if (out / STATE / name).exists()]
+
+
 def test_a_failure_while_moving_in_puts_the_records_back(site, monkeypatch):
     """The manifest and the quick record are set aside while the new files move in, and
     put back if that fails: the next build knows the edition as it is."""
@@ -769,14 +783,15 @@ def test_who_mentions_what_is_worked_out_for_the_edited_issues_only(site, tmp_pa
 
 
 def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):
-    import pickle
+    import sqlite3
 
     from teibuild.incremental import MENTIONED
 
     tei, out = site
-    path = out / STATE / MENTIONED
-    stamp, table = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps((stamp, {entry: "damaged\x1frow\x1e" for entry in table})))
+    db = sqlite3.connect(out / STATE / MENTIONED)
+    with db:
+        assert db.execute("UPDATE mentions SET rows = 'damaged\x1frow\x1e'").rowcount > 0
+    db.close()
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")

@@ -99,7 +99,8 @@ REGISTERS = "registers.pickle"  # the register entries as read from tei/
 ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize), by text
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
 NAMES = "names.json"            # the name heading each register page (for the search index)
-MENTIONED = "mentioned.pickle"  # which issues mention each register entry (from the manifest)
+MENTIONED = "mentioned.sqlite"  # which issues mention each register entry (mention_table)
+FORMER = ("manifest.json", "mentioned.pickle")  # what earlier versions kept, removed
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
 _FORMAT = 6
@@ -107,7 +108,7 @@ _PACKAGE = Path(__file__).resolve().parent
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
 _NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "parallel.py",
-                  "incremental.py", "output_scan.py", "render/writer.py",
+                  "incremental.py", "output_scan.py", "mention_table.py", "render/writer.py",
                   "search"}  # (search: its own key)
 #: what the workers of a build use (imported once by the server that starts them)
 _PRELOAD = ("teibuild.render.build", "teibuild.search")
@@ -770,16 +771,19 @@ class _Plan:
         The last build's table is brought up to date when it can be trusted (made with
         the very manifest read, registers unchanged, every entry's listing recorded);
         else it is made from every issue's names."""
+        from .mention_table import MentionTable   # (sqlite3: not for a build with nothing to do)
+
         old = self.old
         index = None
         if same_registers and old.get("digest") and all(
                 "count" in r for r in old["entries"].values()):
-            index = _load_pickle(self.state / MENTIONED, (self.fingerprint, old["digest"]))
-        if isinstance(index, dict) and all(isinstance(v, str) for v in index.values()):
+            index = MentionTable.open(self.state / MENTIONED,
+                                      _mention_stamp(self.fingerprint, old["digest"]))
+        if index is not None:
             try:
                 return self._update_mentioned(index, order, summaries)
             except (ValueError, KeyError):   # a damaged table: made again below
-                pass
+                index.close()
         self.mentioned = {entry: _pack_rows(r)
                           for entry, r in _mention_rows(order, summaries).items()}
         return self.mentioned, None
@@ -801,7 +805,6 @@ class _Plan:
         fresh = _mention_rows(sorted(self.fresh), summaries)
         touched.update(fresh)
         place = {name: n for n, name in enumerate(order)}
-        index = dict(index)
         changed = set()
         for entry in touched:
             before = index.get(entry, "")
@@ -822,7 +825,7 @@ class _Plan:
         self.mentioned = index
         return index, changed
 
-    mentioned: dict | None = None   # the table _mentioned made, kept for the next build
+    mentioned: "MentionTable | dict | None" = None   # _mentioned's table, for the next build
 
     def rows(self, entry: str) -> list[tuple]:
         """An entry's rows of the `mentioned` table, unpacked each time: the table is held
@@ -1097,9 +1100,13 @@ class _Plan:
     def save_mentioned(self, manifest_digest: str) -> None:
         """Who mentions what, for the next build: stamped with the manifest it belongs to,
         so it is used only with that manifest (a stale or torn one is simply remade)."""
-        if self.mentioned is not None:
-            _dump_pickle(self.state / MENTIONED, (self.fingerprint, manifest_digest),
-                         self.mentioned)
+        from .mention_table import MentionTable, save_whole
+
+        stamp = _mention_stamp(self.fingerprint, manifest_digest)
+        if isinstance(self.mentioned, MentionTable):
+            self.mentioned.save(stamp)
+        elif self.mentioned is not None:
+            save_whole(self.state / MENTIONED, self.mentioned, stamp)
 
     def save_names(self, now: dict) -> None:
         """The names cache: each register page's name, with its size and mtime once in place."""
@@ -1111,6 +1118,10 @@ class _Plan:
             if rel in now:
                 pages[rel] = [*now[rel], name]
         _dump_cache(self.state / NAMES, self.names_code, "pages", pages)
+
+
+def _mention_stamp(fingerprint: str, manifest_digest: str) -> str:
+    return f"{fingerprint}:{manifest_digest}"
 
 
 def _page_head(path: str) -> bytes | None:
@@ -1746,6 +1757,8 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
         gone = []
     for path in gone:
         os.unlink(path)
+    for name in FORMER:
+        (state / name).unlink(missing_ok=True)
     for record in _records(manifest):   # (what was carried over is packed already)
         if isinstance(record["outputs"], dict):
             record["outputs"] = _pack(record["outputs"])
