@@ -63,6 +63,7 @@ point (bad input, a full disk, Ctrl-C) leaves the previous edition as it was.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import os
@@ -806,14 +807,25 @@ class _Plan:
         touched.update(fresh)
         place = {name: n for n, name in enumerate(order)}
         changed = set()
+
+        def where(row: str) -> int:
+            return place[_row_file(row)]
+
         for entry in touched:
             before = index.get(entry, "")
+            if before.count(_SEP) != 4 * before.count(_END) or not before.endswith(_END) and before:
+                raise ValueError(f"the damaged rows of {entry}")
             new = {r[0]: _pack_rows([r]) for r in fresh.get(entry, [])}
             if all(_packed_row(before, name) == new.get(name) for name in redo):
                 continue
-            rows = [r for r in before.split(_END)[:-1] if _row_file(r) not in redo]
-            rows += [_pack_rows([r])[:-1] for r in fresh.get(entry, [])]
-            rows.sort(key=lambda r: place[_row_file(r)])
+            # the other issues' rows stay as they are, in issue order (an issue's place moves
+            # only if its own TEI changed), and each new row goes in at its issue's place
+            after = before
+            for name in redo:
+                after = _without_row(after, name)
+            rows = after.split(_END)[:-1]
+            for name, row in new.items():
+                rows.insert(bisect.bisect(rows, place[name], key=where), row[:-1])
             after = "".join(r + _END for r in rows)
             if after == before:
                 continue
@@ -1636,11 +1648,23 @@ def _pack_rows(rows: list[tuple]) -> str:
 def _packed_row(value: str, name: str) -> str | None:
     """The row of file `name` in an entry's packed rows (an issue has one at most), with
     its end, or None."""
+    span = _row_span(value, name)
+    return None if span is None else value[span[0]:span[1]]
+
+
+def _without_row(value: str, name: str) -> str:
+    """An entry's packed rows without the row of file `name`."""
+    span = _row_span(value, name)
+    return value if span is None else value[:span[0]] + value[span[1]:]
+
+
+def _row_span(value: str, name: str) -> tuple[int, int] | None:
+    """Where the row of file `name` is in an entry's packed rows, its end included."""
     at = 0 if value.startswith(name + _SEP) else value.find(f"{_END}{name}{_SEP}") + 1
     if at == 0 and not value.startswith(name + _SEP):
         return None
     end = value.find(_END, at)
-    return value[at:end + 1] if end >= 0 else None
+    return (at, end + 1) if end >= 0 else None
 
 
 def _row_file(row: str) -> str:
