@@ -11,7 +11,8 @@ from teibuild.errors import TeiBuildError
 from teibuild.mention_table import MentionTable, save_whole
 
 ROWS = {"persons/guo-fang": "a.xml\x1fa\x1fd1\x1f2\x1f郭芳\x1e",
-        "places/hongkou": "a.xml\x1fa\x1fd2\x1f1\x1f虹口\x1eb.xml\x1fb\x1fd3\x1f4\x1f虹口区\x1e",
+        "places/hongkou": "a.xml\x1fa\x1fd2\x1f1\x1f虹口\x1e"
+                          "b.xml\x1fb\x1fd3\x1f4\x1f虹口区\x1e",
         "orgs/who": "b.xml\x1fb\x1fd4\x1f1\x1f世卫组织\x1e"}
 
 

@@ -88,11 +88,12 @@ class MentionTable(MutableMapping):
 
     def save(self, stamp: str) -> None:
         """Write the changes and the new stamp in one commit, and close."""
+        changed = self._changed.items()
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)",
-                                 [(e, rows) for e, rows in self._changed.items() if rows is not None])
+                                 [(e, rows) for e, rows in changed if rows is not None])
             self._db.executemany("DELETE FROM mentions WHERE entry = ?",
-                                 [(e,) for e, rows in self._changed.items() if rows is None])
+                                 [(e,) for e, rows in changed if rows is None])
             self._db.execute("UPDATE stamp SET value = ?", (stamp,))
         self.close()
 
