@@ -77,3 +77,16 @@ def test_rows_that_cannot_be_read_are_one_error_naming_the_file(tmp_path):
     with pytest.raises(TeiBuildError, match="mentioned.sqlite cannot be read"):
         table["orgs/who"]
     table.close()
+
+
+def test_a_table_that_cannot_be_written_is_one_error_naming_the_file(tmp_path):
+    path = tmp_path / "mentioned.sqlite"
+    save_whole(path, ROWS, "s1")
+    table = MentionTable.open(path, "s1")
+    table._db.execute("PRAGMA query_only = ON")
+    table["persons/new"] = "c.xml\x1fc\x1fd6\x1f1\x1f新人\x1e"
+    with pytest.raises(TeiBuildError, match="mentioned.sqlite cannot be written"):
+        table.save("s2")
+    assert dict(MentionTable.open(path, "s1").items()) == ROWS   # as it was
+    with pytest.raises(TeiBuildError, match="cannot be written"):
+        save_whole(tmp_path / "gone" / "mentioned.sqlite", ROWS, "s1")

@@ -89,13 +89,17 @@ class MentionTable(MutableMapping):
     def save(self, stamp: str) -> None:
         """Write the changes and the new stamp in one commit, and close."""
         changed = self._changed.items()
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)",
-                                 [(e, rows) for e, rows in changed if rows is not None])
-            self._db.executemany("DELETE FROM mentions WHERE entry = ?",
-                                 [(e,) for e, rows in changed if rows is None])
-            self._db.execute("UPDATE stamp SET value = ?", (stamp,))
-        self.close()
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)",
+                                     [(e, rows) for e, rows in changed if rows is not None])
+                self._db.executemany("DELETE FROM mentions WHERE entry = ?",
+                                     [(e,) for e, rows in changed if rows is None])
+                self._db.execute("UPDATE stamp SET value = ?", (stamp,))
+        except sqlite3.Error as exc:
+            raise _unwritten(self.path, exc) from None
+        finally:
+            self.close()
 
     def close(self) -> None:
         self._db.close()
@@ -107,15 +111,25 @@ def save_whole(path: Path, table: dict[str, str], stamp: str) -> None:
     path = Path(path)
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
-    db = _connect(path)
     try:
-        with db:
-            for statement in _CREATE:
-                db.execute(statement)
-            db.executemany("INSERT INTO mentions VALUES (?, ?)", sorted(table.items()))
-            db.execute("INSERT INTO stamp VALUES (?)", (stamp,))
-    finally:
-        db.close()
+        db = _connect(path)
+        try:
+            with db:
+                for statement in _CREATE:
+                    db.execute(statement)
+                db.executemany("INSERT INTO mentions VALUES (?, ?)", sorted(table.items()))
+                db.execute("INSERT INTO stamp VALUES (?)", (stamp,))
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise _unwritten(path, exc) from None
+
+
+def _unwritten(path: Path, exc: sqlite3.Error) -> TeiBuildError:
+    """(The edition is in place by then, and its manifest: the next build, finding the
+    table stale, makes it again.)"""
+    return TeiBuildError(f"the cache {path} cannot be written ({exc}); the edition is "
+                         "built, and the next build makes the cache again")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
