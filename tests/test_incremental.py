@@ -474,6 +474,31 @@ def test_a_manifest_that_would_run_code_is_not_run_and_means_a_full_build(site, 
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_a_manifest_an_earlier_version_wrote_is_read_once_and_nothing_rendered_again(site):
+    """An edition built before the manifest was pickled (it was JSON, its digest in the
+    quick record) is brought up to date as any other, not rendered again."""
+    import hashlib
+
+    import orjson
+
+    from teibuild.incremental import FORMER, QUICK, _unpickled
+
+    tei, out = site
+    before = snapshot(out)
+    manifest = _unpickled((out / STATE / MANIFEST).read_bytes())
+    data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)
+    (out / STATE / FORMER[0]).write_bytes(data)
+    (out / STATE / MANIFEST).unlink()
+    quick = orjson.loads((out / STATE / QUICK).read_bytes())
+    quick["manifest"] = hashlib.sha256(data).hexdigest()
+    (out / STATE / QUICK).write_bytes(orjson.dumps(quick))
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 0 and again.rendered_entries == 0 and again.written == 0
+    assert snapshot(out) == before
+    assert (out / STATE / MANIFEST).is_file() and not (out / STATE / FORMER[0]).exists()
+    assert build(tei, out, EDITION, jobs=1).rendered_issues == 0
+
+
 def test_what_earlier_versions_kept_is_removed(site):
     """(the manifest was JSON, and the table of who mentions what a pickle)"""
     from teibuild.incremental import FORMER

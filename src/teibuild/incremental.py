@@ -1734,7 +1734,11 @@ def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -
     2,000 synthetic issues' unpickles in 0.055-0.06 s, against 0.12-0.13 s as JSON.)"""
     empty = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "entries": {},
              "site": {}, "search": {}, "registers": {}, "stat": {}}
-    data = _load_record(out_dir / STATE / MANIFEST, fingerprint, digest, _unpickled)
+    state = out_dir / STATE
+    if (state / MANIFEST).is_file() or not (state / FORMER[0]).is_file():
+        data = _load_record(state / MANIFEST, fingerprint, digest, _unpickled)
+    else:   # the JSON an earlier version wrote: read once (rather than render it all again)
+        data = _load_record(state / FORMER[0], fingerprint, digest)
     if not data or set(empty) - set(data):
         return empty
     return data
