@@ -1066,7 +1066,7 @@ class _Plan:
         assumed to be as recorded (checked once the scan is done, and planned again if
         not), which spares waiting for the scan; else as the scan found it."""
         if self.intact:
-            stamp = _outputs(record).get(rel)
+            stamp = _output(record, rel)
             return tuple(stamp[:2]) if stamp else None
         return self.on_disk.get(rel)
 
@@ -1089,14 +1089,16 @@ class _Plan:
         heads, names = {}, {}
         # (paths as strings: a Path for each of 3,747 entries took 0.1 s)
         new, out_dir = str(self.new), str(self.state.parent)
-        for entry in manifest["entries"]:
+        for entry, record in manifest["entries"].items():
             if YEAR in entry:   # (a year's page of an entry: headed with the same name)
                 continue
             rel = f"html/registers/{entry}.html"
             where = f"{new}/{rel}"
-            if not staged or not os.path.exists(where):
+            # (only a page rendered this time, its outputs not yet packed, may be staged)
+            if not staged or not isinstance(record["outputs"], dict) or \
+                    not os.path.exists(where):
                 kept = cached.get(rel)
-                if kept and self._stamp(manifest["entries"][entry], rel) == tuple(kept[:2]):
+                if kept and self._stamp(record, rel) == tuple(kept[:2]):
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
                 where = f"{out_dir}/{rel}"
@@ -1618,6 +1620,18 @@ def _outputs(record: dict) -> dict:
         rel, size, mtime, *rest = row.split(_SEP)
         out[rel] = [int(size), int(mtime), *rest]
     return out
+
+
+def _output(record: dict, rel: str) -> list | None:
+    """One output of a record, as `_outputs` gives it, its other rows left packed."""
+    value = record["outputs"]
+    if not isinstance(value, str):
+        return value.get(rel)
+    span = _row_span(value, rel)
+    if span is None:
+        return None
+    _rel, size, mtime, *rest = value[span[0]:span[1] - 1].split(_SEP)
+    return [int(size), int(mtime), *rest]
 
 
 def _unpack_names(value) -> dict:
