@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kind", choices=sorted(EDITS), default="heading")
     args = parser.parse_args(argv)
     if not (args.work / "editions").is_dir():
-        raise SystemExit(f"{args.work}: no editions/ (run benchmarks/run.py --keep first)")
+        raise SystemExit(f"{args.work}: no editions/ (run benchmarks/run.py first)")
     codes = {}
     for n, code in enumerate(args.codes):
         label = "AB"[n]
