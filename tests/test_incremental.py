@@ -824,6 +824,48 @@ def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_the_table_of_who_mentions_what_is_always_the_one_a_fresh_build_makes(site, tmp_path):
+    """The table is brought up to date in place, a row taken out and put back at its
+    issue's place: after a text edit, an issue moved by a new date, one removed and one
+    added, it is each time what a build from nothing makes."""
+    import sqlite3
+
+    from teibuild.incremental import MENTIONED
+
+    def table(out):
+        db = sqlite3.connect(out / STATE / MENTIONED)
+        try:
+            return dict(db.execute("SELECT entry, rows FROM mentions"))
+        finally:
+            db.close()
+
+    def same_as_fresh(n):
+        fresh_out = tmp_path / f"fresh{n}"
+        build(tei, fresh_out, EDITION, jobs=1)
+        assert table(out) == table(fresh_out)
+        assert contents(out) == contents(fresh_out)
+
+    tei, out = site
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    same_as_fresh(1)
+    moved = tei / "hongkou-1846.xml"   # a week after the last issue: its rows go last
+    moved.write_text(moved.read_text(encoding="utf-8").replace("2022-04-01", "2022-04-29"),
+                     encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    same_as_fresh(2)
+    (tei / "hongkou-1848.xml").unlink()
+    shutil.copy(tei / "hongkou-1849.xml", tei / "hongkou-1850.xml")
+    added = tei / "hongkou-1850.xml"
+    added.write_text(added.read_text(encoding="utf-8").replace("hongkou-1849", "hongkou-1850")
+                     .replace("1849", "1850").replace("2022-04-22", "2022-03-18"),
+                     encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    same_as_fresh(3)
+
+
 def test_pages_listing_entries_are_given_only_the_number_of_mentions_and_the_first_name():
     """The index and register-list pages show how often a name is mentioned and the name
     first printed; a build hands them just that (every mention of every issue is not
