@@ -481,13 +481,13 @@ def test_a_manifest_an_earlier_version_wrote_is_read_once_and_nothing_rendered_a
 
     import orjson
 
-    from teibuild.incremental import FORMER, QUICK, _unpickled
+    from teibuild.incremental import FORMER_MANIFEST, QUICK, _unpickled
 
     tei, out = site
     before = snapshot(out)
     manifest = _unpickled((out / STATE / MANIFEST).read_bytes())
     data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)
-    (out / STATE / FORMER[0]).write_bytes(data)
+    (out / STATE / FORMER_MANIFEST).write_bytes(data)
     (out / STATE / MANIFEST).unlink()
     quick = orjson.loads((out / STATE / QUICK).read_bytes())
     quick["manifest"] = hashlib.sha256(data).hexdigest()
@@ -495,7 +495,7 @@ def test_a_manifest_an_earlier_version_wrote_is_read_once_and_nothing_rendered_a
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 0 and again.rendered_entries == 0 and again.written == 0
     assert snapshot(out) == before
-    assert (out / STATE / MANIFEST).is_file() and not (out / STATE / FORMER[0]).exists()
+    assert (out / STATE / MANIFEST).is_file() and not (out / STATE / FORMER_MANIFEST).exists()
     assert build(tei, out, EDITION, jobs=1).rendered_issues == 0
 
 

@@ -101,7 +101,8 @@ ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize),
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
 NAMES = "names.json"            # the name heading each register page (for the search index)
 MENTIONED = "mentioned.sqlite"  # which issues mention each register entry (mention_table)
-FORMER = ("manifest.json", "mentioned.pickle")  # what earlier versions kept, removed
+FORMER_MANIFEST = "manifest.json"   # the manifest as versions before the pickle wrote it
+FORMER = (FORMER_MANIFEST, "mentioned.pickle")  # what earlier versions kept, removed
 #: what this module records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
 _FORMAT = 6
@@ -813,7 +814,8 @@ class _Plan:
 
         for entry in touched:
             before = index.get(entry, "")
-            if before.count(_SEP) != 4 * before.count(_END) or not before.endswith(_END) and before:
+            if before and (not before.endswith(_END)
+                           or before.count(_SEP) != 4 * before.count(_END)):
                 raise ValueError(f"the damaged rows of {entry}")
             new = {r[0]: _pack_rows([r]) for r in fresh.get(entry, [])}
             if all(_packed_row(before, name) == new.get(name) for name in redo):
@@ -1615,11 +1617,7 @@ def _outputs(record: dict) -> dict:
     value = record["outputs"]
     if not isinstance(value, str):
         return value
-    out = {}
-    for row in value.split(_END)[:-1]:
-        rel, size, mtime, *rest = row.split(_SEP)
-        out[rel] = [int(size), int(mtime), *rest]
-    return out
+    return dict(map(_output_row, value.split(_END)[:-1]))
 
 
 def _output(record: dict, rel: str) -> list | None:
@@ -1628,10 +1626,13 @@ def _output(record: dict, rel: str) -> list | None:
     if not isinstance(value, str):
         return value.get(rel)
     span = _row_span(value, rel)
-    if span is None:
-        return None
-    _rel, size, mtime, *rest = value[span[0]:span[1] - 1].split(_SEP)
-    return [int(size), int(mtime), *rest]
+    return None if span is None else _output_row(value[span[0]:span[1] - 1])[1]
+
+
+def _output_row(row: str) -> tuple[str, list]:
+    """A packed row of a record's outputs: (path, [size, mtime(, sha256)])."""
+    rel, size, mtime, *rest = row.split(_SEP)
+    return rel, [int(size), int(mtime), *rest]
 
 
 def _unpack_names(value) -> dict:
@@ -1749,10 +1750,10 @@ def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -
     empty = {"format": _FORMAT, "fingerprint": fingerprint, "issues": {}, "entries": {},
              "site": {}, "search": {}, "registers": {}, "stat": {}}
     state = out_dir / STATE
-    if (state / MANIFEST).is_file() or not (state / FORMER[0]).is_file():
+    if (state / MANIFEST).is_file() or not (state / FORMER_MANIFEST).is_file():
         data = _load_record(state / MANIFEST, fingerprint, digest, _unpickled)
     else:   # the JSON an earlier version wrote: read once (rather than render it all again)
-        data = _load_record(state / FORMER[0], fingerprint, digest)
+        data = _load_record(state / FORMER_MANIFEST, fingerprint, digest)
     if not data or set(empty) - set(data):
         return empty
     return data
