@@ -44,8 +44,12 @@ def code_folder(code: str, into: Path) -> Path:
     given = Path(code)
     if (given / "src" / "teibuild").is_dir():
         return given / "src"
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", code, "src", "xslt", "schemas"],
-                             capture_output=True, check=True).stdout
+    exported = subprocess.run(["git", "-C", str(REPO), "archive", code, "src", "xslt",
+                               "schemas"], capture_output=True)
+    if exported.returncode:
+        raise SystemExit(f"{code}: neither a folder holding src/teibuild nor a revision of "
+                         f"{REPO}")
+    archive = exported.stdout
     shutil.rmtree(into, ignore_errors=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         if hasattr(tarfile, "data_filter"):   # (Python 3.11.4 and later)

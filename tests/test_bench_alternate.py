@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.alternate import alternate, code_folder
 from benchmarks.run import TEI_BUILD
 
@@ -45,3 +47,5 @@ def test_a_code_is_a_folder_or_a_revision(tmp_path):
     found = subprocess.run([sys.executable, "-c", "import teibuild.cli; print(teibuild.__file__)"],
                            env={"PYTHONPATH": str(exported)}, capture_output=True, text=True)
     assert str(exported) in found.stdout
+    with pytest.raises(SystemExit, match="nosuchrev: neither a folder"):
+        code_folder("nosuchrev", tmp_path / "none")
