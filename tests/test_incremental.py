@@ -664,6 +664,29 @@ def test_an_overlay_goes_when_its_edits_are_undone_or_too_many(tmp_path, monkeyp
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-3")
 
 
+def test_a_file_of_the_search_index_removed_or_changed_is_made_again(tmp_path):
+    """A file of a bundle removed (or added, or renamed over): its shard is indexed again
+    whole, the other left alone; the common files (Pagefind's runtime among them) are
+    checked one by one. After each, the search finds what a fresh build's finds."""
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    bundle = out / "html" / "pagefind"
+    fragment = sorted((bundle / "n001800" / "fragment").iterdir())[1]
+    fragment.unlink()
+    before = snapshot(out)
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_issues == 0 and fragment.is_file()
+    after = snapshot(out)
+    assert all(after[rel] == before[rel] for rel in before if "/n001900/" in rel)
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    (bundle / "n001900" / "index" / "stray.pf_index").write_bytes(b"")
+    (bundle / "pagefind.js").write_text("// changed by hand", encoding="utf-8")
+    assert build_with_search(tei, out, EDITION, jobs=1).search_rendered
+    assert not (bundle / "n001900" / "index" / "stray.pf_index").exists()
+    assert_as_fresh(out, tei, tmp_path / "fresh-2")
+    assert not build_with_search(tei, out, EDITION, jobs=1).search_rendered
+
+
 def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
     """`tei-build search-index` writes the index the build would write, from the same pages:
     the next build sees the same bytes and leaves it; an index that is not the same is

@@ -968,11 +968,12 @@ class _Plan:
         stale = {s for s, key in keys.items() if full or old.get("shards", {}).get(s) != key}
         bundle = out_dir / "html" / BUNDLE
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
-        # a shard whose summary (or its overlay's) is not as written is indexed again whole:
-        # changed by hand, or written by `tei-build search-index`, which folds overlays in
+        # a shard whose summary or folders (or its overlay's) are not as written is indexed
+        # again whole: changed by hand, or written by `tei-build search-index`, which folds
+        # overlays in (html/pagefind/<folder>/shard.json, html/pagefind/<folder>/fragment…)
         changed = set() if full else {
             search.base_of(rel.split("/")[2]) for rel in _unstamped(old, out_dir)
-            if rel.count("/") == 3} & set(keys)   # (html/pagefind/<folder>/shard.json)
+            if rel.count("/") >= 2} & set(keys)
 
         if names is None:
             names = self._register_names(manifest)
@@ -1017,12 +1018,23 @@ class _Plan:
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
             if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
         self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(made) if summaries.get(s)]
-        stamps = [rel for rel in common if rel.endswith(".json")] + [
-            f"html/{BUNDLE}/{s}/{search.shards.SUMMARY}" for s in sorted(kept)]
+        # what the next build checks (`_unstamped`): the common files and each bundle's
+        # summary, and each bundle's folders (not the ~1,800 files of a shard one by one).
+        # A bundle not made again keeps its stamps, checked when this build began; what
+        # was made is stamped once it is in place.
+        outputs = dict.fromkeys(common)
+        for folder in sorted(kept):
+            folders = _bundle_folders(self.new if folder in made else out_dir,
+                                      f"html/{BUNDLE}/{folder}")
+            if folders:   # (a shard without records has no bundle)
+                outputs[f"{folders[0]}/{search.shards.SUMMARY}"] = None
+                outputs.update(dict.fromkeys(folders))
+        was = old.get("outputs", {}) if not full else {}
         return {"code": code, "shards": keys, "names": names_digest,
                 "bases": {s: dict(sorted(b.items())) for s, b in sorted(bases.items())},
                 "overlays": dict(sorted(overlays.items())),
-                "outputs": {rel: [0, 0] for rel in stamps}}
+                "outputs": {rel: [0, 0] if rel in common or rel.split("/")[2] in made
+                            or rel not in was else was[rel] for rel in sorted(outputs)}}
 
     def save_caches(self, manifest: dict) -> None:
         """The caches of what this build read (torn or stale files are simply not used)."""
@@ -1557,17 +1569,48 @@ def _file_digest(path: Path) -> str | None:
         return None
 
 
+#: the size a stamp gives a folder of the search index (see _unstamped)
+_FOLDER = -1
+
+
+def _bundle_folders(root: Path, rel: str) -> list[str]:
+    """A search bundle's folder and the folders in it (fragment/, index/, filter/), as
+    they are under `root`."""
+    try:
+        with os.scandir(root / rel) as found:
+            inside = sorted(f"{rel}/{e.name}" for e in found if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+    return [rel, *inside]
+
+
+def _listing_digest(path: Path) -> str | None:
+    """What a folder holds: the name and size of each entry (None if it is not a folder)."""
+    try:
+        with os.scandir(path) as found:
+            rows = sorted(f"{e.name}\0{e.stat(follow_symlinks=False).st_size}" for e in found)
+    except OSError:
+        return None
+    return sha256("\n".join(rows).encode("utf-8", "surrogateescape"))
+
+
 def _search_current(record: dict, out_dir: Path) -> bool:
     """The search index's files are on disk as they were written (see _unstamped)."""
     return bool(record.get("outputs")) and not _unstamped(record, out_dir)
 
 
 def _unstamped(record: dict, out_dir: Path) -> list[str]:
-    """The search index's stamped files that are not on disk as they were written: as
-    stamped, or written again with the same bytes (as `tei-build search-index` writes
-    them from the same pages; the stamp is then brought up to date in `record`). The
-    files stamped are the shards' summaries, which name the pages each shard was made
-    from, and the common files made from them."""
+    """The search index's stamped files and folders that are not on disk as they were
+    written: as stamped, or written again with the same bytes (as `tei-build
+    search-index` writes them from the same pages; the stamp is then brought up to date
+    in `record`). The files stamped are the shards' summaries, which name the pages each
+    shard was made from, and the common files made from them (Pagefind's runtime
+    among them). A bundle's folders are stamped with their time and, for when that
+    changes, the name and size of each file in them (`_listing_digest`): a file of a
+    bundle removed or added is found, and one put in its place with another size, but
+    not one written over in place, which changes no folder's time. (Stamping each file, on
+    2,000 issues 75,000, would cost every rebuild about half as much again as the
+    check of all the other outputs.)"""
     found = []
     for rel, stamp in record.get("outputs", {}).items():
         path = os.path.join(out_dir, rel)
@@ -1576,7 +1619,13 @@ def _unstamped(record: dict, out_dir: Path) -> list[str]:
         except OSError:
             found.append(rel)
             continue
-        if (st.st_size, st.st_mtime_ns) != tuple(stamp[:2]):
+        if stamp[0] == _FOLDER:
+            if st.st_mtime_ns != stamp[1]:
+                if len(stamp) < 3 or _listing_digest(Path(path)) != stamp[2]:
+                    found.append(rel)
+                else:
+                    stamp[1] = st.st_mtime_ns
+        elif (st.st_size, st.st_mtime_ns) != tuple(stamp[:2]):
             if len(stamp) < 3 or st.st_size != stamp[0] or _file_digest(Path(path)) != stamp[2]:
                 found.append(rel)
             else:
@@ -1738,8 +1787,8 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
         if value == [0, 0]:   # made this time
             path = out_dir / rel
             st = path.stat()
-            manifest["search"]["outputs"][rel] = [st.st_size, st.st_mtime_ns,
-                                                  sha256(path.read_bytes())]
+            manifest["search"]["outputs"][rel] = [_FOLDER, st.st_mtime_ns, _listing_digest(
+                path)] if path.is_dir() else [st.st_size, st.st_mtime_ns, sha256(path.read_bytes())]
     return written
 
 
