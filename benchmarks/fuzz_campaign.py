@@ -1,10 +1,12 @@
-"""The long fuzzing campaign: tests/test_fuzz.py at many times its CI size.
+"""The long fuzzing campaign: the Hypothesis properties at many times their CI size.
 
-    python benchmarks/fuzz_campaign.py [--scale 40] [--seed 1]
+    python benchmarks/fuzz_campaign.py [--scale 40] [--seed 1] [--only damaged|sequences]
 
-Runs every property of tests/test_fuzz.py with TEIBUILD_FUZZ_SCALE=<scale>
-(the CI run uses 1), then prints, per property, the cases run, how many failed,
-and what happened to them (converted, built, refused and why), and the total.
+Runs every property of tests/test_fuzz.py (damaged input) and
+tests/test_incremental_sequences.py (rebuilds after random sequences of edits)
+with TEIBUILD_FUZZ_SCALE=<scale> (the CI run uses 1), then prints, per
+property, the cases run, how many failed, and what happened to them
+(converted, built, refused and why), and the total.
 Exit status 1 if any property found a failure (its shrunk example is printed by
 pytest above the summary).
 """
@@ -21,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = re.compile(r"(\d+) passing, (\d+) failing, and (\d+) invalid")
-TEST = re.compile(r"^(tests/test_fuzz\.py::\S+):$")
+TEST = re.compile(r"^(tests/test_\w+\.py::\S+):$")
+FILES = {"damaged": "tests/test_fuzz.py", "sequences": "tests/test_incremental_sequences.py"}
 
 
 def main() -> int:
@@ -30,11 +33,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log", type=Path, default=Path("fuzz_campaign.log"),
                         help="where the full pytest output goes (failing examples in full)")
+    parser.add_argument("--only", choices=sorted(FILES), help="one of the two sets of properties")
     args = parser.parse_args()
+    files = [FILES[args.only]] if args.only else list(FILES.values())
     env = dict(os.environ, TEIBUILD_FUZZ_SCALE=str(args.scale))
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_fuzz.py", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", *files, "-p", "no:cacheprovider",
          "--hypothesis-show-statistics", f"--hypothesis-seed={args.seed}", "-q"],
         cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.monotonic() - started
