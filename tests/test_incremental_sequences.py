@@ -3,8 +3,10 @@
 test_incremental.py checks each kind of change on its own; here hypothesis strings
 them together, as a scholar's session would (a corrected paragraph, a heading, a
 date that moves an issue to another year, a name linked to another entry or
-unlinked, an issue removed, added or put back as it was, a register entry renamed,
-outputs deleted or changed by hand), and after every step the edition must be
+unlinked, an issue removed, added, renumbered, touched or put back as it was, an
+article taken out, a register entry renamed or taken out, outputs deleted, changed
+or added by hand, an issue cut short: refused, the edition left as it was, and
+mended), and after every step the edition must be
 byte for byte what a build from nothing makes of the same TEI; the search index,
 whose overlays record each edition's own history, must find what the fresh one's
 finds (as test_incremental.py compares them). TEIBUILD_FUZZ_SCALE multiplies the
@@ -20,8 +22,12 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+
+from teibuild.errors import TeiBuildError
+from teibuild.incremental import MANIFEST, STATE
 
 from test_incremental import (EDITION, NUMBERS, assert_as_fresh, build, build_with_search,
                               contents, corpus, two_shard_corpus)
@@ -53,6 +59,12 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("change output"), st.integers(0, 10 ** 6)),
     st.tuples(st.just("number"), st.integers(0, 9)),
     st.tuples(st.just("drop article"), st.integers(0, 9)),
+    st.tuples(st.just("drop entry"), st.sampled_from(("persons.xml", "places.xml", "orgs.xml")),
+              st.integers(0, 99)),
+    st.tuples(st.just("stray output"), st.sampled_from(("html/stray.html", "txt/zh-Hans/x.txt",
+                                                        "html/registers/persons/x.html"))),
+    st.tuples(st.just("touch"), st.integers(0, 9)),
+    st.tuples(st.just("broken issue"), st.integers(0, 9), st.integers(1, 400)),
 ), min_size=1, max_size=6)
 
 
@@ -90,7 +102,15 @@ def run_sequence(sequence: list[tuple], make_corpus, jobs: int, search: bool = F
         out = folder / "out"
         build_with_search(tei, out, EDITION, jobs=1, search=search)
         for n, step in enumerate(sequence):
+            mended = {p: p.read_bytes() for p in tei.glob("hongkou-*.xml")}
             note(f"step {n}: {step}: {apply(step, tei, out, originals)}")
+            if step[0] == "broken issue":   # refused, the edition left as it was; then mended
+                before = contents(out), (out / STATE / MANIFEST).read_bytes()
+                with pytest.raises(TeiBuildError):
+                    build_with_search(tei, out, EDITION, jobs=jobs, search=search)
+                assert (contents(out), (out / STATE / MANIFEST).read_bytes()) == before
+                for path, data in mended.items():
+                    path.write_bytes(data)
             build_with_search(tei, out, EDITION, jobs=jobs, search=search)
             fresh = folder / f"fresh-{n}"
             if search:
@@ -136,6 +156,18 @@ def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str
         m = found[at % len(found)]
         register.write_text(text[:m.end(2)] + word + text[m.end(2):], encoding="utf-8")
         return f"{register.name}: {m.group(2)} → {m.group(2)}{word}"
+    if kind == "stray output":
+        (out / args[0]).parent.mkdir(parents=True, exist_ok=True)
+        (out / args[0]).write_text("not made by tei-build", encoding="utf-8")
+        return f"{args[0]} put there by hand"
+    if kind == "drop entry":
+        register = tei / args[0]
+        text = register.read_text(encoding="utf-8")
+        found = list(re.finditer(r"\n *<(person|place|org) xml:id=\"([^\"]+)\".*?</\1>", text,
+                                 re.S))
+        m = found[args[1] % len(found)]
+        register.write_text(text[:m.start()] + text[m.end():], encoding="utf-8")
+        return f"{register.name}: {m.group(2)} taken out"
     if kind == "restore":
         name = sorted(originals)[args[0] % len(originals)]
         (tei / name).write_bytes(originals[name])
@@ -150,6 +182,13 @@ def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str
             .replace(old_date, args[1]), encoding="utf-8")
         return f"hongkou-{number}, a copy of {source.stem} dated {args[1]}"
     path = issues[args[0] % len(issues)]
+    if kind == "touch":
+        os.utime(path)
+        return f"{path.name} touched"
+    if kind == "broken issue":
+        data = path.read_bytes()
+        path.write_bytes(data[:len(data) * args[1] // 401])
+        return f"{path.name} cut short at {len(data) * args[1] // 401} bytes"
     if kind == "remove":
         if len(issues) < 2:
             return "nothing (one issue left)"
@@ -229,3 +268,11 @@ def test_the_edits_are_what_they_say():
         said = apply(("register", "persons.xml", 1, "再"), tei, out, originals)
         assert said == "persons.xml: 杜松全 → 杜松全再"
         assert "delete output html/" in apply(("delete output", 0), tei, out, originals)
+        assert apply(("drop entry", "persons.xml", 1), tei, out, originals) == \
+            "persons.xml: du-songquan taken out"
+        assert 'xml:id="du-songquan"' not in (tei / "persons.xml").read_text(encoding="utf-8")
+        apply(("stray output", "html/stray.html"), tei, out, originals)
+        assert (out / "html" / "stray.html").is_file()
+        size = (tei / "hongkou-1848.xml").stat().st_size
+        assert "cut short" in apply(("broken issue", 3, 200), tei, out, originals)
+        assert (tei / "hongkou-1848.xml").stat().st_size == size * 200 // 401
