@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from teibuild.errors import TeiBuildError
@@ -104,6 +104,7 @@ def run_sequence(sequence: list[tuple], make_corpus, jobs: int, search: bool = F
         for n, step in enumerate(sequence):
             mended = {p: p.read_bytes() for p in tei.glob("hongkou-*.xml")}
             note(f"step {n}: {step}: {apply(step, tei, out, originals)}")
+            event(f"a step: {step[0]}")
             if step[0] == "broken issue":   # refused, the edition left as it was; then mended
                 before = contents(out), (out / STATE / MANIFEST).read_bytes()
                 with pytest.raises(TeiBuildError):
