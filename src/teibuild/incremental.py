@@ -1585,10 +1585,12 @@ def _bundle_folders(root: Path, rel: str) -> list[str]:
 
 
 def _listing_digest(path: Path) -> str | None:
-    """What a folder holds: the name and size of each entry (None if it is not a folder)."""
+    """What a folder holds: the name and size of each file, the name of each folder (whose
+    size says how it grew, not what it holds); None if it is not a folder."""
     try:
         with os.scandir(path) as found:
-            rows = sorted(f"{e.name}\0{e.stat(follow_symlinks=False).st_size}" for e in found)
+            rows = sorted(f"{e.name}/" if e.is_dir(follow_symlinks=False) else
+                          f"{e.name}\0{e.stat(follow_symlinks=False).st_size}" for e in found)
     except OSError:
         return None
     return sha256("\n".join(rows).encode("utf-8", "surrogateescape"))
