@@ -19,8 +19,9 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
@@ -122,15 +123,9 @@ def run_sequence(sequence: list[tuple], make_corpus, jobs: int, search: bool = F
             shutil.rmtree(fresh)
 
 
-@contextmanager
 def patched(module, name: str, value):
     """`module.name` set to `value` meanwhile (None: left as it is)."""
-    before = getattr(module, name)
-    setattr(module, name, before if value is None else value)
-    try:
-        yield
-    finally:
-        setattr(module, name, before)
+    return nullcontext() if value is None else mock.patch.object(module, name, value)
 
 
 def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str:

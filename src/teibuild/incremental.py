@@ -970,7 +970,8 @@ class _Plan:
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
         # a shard whose summary or folders (or its overlay's) are not as written is indexed
         # again whole: changed by hand, or written by `tei-build search-index`, which folds
-        # overlays in (html/pagefind/<folder>/shard.json, html/pagefind/<folder>/fragment…)
+        # overlays in (html/pagefind/<folder>, its shard.json, its fragment/ …; a common
+        # file, html/pagefind/pagefind.js, names no shard, and is made again below anyway)
         changed = set() if full else {
             search.base_of(rel.split("/")[2]) for rel in _unstamped(old, out_dir)
             if rel.count("/") >= 2} & set(keys)
@@ -1022,19 +1023,19 @@ class _Plan:
         # summary, and each bundle's folders (not the ~1,800 files of a shard one by one).
         # A bundle not made again keeps its stamps, checked when this build began; what
         # was made is stamped once it is in place.
-        outputs = dict.fromkeys(common)
+        was = {} if full else old.get("outputs", {})
+        outputs = {rel: [0, 0] for rel in common}   # ([0, 0]: to be stamped, see _commit)
         for folder in sorted(kept):
             folders = _bundle_folders(self.new if folder in made else out_dir,
                                       f"html/{BUNDLE}/{folder}")
-            if folders:   # (a shard without records has no bundle)
-                outputs[f"{folders[0]}/{search.shards.SUMMARY}"] = None
-                outputs.update(dict.fromkeys(folders))
-        was = old.get("outputs", {}) if not full else {}
+            if not folders:   # (a shard without records has no bundle)
+                continue
+            for rel in (f"{folders[0]}/{search.shards.SUMMARY}", *folders):
+                outputs[rel] = [0, 0] if folder in made else was.get(rel, [0, 0])
         return {"code": code, "shards": keys, "names": names_digest,
                 "bases": {s: dict(sorted(b.items())) for s, b in sorted(bases.items())},
                 "overlays": dict(sorted(overlays.items())),
-                "outputs": {rel: [0, 0] if rel in common or rel.split("/")[2] in made
-                            or rel not in was else was[rel] for rel in sorted(outputs)}}
+                "outputs": dict(sorted(outputs.items()))}
 
     def save_caches(self, manifest: dict) -> None:
         """The caches of what this build read (torn or stale files are simply not used)."""
@@ -1787,11 +1788,17 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
                     record["outputs"][rel] = [st.st_size, st.st_mtime_ns, *(value or [])[2:]]
     for rel, value in manifest["search"].get("outputs", {}).items():
         if value == [0, 0]:   # made this time
-            path = out_dir / rel
-            st = path.stat()
-            manifest["search"]["outputs"][rel] = [_FOLDER, st.st_mtime_ns, _listing_digest(
-                path)] if path.is_dir() else [st.st_size, st.st_mtime_ns, sha256(path.read_bytes())]
+            manifest["search"]["outputs"][rel] = _search_stamp(out_dir / rel)
     return written
+
+
+def _search_stamp(path: Path) -> list:
+    """How `_unstamped` knows a file or folder of the search index again: a file by its
+    size, time and digest; a folder by `_FOLDER`, its time and `_listing_digest`."""
+    st = path.stat()
+    if path.is_dir():
+        return [_FOLDER, st.st_mtime_ns, _listing_digest(path)]
+    return [st.st_size, st.st_mtime_ns, sha256(path.read_bytes())]
 
 
 def _load_manifest(out_dir: Path, fingerprint: str, digest: str | None = None) -> dict:
