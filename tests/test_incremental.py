@@ -687,6 +687,32 @@ def test_a_file_of_the_search_index_removed_or_changed_is_made_again(tmp_path):
     assert not build_with_search(tei, out, EDITION, jobs=1).search_rendered
 
 
+def test_a_folders_listing_is_its_files_names_and_sizes_and_its_folders_names(tmp_path):
+    """What `_unstamped` compares when a bundle folder's time changed: the same files give
+    the same listing, whatever its subfolders went through (a folder's size tells how it
+    grew, not what it holds); a file removed, added or of another size, another one."""
+    from teibuild.incremental import _listing_digest
+
+    def folder(name: str, churn: int = 0) -> Path:
+        root = tmp_path / name
+        (root / "fragment").mkdir(parents=True)
+        for n in range(churn):
+            (root / "fragment" / f"gone-{n:04d}-{'x' * 100}").write_bytes(b"")
+        for n in range(churn):
+            (root / "fragment" / f"gone-{n:04d}-{'x' * 100}").unlink()
+        (root / "a.pf_meta").write_bytes(b"12345")
+        return root
+
+    plain, churned = folder("plain"), folder("churned", 500)
+    assert _listing_digest(plain) == _listing_digest(churned)
+    (churned / "a.pf_meta").write_bytes(b"1234")
+    assert _listing_digest(plain) != _listing_digest(churned)
+    (churned / "a.pf_meta").write_bytes(b"12345")
+    (churned / "b.pf_meta").write_bytes(b"")
+    assert _listing_digest(plain) != _listing_digest(churned)
+    assert _listing_digest(plain / "a.pf_meta") is None
+
+
 def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
     """`tei-build search-index` writes the index the build would write, from the same pages:
     the next build sees the same bytes and leaves it; an index that is not the same is
