@@ -767,8 +767,8 @@ def test_search_index_folds_overlays_in_and_the_next_build_redoes_only_their_sha
     assert not build_with_search(tei, out, EDITION, jobs=1).search_rendered
 
 
-def contents_of_fresh(tei: Path, folder: Path) -> dict[str, bytes]:
-    build_with_search(tei, folder, EDITION, jobs=1)
+def contents_of_fresh(tei: Path, folder: Path, edition: Edition = EDITION) -> dict[str, bytes]:
+    build_with_search(tei, folder, edition, jobs=1)
     return contents(folder)
 
 
@@ -794,11 +794,11 @@ def searchable(out: Path) -> dict:
     return {"data": data, "records": sorted(records)}
 
 
-def assert_as_fresh(out: Path, tei: Path, folder: Path) -> None:
+def assert_as_fresh(out: Path, tei: Path, folder: Path, edition: Edition = EDITION) -> None:
     """The edition in `out` is what a fresh build of `tei` makes, byte for byte but for
     the search index's bundles, and its search finds exactly what the fresh one's does."""
     index = ("html/pagefind/", "html/search-data.json")
-    fresh_files = contents_of_fresh(tei, folder)
+    fresh_files = contents_of_fresh(tei, folder, edition)
     assert {rel: data for rel, data in contents(out).items() if not rel.startswith(index)} == \
         {rel: data for rel, data in fresh_files.items() if not rel.startswith(index)}
     assert searchable(out) == searchable(folder)

@@ -6,10 +6,13 @@ date that moves an issue to another year, a name linked to another entry or
 unlinked, an issue removed, added, renumbered, touched or put back as it was, an
 article taken out, a register entry renamed or taken out, outputs deleted, changed
 or added by hand, an issue cut short: refused, the edition left as it was, and
-mended), and after every step the edition must be
-byte for byte what a build from nothing makes of the same TEI; the search index,
+mended, a source converted, corrected or not, into a new issue or over one, a
+setting of edition.toml changed), and after every step the edition must be byte for
+byte what a build from nothing makes of the same TEI; the search index,
 whose overlays record each edition's own history, must find what the fresh one's
-finds (as test_incremental.py compares them). TEIBUILD_FUZZ_SCALE multiplies the
+finds (as test_incremental.py compares them). The rebuilds run in this process, in
+two workers forked from it, or in two started by a forkserver (as a rebuild of many
+issues is). TEIBUILD_FUZZ_SCALE multiplies the
 number of sequences (benchmarks/fuzz_campaign.py runs them at a large scale).
 """
 
@@ -20,15 +23,20 @@ import re
 import shutil
 import tempfile
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
+import teibuild.incremental
+import teibuild.parallel
+from benchmarks.generate import make_issue
 from teibuild.errors import TeiBuildError
 from teibuild.incremental import MANIFEST, STATE
+from teibuild.pipeline import convert_sources
 
 from test_incremental import (EDITION, NUMBERS, assert_as_fresh, build, build_with_search,
                               contents, corpus, two_shard_corpus)
@@ -40,6 +48,10 @@ NAMES = {"persName": ("persons.xml", ("du-songquan", "qian-jing", "lu-xuejiao", 
          "placeName": ("places.xml", ("beiwaitan-jiedao", "hongkou-qu", "new-place-9")),
          "orgName": ("orgs.xml", ("beiwaitan-jiedao-shequ-weisheng-fuwu-zhongxin",
                                   "new-body-9"))}
+# edition.toml's settings as a step may change them (the first of each: as the tests' edition)
+SETTINGS = (("opencc", "s2tw"), ("opencc", "s2hk"), ("subtitle", "虹口报数字编辑版"),
+            ("subtitle", "一份区报"), ("base_url", ""), ("base_url", "https://example.org/hk/"),
+            ("title", "虹口报"), ("title", "虹口报（周刊）"))
 _NAME = re.compile(r'<(persName|placeName|orgName) ref="[^"]*">')
 _PARA_END = re.compile(r"</p>")
 _HEAD = re.compile(r"(<head [^>]*>)([^<]{2,})(</head>)")
@@ -66,25 +78,41 @@ steps = st.lists(st.one_of(
                                                         "html/registers/persons/x.html"))),
     st.tuples(st.just("touch"), st.integers(0, 9)),
     st.tuples(st.just("broken issue"), st.integers(0, 9), st.integers(1, 400)),
+    # a source (benchmarks/generate.py) converted over issue 1846 or 1848, or as a new one;
+    # with a word added at the end of one of its lines, or as generated
+    st.tuples(st.just("convert"), st.sampled_from((1846, 1848, 1861)), st.integers(1, 3),
+              st.integers(0, 10 ** 4), st.sampled_from((None, *WORDS))),
+    st.tuples(st.just("edition"), st.sampled_from(SETTINGS)),
 ), min_size=1, max_size=6)
 
 
 @settings(max_examples=max(1, int(10 * SCALE)), deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
-@given(steps, st.sampled_from((1, 2)), st.booleans())
-def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, jobs, by_year):
-    """`jobs`: the rebuilds' worker processes; `by_year`: entries mentioned more than twice
-    over several years have pages by year (`render.build.year_pages`), as the people a
-    newspaper names most do."""
+@given(steps, st.sampled_from(("here", "forked", "forkserver")), st.booleans())
+# (each kind of run once, whatever hypothesis draws)
+@example([("convert", 1861, 2, 3, "再"), ("edition", ("opencc", "s2hk")), ("text", 1, 2, "再"),
+          ("convert", 1846, 1, 40, None)], "forkserver", False)
+def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, workers, by_year):
+    """`workers`: the rebuilds run in this process, or in two workers, forked from it or
+    started by a forkserver (which every pool of two items or more then uses); `by_year`:
+    entries mentioned more than twice over several years have pages by year
+    (`render.build.year_pages`), as the people a newspaper names most do. (A forkserver's
+    workers import tei-build afresh and would not see the lower threshold, so they render
+    with the shipped one.)"""
     import teibuild.render.build as render_build
 
-    with patched(render_build, "ENTRY_PAGE_MENTIONS", 2 if by_year else None):
-        run_sequence(sequence, corpus, jobs=jobs)
+    event(f"the rebuilds' workers: {workers}")
+    server = workers == "forkserver"
+    with patched(render_build, "ENTRY_PAGE_MENTIONS", 2 if by_year and not server else None), \
+            patched(teibuild.parallel, "FORKSERVER_FROM", 2 if server else None), \
+            patched(teibuild.incremental, "FORKSERVER_FROM", 2 if server else None):
+        run_sequence(sequence, corpus, jobs=1 if workers == "here" else 2)
 
 
 @settings(max_examples=max(1, int(4 * SCALE)), deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(steps, st.sampled_from((2, None)))
+@example([("convert", 1848, 3, 7, "复工复产"), ("edition", ("title", "虹口报（周刊）"))], 2)
 def test_after_a_sequence_of_edits_the_search_finds_what_a_fresh_builds_finds(sequence, overlay):
     """With the search index, on issues in two shards; `overlay`: the issues a shard's
     overlay holds at most (None: as shipped) before the shard is indexed again whole."""
@@ -101,24 +129,29 @@ def run_sequence(sequence: list[tuple], make_corpus, jobs: int, search: bool = F
         tei = make_corpus(folder)
         originals = {path.name: path.read_bytes() for path in tei.glob("hongkou-*.xml")}
         out = folder / "out"
-        build_with_search(tei, out, EDITION, jobs=1, search=search)
+        edition = EDITION
+        build_with_search(tei, out, edition, jobs=1, search=search)
         for n, step in enumerate(sequence):
             mended = {p: p.read_bytes() for p in tei.glob("hongkou-*.xml")}
-            note(f"step {n}: {step}: {apply(step, tei, out, originals)}")
+            if step[0] == "edition":
+                edition = replace(edition, **dict([step[1]]))
+                note(f"step {n}: {step}: edition.toml's {step[1][0]} = {step[1][1]!r}")
+            else:
+                note(f"step {n}: {step}: {apply(step, tei, out, originals)}")
             event(f"a step: {step[0]}")
             if step[0] == "broken issue":   # refused, the edition left as it was; then mended
                 before = contents(out), (out / STATE / MANIFEST).read_bytes()
                 with pytest.raises(TeiBuildError):
-                    build_with_search(tei, out, EDITION, jobs=jobs, search=search)
+                    build_with_search(tei, out, edition, jobs=jobs, search=search)
                 assert (contents(out), (out / STATE / MANIFEST).read_bytes()) == before
                 for path, data in mended.items():
                     path.write_bytes(data)
-            build_with_search(tei, out, EDITION, jobs=jobs, search=search)
+            build_with_search(tei, out, edition, jobs=jobs, search=search)
             fresh = folder / f"fresh-{n}"
             if search:
-                assert_as_fresh(out, tei, fresh)
+                assert_as_fresh(out, tei, fresh, edition)
             else:
-                build(tei, fresh, EDITION, jobs=1)
+                build(tei, fresh, edition, jobs=1)
                 assert contents(out) == contents(fresh), f"after step {n}: {step}"
             shutil.rmtree(fresh)
 
@@ -152,6 +185,8 @@ def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str
         m = found[at % len(found)]
         register.write_text(text[:m.end(2)] + word + text[m.end(2):], encoding="utf-8")
         return f"{register.name}: {m.group(2)} → {m.group(2)}{word}"
+    if kind == "convert":
+        return convert(tei, *args)
     if kind == "stray output":
         (out / args[0]).parent.mkdir(parents=True, exist_ok=True)
         (out / args[0]).write_text("not made by tei-build", encoding="utf-8")
@@ -230,6 +265,29 @@ def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str
     return f"{path.name}: {m.group()} taken off"
 
 
+def convert(tei: Path, number: int, seed: int, line: int, word: str | None) -> str:
+    """Issue `number` as benchmarks/generate.py lays it out (its `seed`), `word` added at
+    the end of one of its lines, converted into `tei` over what is there (`--force`: the
+    sequence edits the TEI by hand). A source convert refuses must leave `tei` as it was."""
+    lines = make_issue(number, seed).text().split("\n")
+    at = line % len(lines)
+    if word:
+        lines[at] += word
+    source = tei.parent / "sources" / f"hongkou-{number}.txt"
+    source.parent.mkdir(exist_ok=True)
+    source.write_text("\n".join(lines), encoding="utf-8")
+    said = f"hongkou-{number} (seed {seed}) converted" + (f", {word} after line {at + 1}"
+                                                          if word else "")
+    before = {p.name: p.read_bytes() for p in tei.iterdir()}
+    try:
+        convert_sources([source], tei, EDITION, force=True, jobs=1)
+    except TeiBuildError as exc:
+        assert {p.name: p.read_bytes() for p in tei.iterdir()} == before
+        event("a source refused by convert")
+        return f"{said}: refused ({exc.message})"
+    return said
+
+
 def _date(text: str) -> str:
     """The issue's date, as its imprint gives it."""
     return re.search(r'<imprint>.*?<date when="([^"]+)"', text, re.S).group(1)
@@ -272,3 +330,13 @@ def test_the_edits_are_what_they_say():
         size = (tei / "hongkou-1848.xml").stat().st_size
         assert "cut short" in apply(("broken issue", 3, 200), tei, out, originals)
         assert (tei / "hongkou-1848.xml").stat().st_size == size * 200 // 401
+        (tei / "hongkou-1848.xml").write_bytes(originals["hongkou-1848.xml"])
+        persons = (tei / "persons.xml").read_bytes()
+        said = apply(("convert", 1861, 2, 3, "再"), tei, out, originals)
+        assert said == "hongkou-1861 (seed 2) converted, 再 after line 4"
+        assert "再" in (tei / "hongkou-1861.xml").read_text(encoding="utf-8")
+        assert (tei / "persons.xml").read_bytes() != persons   # its names are registered
+        written = (tei / "hongkou-1846.xml").read_bytes()
+        assert apply(("convert", 1846, 1, 0, None), tei, out, originals) == \
+            "hongkou-1846 (seed 1) converted"
+        assert (tei / "hongkou-1846.xml").read_bytes() != written
