@@ -445,27 +445,6 @@ def all_pages(tei: Path) -> int:
                if path.name not in REGISTERS)
 
 
-def search_index(out: Path, opencc: str) -> dict | None:
-    """The search index of the built edition on its own, in a process of its own: its shards
-    are indexed by workers of a forkserver, whose CPU time (and Pagefind's) reaches this
-    process only once they are adopted and reaped here (see _become_subreaper)."""
-    try:
-        import teibuild.search  # noqa: F401
-    except ImportError:
-        return None
-    code = ("import sys; from pathlib import Path; from teibuild.search import build_search_index; "
-            "print(repr(build_search_index(Path(sys.argv[1]), sys.argv[2]))[:300])")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", code, str(out), opencc], capture_output=True,
-                         text=True, check=True)
-    wall = time.perf_counter() - start
-    _reap_orphans()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "report": run.stdout.strip()}
-
-
 # --- the whole run -----------------------------------------------------------------------------
 
 def compile_package() -> None:
@@ -571,9 +550,10 @@ def main(argv: list[str] | None = None) -> dict:
         steps["validate"]["cpu_s"] * 1000 / pages, 2)})
     results["jing"] = jing_reference(work / "tei", pages)
     print("per issue:", json.dumps(results["per_issue"], ensure_ascii=False))
-    from teibuild.edition import load_edition
-    # with the edition's own zh-Hant conversion, so that the index timed is the edition's
-    results["search_index"] = search_index(out, load_edition(work / "edition.toml").opencc)
+    # with the edition's own edition.toml (its zh-Hant conversion), in the work folder
+    index_jobs = jobs if _has_option("search-index", "--jobs") else []
+    results["search_index"] = run("search index alone", ["search-index", "--out", "editions",
+                                                         "-q", *index_jobs], work)
     # that index replaced the build's (its overlays folded in): built again, untimed, so
     # that whoever goes on with this edition by hand starts from what a build leaves
     run("rebuild after the separate index (untimed)", build, work)
@@ -676,8 +656,13 @@ def markdown(r: dict) -> str:
                       f"{s['validate']['cpu_s']} s CPU ("
                       f"{round(j['cpu_s'] / s['validate']['cpu_s'], 2)}× less CPU than jing)."]
     if r.get("search_index"):
-        lines += ["", f"Search index (separately): {r['search_index']['wall_s']} s wall, "
-                      f"{r['search_index']['cpu_s']} s CPU."]
+        index = r["search_index"]
+        lines += ["", f"Search index (separately): {index['wall_s']} s wall, "
+                      f"{index['cpu_s']} s CPU" + (
+                          f", peak {index['peak_tree_pss_mb']} MB PSS of all its processes "
+                          f"({index['peak_tree_rss_mb']} MB RSS summed, largest process "
+                          f"{index['max_process_rss_mb']} MB)." if "peak_tree_pss_mb" in index
+                          else ".")]
     return "\n".join(lines) + "\n"
 
 

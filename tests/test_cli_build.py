@@ -52,6 +52,34 @@ def test_progress_bars_follow_each_stage():
     assert "rendering" in text and "4/4" in text and "search index" in text
 
 
+def test_a_bar_whose_total_grows_is_lengthened_and_one_counted_again_is_new():
+    """A build learns how many shards of the search index it makes only when it comes to
+    them: the rendering bar grows; a stage counted again from 1 gets a bar of its own."""
+    screen = Terminal()
+    bars = ProgressBars(screen)
+    bars(1, 3, "hongkou-1")
+    bars(2, 3, "persons/guo-fang")
+    bars(3, 5, "search index n001800")
+    bars(5, 5, "search index")
+    assert screen.getvalue().count("rendering") >= 1 and "5/5" in screen.getvalue()
+    assert bars.bar.length == 5 and bars.bar.pos == 5
+    first = bars.bar
+    bars(1, 2, "read hongkou-1.xml")
+    bars(2, 2, "read hongkou-2.xml")
+    bars(1, 2, "read hongkou-1.xml")   # planned again: read again from the first
+    assert bars.bar is not first and bars.bar.pos == 1
+    bars.close()
+
+
+def test_search_index_draws_an_indexing_bar_on_a_terminal():
+    screen = Terminal()
+    bars = ProgressBars(screen, label="indexing")
+    for n, shard in enumerate(["n001800", "n001900"], 1):
+        bars(n, 2, shard)
+    bars.close()
+    assert "indexing" in screen.getvalue() and "2/2" in screen.getvalue()
+
+
 def test_no_bar_drawn_where_there_is_no_terminal():
     screen = io.StringIO()
     bars = ProgressBars(screen)

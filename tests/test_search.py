@@ -232,6 +232,20 @@ def test_cli_search_index_reindexes_a_built_edition_and_errors_in_one_line(tmp_p
     assert bad.output.strip().count("\n") == 0 and "no built HTML edition" in bad.output
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_search_index_draws_a_bar_on_a_terminal_unless_quiet(tmp_path, site, quiet):
+    from hostile.harness import on_terminal
+
+    for rel, data in site.items():
+        (tmp_path / "ed" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "ed" / rel).write_bytes(data)
+    code, text = on_terminal("search-index", "--out", tmp_path / "ed", "-j", "1",
+                             "--edition", REPO / "edition.toml", *(["-q"] if quiet else []))
+    assert code == 0
+    assert ("indexing" in text and "1/1" in text) is not quiet
+    assert ("indexed " in text) is not quiet
+
+
 def test_pages_are_renumbered_in_record_order_in_every_posting_list():
     from teibuild.search.canonical import _renumbered_chunk, _sorted_filter
 

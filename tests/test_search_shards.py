@@ -117,6 +117,22 @@ def test_pagefinds_cbor_is_what_cbor2_writes_so_chunks_need_not_be_decoded(index
         assert _recompress(data) == _encode(_decode(data))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_index_made_from_the_pages_on_disk_is_the_one_made_in_memory(tmp_path, site,
+                                                                         indexed, jobs):
+    """`tei-build search-index` reads the pages shard by shard from disk (never the whole
+    site at once) and makes, file for file, the index `build` makes of the site in
+    memory; it says when each shard is done."""
+    edition = write(tmp_path / "ed", site)
+    done = []
+    report = build_search_index(edition, jobs=jobs, progress=lambda *call: done.append(call))
+    files, made = indexed
+    assert tree(edition) == files
+    assert report == made
+    assert done == [(1, 2, "n001800"), (2, 2, "n001900")]
+    assert not list((edition / "html").glob(".search-*"))
+
+
 def test_one_shard_is_made_from_its_own_issue_pages_alone(site, indexed):
     files, _ = indexed
     names = register_names(site)

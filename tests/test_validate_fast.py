@@ -9,17 +9,14 @@ variants of a valid issue made to sit on the edges of each rule and datatype.
 
 from __future__ import annotations
 
-import os
-import pty
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
+from hostile.harness import on_terminal
 from hostile.mutate import mutated_tei
 
 from teibuild import TEI_NS
@@ -246,24 +243,8 @@ def test_parallel_and_serial_runs_find_the_same_problems(tmp_path):
 def test_progress_bar_on_a_terminal_unless_quiet(tmp_path, quiet):
     for name in ("control-valid.xml", "persons.xml", "places.xml", "orgs.xml"):
         shutil.copy(BROKEN / name, tmp_path / name)
-    command = [sys.executable, "-c", "import sys; from teibuild.cli import main; sys.exit(main())",
-               "validate", str(tmp_path), *(["-q"] if quiet else [])]
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower,
-                               cwd=ROOT, env={**os.environ, "COLUMNS": "80"})
-    os.close(follower)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert process.wait(timeout=60) == 0
-    os.close(leader)
-    text = output.decode("utf-8", "replace")
+    code, text = on_terminal("validate", tmp_path, *(["-q"] if quiet else []))
+    assert code == 0
     assert ("validating" in text) is not quiet
     assert ("4 file(s) checked: all valid" in text) is not quiet
 

@@ -6,6 +6,7 @@ anything unexpected is still reported as one line (exit 2), never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from pathlib import Path
@@ -73,6 +74,11 @@ def edition_option(func):
         help="edition.toml to use (default: ./edition.toml if present).")(func)
 
 
+def jobs_option(func):
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                        help="Worker processes (default: one per CPU core).")(func)
+
+
 def resolve_edition(edition_file: Path | None):
     return load_edition(edition_file if edition_file else find_edition_file())
 
@@ -92,8 +98,7 @@ def main():
 @click.option("--force", is_flag=True, help="Overwrite TEI files edited since they were generated.")
 @click.option("--encoding", default=None,
               help="Source encoding (utf-8, gb18030, big5); detected when omitted.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU core).")
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
 def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
@@ -117,8 +122,7 @@ def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the editions (html/ and txt/ are replaced).")
 @edition_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU core).")
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
 def build(tei_dir, out_dir, edition_file, jobs, quiet):
@@ -127,13 +131,8 @@ def build(tei_dir, out_dir, edition_file, jobs, quiet):
     from .render import build_site
 
     edition = resolve_edition(edition_file)
-    progress = None if quiet or not sys.stderr.isatty() else ProgressBars()
-    try:
-        with build_lock(tei_dir, out_dir):
-            report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
-    finally:
-        if progress is not None:
-            progress.close()
+    with build_lock(tei_dir, out_dir), progress_bars(quiet) as progress:
+        report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
     if not quiet:
         click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
                    f"{report.register_entries} register entries: {report.html_pages} HTML pages, "
@@ -156,24 +155,38 @@ def _work_done(report) -> str:
             f"{report.removed} removed")
 
 
+@contextlib.contextmanager
+def progress_bars(quiet: bool, label: str = "rendering"):
+    """`ProgressBars` while the block runs, or None: `--quiet`, or stderr no terminal."""
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBars(label=label)
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 class ProgressBars:
     """A `progress(done, total, what)` callback drawing a bar on `file` (stderr), a new
-    one for each stage of a command (reading, then rendering); made only when stderr
-    is a terminal and the run is not `--quiet`."""
+    one for each stage of a command (reading, then `label`: rendering, indexing …) or
+    when the count starts again; a total that grows (a build learns how many shards
+    of the search index to make only when it comes to them) lengthens the bar."""
 
-    def __init__(self, file=None):
+    def __init__(self, file=None, label: str = "rendering"):
         self.file = file if file is not None else sys.stderr
+        self.label = label
         self.bar = None
         self.stage = None
 
     def __call__(self, done: int, total: int, what: str) -> None:
-        stage = ("reading" if what.startswith("read ") else "rendering", total)
-        if stage != self.stage:
+        stage = "reading" if what.startswith("read ") else self.label
+        if stage != self.stage or done < self.bar.pos:
             self.close()
             self.stage = stage
-            self.bar = click.progressbar(length=total, label=stage[0], file=self.file,
+            self.bar = click.progressbar(length=total, label=stage, file=self.file,
                                          show_pos=True, item_show_func=lambda item: item)
             self.bar.__enter__()
+        self.bar.length = total
         self.bar.update(done - self.bar.pos, what)
 
     def close(self) -> None:
@@ -214,8 +227,7 @@ def cite(target_id, tei_dir, style, fmt, medium, edition_file):
 @click.option("--registers", "registers_dir", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of persons.xml, places.xml, orgs.xml (default: beside each file).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU core).")
+@jobs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @one_line_errors
 def validate(paths, fmt, registers_dir, jobs, quiet):
@@ -259,16 +271,17 @@ def validate(paths, fmt, registers_dir, jobs, quiet):
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder of a built edition (its html/ is indexed; html/pagefind/ is replaced).")
 @edition_option
-@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+@jobs_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @one_line_errors
-def search_index(out_dir, edition_file, quiet):
+def search_index(out_dir, edition_file, jobs, quiet):
     """Rebuild the full-text search index of a built edition (`build` makes one as well)."""
     from .lock import folder_lock
     from .search import build_search_index
 
     edition = resolve_edition(edition_file)
-    with folder_lock(out_dir):
-        report = build_search_index(out_dir, edition.opencc)
+    with folder_lock(out_dir), progress_bars(quiet, "indexing") as progress:
+        report = build_search_index(out_dir, edition.opencc, jobs=jobs, progress=progress)
     if not quiet:
         click.echo(f"indexed {report.records} paragraphs and headings of {report.issues} issue(s): "
                    f"{report.files} files ({report.bytes / 1e6:.1f} MB) in {out_dir}/html")

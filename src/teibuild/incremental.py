@@ -1007,10 +1007,12 @@ class _Plan:
             (self.state / SEARCH_RECORDS / f"{shard}.json").unlink(missing_ok=True)
         made = [(shard if overlay is None else search.overlay_of(shard))
                 for shard, _, overlay in work]
+        self.total += len(made)   # a step each, before the index's own (`_timed_search`)
         for folder, summary in zip(made, ordered_map(
                 _index_shard, [(*item, names, self.edition.opencc, self.new, self.state, code)
                                for item in work], self.jobs, preload=_PRELOAD)):
             summaries[folder] = summary
+            self.step(f"search index {folder}")
         common = search.common_files(search.read_summaries(out_dir, summaries),
                                      self.edition.opencc)
         for rel, data in common.items():

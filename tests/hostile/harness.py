@@ -46,6 +46,32 @@ def run(*args, cwd: Path | None = None) -> Outcome:
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
+def on_terminal(*args, cwd: Path = ROOT) -> tuple[int, str]:
+    """The CLI in a process of its own whose output is a terminal (where progress bars
+    are drawn): its exit status, and everything it wrote."""
+    import os
+    import pty
+
+    command = [sys.executable, "-c", "import sys; from teibuild.cli import main; sys.exit(main())",
+               *map(str, args)]
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower,
+                               cwd=cwd, env={**os.environ, "COLUMNS": "80"})
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    code = process.wait(timeout=120)
+    os.close(leader)
+    return code, output.decode("utf-8", "replace")
+
+
 def snapshot(*folders: Path) -> dict[str, bytes]:
     """Every file (hidden ones too) under the folders, by path: what 'untouched' compares."""
     files: dict[str, bytes] = {}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import TeiBuildError
@@ -21,6 +21,7 @@ from ..fsutil import atomic_write, staging_dir
 from ..parallel import ordered_map
 from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
+from .records import HANT_PREFIX
 from .shards import DATA_FILE, OVERLAY_ISSUES, SUMMARY, base_of, common_files, \
     current_summaries, issue_of_page, overlay_files, overlay_of, read_summaries, register_names, \
     shard_files, shard_of, shard_pages, stale_shards
@@ -77,9 +78,7 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
     html_dir = Path(out_dir) / "html"
     names = register_names(Path(out_dir)) if names is None else names
     wanted = set(shards)
-    pages = {f"html/{p.relative_to(html_dir).as_posix()}": p
-             for folder in (html_dir / "issues", html_dir / "zh-Hant" / "issues")
-             for p in sorted(folder.glob("*.html"))}
+    pages = _issue_pages(html_dir)
     new: dict[str, dict[str, bytes]] = {shard: {} for shard in sorted(wanted)}
     for shard in sorted(wanted):
         mine = {rel: path.read_bytes() for rel, path in pages.items()
@@ -112,30 +111,68 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
     return _report(common, summaries)
 
 
-def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT) -> SearchReport:
-    """Index the edition in `site_dir` (the folder holding html/), replacing any older index."""
+def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | None = None,
+                       progress: Callable[[int, int, str], None] | None = None) -> SearchReport:
+    """Index the edition in `site_dir` (the folder holding html/), replacing any older index.
+
+    Shard by shard, as `search_files` does, but from the pages on disk: a worker reads
+    its shard's issue pages and writes its bundle into the staging folder, so no
+    process holds more than one shard's pages, whatever the edition's size (its pages
+    are 1.1 GB on 2,000 issues), and the new index is swapped in whole at the end.
+    `progress(done, total, shard)` after each shard; `jobs` as for `search_files`."""
     html_dir = Path(site_dir) / "html"
     if not html_dir.is_dir():
         raise TeiBuildError("no built HTML edition here (run tei-build build first)",
                             path=str(site_dir))
-    site = {f"html/{p.relative_to(html_dir).as_posix()}": p.read_bytes()
-            for p in sorted(html_dir.rglob("*.html")) if BUNDLE not in p.relative_to(html_dir).parts}
-    files, report = search_files(site, opencc)
+    names = register_names(Path(site_dir))
+    by_shard: dict[str, list[tuple[str, str]]] = {}
+    for rel, path in _issue_pages(html_dir).items():
+        if issue := issue_of_page(rel):
+            by_shard.setdefault(shard_of(issue), []).append((rel, str(path)))
     staging = staging_dir(html_dir, ".search-")
     try:
-        for rel, data in files.items():
-            if rel.startswith(f"html/{BUNDLE}/"):
-                target = staging / "new" / rel[len("html/"):]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+        new = staging / "new"
+        work = [(shard, pages, names, opencc, str(new)) for shard, pages in sorted(by_shard.items())]
+        summaries: dict[str, bytes] = {}
+        files = size = 0
+        for n, (shard, (summary, count, written)) in enumerate(
+                zip(sorted(by_shard), ordered_map(_index_into, work, jobs)), 1):
+            if summary is not None:
+                summaries[shard] = summary
+            files, size = files + count, size + written
+            if progress is not None:
+                progress(n, len(work), shard)
+        common = common_files(summaries, opencc)
+        _write(new, {rel: data for rel, data in common.items() if rel != f"html/{DATA_FILE}"},
+               "html/")
+        (new / BUNDLE).mkdir(parents=True, exist_ok=True)
         current = html_dir / BUNDLE
         if current.exists():
             current.rename(staging / "old")
-        os.replace(staging / "new" / BUNDLE, current)
-        atomic_write(html_dir / DATA_FILE, files[f"html/{DATA_FILE}"])
+        os.replace(new / BUNDLE, current)
+        atomic_write(html_dir / DATA_FILE, common[f"html/{DATA_FILE}"])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return report
+    report = _report(common, summaries)
+    return replace(report, files=report.files + files, bytes=report.bytes + size)
+
+
+def _index_into(item: tuple) -> tuple[bytes | None, int, int]:
+    """One shard indexed from its pages on disk into the folder `new` (as `html/` is laid
+    out); its summary (None: no records), and the number and bytes of its files."""
+    shard, pages, names, opencc, new = item
+    files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
+                        opencc)
+    _write(Path(new), files, "html/")
+    return (files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}"), len(files),
+            sum(map(len, files.values())))
+
+
+def _issue_pages(html_dir: Path) -> dict[str, Path]:
+    """The issue pages of the edition in `html_dir`, both scripts: {'html/…': path}."""
+    return {f"html/{p.relative_to(html_dir).as_posix()}": p
+            for folder in (html_dir / "issues", html_dir / HANT_PREFIX / "issues")
+            for p in sorted(folder.glob("*.html"))}
 
 
 def _summaries(files: Mapping[str, bytes]) -> dict[str, bytes]:
