@@ -230,6 +230,16 @@ def test_cli_search_index_reindexes_a_built_edition_and_errors_in_one_line(tmp_p
     bad = runner.invoke(main, ["search-index", "--out", str(tmp_path / "none")])
     assert bad.exit_code == 1
     assert bad.output.strip().count("\n") == 0 and "no built HTML edition" in bad.output
+    page = tmp_path / "ed" / "html" / "issues" / "hongkou-1845.html"
+    index = {p: p.read_bytes() for p in (tmp_path / "ed" / "html").rglob("*") if p.is_file()}
+    page.write_bytes(page.read_bytes()[:3000])   # cut short: no heading left to index
+    index[page] = page.read_bytes()
+    cut = runner.invoke(main, ["search-index", "--out", str(tmp_path / "ed"), "-j", "1",
+                               "--edition", str(REPO / "edition.toml")])
+    assert cut.exit_code == 1
+    assert cut.output == f"tei-build: error: {page}: issue page has no heading to index\n"
+    assert {p: p.read_bytes() for p in (tmp_path / "ed" / "html").rglob("*")
+            if p.is_file()} == index   # the index as it was, nothing staged left behind
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -132,7 +132,8 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | N
     staging = staging_dir(html_dir, ".search-")
     try:
         new = staging / "new"
-        work = [(shard, pages, names, opencc, str(new)) for shard, pages in sorted(by_shard.items())]
+        work = [(shard, pages, names, opencc, str(new), str(site_dir))
+                for shard, pages in sorted(by_shard.items())]
         summaries: dict[str, bytes] = {}
         files = size = 0
         for n, (shard, (summary, count, written)) in enumerate(
@@ -159,10 +160,17 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | N
 
 def _index_into(item: tuple) -> tuple[bytes | None, int, int]:
     """One shard indexed from its pages on disk into the folder `new` (as `html/` is laid
-    out); its summary (None: no records), and the number and bytes of its files."""
-    shard, pages, names, opencc, new = item
-    files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
-                        opencc)
+    out); its summary (None: no records), and the number and bytes of its files. A page
+    that cannot be indexed is named where it is (`site`/html/…)."""
+    shard, pages, names, opencc, new, site = item
+    try:
+        files = shard_files(shard, {rel: Path(path).read_bytes() for rel, path in pages}, names,
+                            opencc)
+    except TeiBuildError as exc:
+        if not (exc.path or "").startswith("html/"):
+            raise
+        raise TeiBuildError(exc.message, path=str(Path(site) / exc.path), line=exc.line,
+                            column=exc.column) from None
     _write(Path(new), files, "html/")
     return (files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}"), len(files),
             sum(map(len, files.values())))
