@@ -17,6 +17,7 @@ from teibuild.search import (DATA_FILE, build_search_index, common_files, read_s
 from teibuild.search.canonical import _decode, _encode, _recompress, _raw
 from teibuild.search.shards import SHARD_SIZE, SUMMARY
 
+from hostile.harness import ended_pid
 from test_search import REPO, SAMPLE, sample_tei
 
 SECOND = "hongkou-1901"  # another shard than hongkou-1845
@@ -124,13 +125,24 @@ def test_the_index_made_from_the_pages_on_disk_is_the_one_made_in_memory(tmp_pat
     site at once) and makes, file for file, the index `build` makes of the site in
     memory; it says when each shard is done."""
     edition = write(tmp_path / "ed", site)
-    done = []
-    report = build_search_index(edition, jobs=jobs, progress=lambda *call: done.append(call))
+    left = [edition / "html" / f".search-{ended_pid()}-x", edition / f".search-{ended_pid()}-y"]
+    for folder in left:   # what runs killed outright left, in html/ (older versions) or beside it
+        (folder / "new").mkdir(parents=True)
+    done, staged = [], []
+
+    def progress(*call):
+        done.append(call)
+        staged.append(([p.name for p in (edition / "html").glob(".search-*")],
+                       len(list(edition.glob(".search-*")))))
+
+    report = build_search_index(edition, jobs=jobs, progress=progress)
     files, made = indexed
     assert tree(edition) == files
     assert report == made
     assert done == [(1, 2, "n001800"), (2, 2, "n001900")]
-    assert not list((edition / "html").glob(".search-*"))
+    # staged beside html/ (what is published), never in it; nothing left once done
+    assert staged == [([], 1), ([], 1)]
+    assert not list((edition / "html").glob(".search-*")) and not list(edition.glob(".search-*"))
 
 
 def test_one_shard_is_made_from_its_own_issue_pages_alone(site, indexed):

@@ -40,13 +40,17 @@ def staging_dir(parent: str | Path, prefix: str) -> Path:
     interrupted; one killed outright (SIGKILL, SIGTERM, a power cut) cannot, and the next
     would find up to a whole edition's files left beside its own. A folder whose process
     still runs (or whose name says no process) is left alone."""
-    parent = Path(parent)
-    for old in parent.glob(f"{prefix}*"):
+    remove_abandoned(parent, prefix)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def remove_abandoned(parent: str | Path, prefix: str) -> None:
+    """Remove the staging folders (`staging_dir`) in `parent` whose processes are gone."""
+    for old in Path(parent).glob(f"{prefix}*"):
         pid, _, rest = old.name[len(prefix):].partition("-")
         if rest and pid.isdigit() and int(pid) != os.getpid() and not process_running(int(pid)) \
                 and old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
 
 
 def process_running(pid: int) -> bool:

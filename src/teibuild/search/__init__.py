@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import TeiBuildError
-from ..fsutil import atomic_write, staging_dir
+from ..fsutil import atomic_write, remove_abandoned, staging_dir
 from ..parallel import ordered_map
 from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
@@ -89,7 +89,7 @@ def reindex_shards(out_dir: Path, shards: Iterable[str], opencc: str = HANT_DEFA
     replaced.update(dict.fromkeys(map(overlay_of, new)))   # folded into their shards
     summaries = read_summaries(out_dir, replaced)
     common = common_files(summaries, opencc)
-    staging = staging_dir(html_dir, ".search-")
+    staging = _staging(Path(out_dir))
     try:
         for shard, files in new.items():
             _write(staging / shard, files, f"html/{BUNDLE}/{shard}/")
@@ -129,7 +129,7 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | N
     for rel, path in _issue_pages(html_dir).items():
         if issue := issue_of_page(rel):
             by_shard.setdefault(shard_of(issue), []).append((rel, str(path)))
-    staging = staging_dir(html_dir, ".search-")
+    staging = _staging(Path(site_dir))
     try:
         new = staging / "new"
         work = [(shard, pages, names, opencc, str(new), str(site_dir))
@@ -174,6 +174,14 @@ def _index_into(item: tuple) -> tuple[bytes | None, int, int]:
     _write(Path(new), files, "html/")
     return (files.get(f"html/{BUNDLE}/{shard}/{SUMMARY}"), len(files),
             sum(map(len, files.values())))
+
+
+def _staging(site_dir: Path) -> Path:
+    """A folder to make the index in, beside html/ rather than in it: a run killed
+    outright leaves it behind (the next run removes it), and html/ is what is published.
+    (Older versions staged in html/: what they left there goes too.)"""
+    remove_abandoned(site_dir / "html", ".search-")
+    return staging_dir(site_dir, ".search-")
 
 
 def _issue_pages(html_dir: Path) -> dict[str, Path]:
