@@ -59,10 +59,12 @@ def test_a_bar_whose_total_grows_is_lengthened_and_one_counted_again_is_new():
     bars = ProgressBars(screen)
     bars(1, 3, "hongkou-1")
     bars(2, 3, "persons/guo-fang")
+    rendering = bars.bar
     bars(3, 5, "search index n001800")
     bars(5, 5, "search index")
     assert screen.getvalue().count("rendering") >= 1 and "5/5" in screen.getvalue()
     assert bars.bar.length == 5 and bars.bar.pos == 5
+    assert bars.bar is rendering   # the same bar, lengthened
     first = bars.bar
     bars(1, 2, "read hongkou-1.xml")
     bars(2, 2, "read hongkou-2.xml")

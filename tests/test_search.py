@@ -185,10 +185,16 @@ def test_the_same_site_gives_the_same_index_bytes(site, indexed):
     assert again == indexed[0]
 
 
+def write(folder: Path, files: dict[str, bytes]) -> Path:
+    """A built site held in memory (`{'html/…': bytes}`) written out as an edition."""
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return folder
+
+
 def test_build_search_index_replaces_the_index_of_a_built_edition(tmp_path, site):
-    for rel, data in site.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_bytes(data)
+    write(tmp_path, site)
     stale = tmp_path / "html" / "pagefind" / "n001800" / "fragment" / "stale.pf_fragment"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
@@ -218,9 +224,7 @@ def test_cli_search_index_reindexes_a_built_edition_and_errors_in_one_line(tmp_p
 
     from teibuild.cli import main
 
-    for rel, data in site.items():
-        (tmp_path / "ed" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "ed" / rel).write_bytes(data)
+    write(tmp_path / "ed", site)
     runner = CliRunner()
     ok = runner.invoke(main, ["search-index", "--out", str(tmp_path / "ed"),
                               "--edition", str(REPO / "edition.toml")])
@@ -246,9 +250,7 @@ def test_cli_search_index_reindexes_a_built_edition_and_errors_in_one_line(tmp_p
 def test_cli_search_index_draws_a_bar_on_a_terminal_unless_quiet(tmp_path, site, quiet):
     from hostile.harness import on_terminal
 
-    for rel, data in site.items():
-        (tmp_path / "ed" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "ed" / rel).write_bytes(data)
+    write(tmp_path / "ed", site)
     code, text = on_terminal("search-index", "--out", tmp_path / "ed", "-j", "1",
                              "--edition", REPO / "edition.toml", *(["-q"] if quiet else []))
     assert code == 0

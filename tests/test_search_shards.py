@@ -18,7 +18,7 @@ from teibuild.search.canonical import _decode, _encode, _recompress, _raw
 from teibuild.search.shards import SHARD_SIZE, SUMMARY
 
 from hostile.harness import ended_pid
-from test_search import REPO, SAMPLE, sample_tei
+from test_search import REPO, SAMPLE, sample_tei, write
 
 SECOND = "hongkou-1901"  # another shard than hongkou-1845
 
@@ -43,13 +43,6 @@ def site(tmp_path_factory) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def indexed(site):
     return search_files(site, jobs=1)
-
-
-def write(folder: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_bytes(data)
-    return folder
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -1,10 +1,11 @@
 """Full-text search of the built edition: static files, offline, simplified and traditional.
 
-`search_files` turns a built site held in memory into the files of its search
-index (so `tei-build build` swaps site and index into place together);
-`build_search_index` does the same for an edition already on disk, and
-`reindex_shards` re-indexes only the shards (blocks of issues, see shards.py)
-whose issues changed.
+The index is made shard by shard (blocks of issues, see shards.py): `tei-build
+build` indexes the shards whose issues changed as it renders (`shard_files`,
+`overlay_files`, from teibuild.incremental) and swaps site and index into place
+together; `build_search_index` indexes an edition already on disk anew, and
+`reindex_shards` only some of its shards; `search_files` makes the same index
+of a site held in memory.
 """
 
 from __future__ import annotations
@@ -120,24 +121,26 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | N
     process holds more than one shard's pages, whatever the edition's size (its pages
     are 1.1 GB on 2,000 issues), and the new index is swapped in whole at the end.
     `progress(done, total, shard)` after each shard; `jobs` as for `search_files`."""
-    html_dir = Path(site_dir) / "html"
+    site_dir = Path(site_dir)
+    html_dir = site_dir / "html"
     if not html_dir.is_dir():
         raise TeiBuildError("no built HTML edition here (run tei-build build first)",
                             path=str(site_dir))
-    names = register_names(Path(site_dir))
+    names = register_names(site_dir)
     by_shard: dict[str, list[tuple[str, str]]] = {}
     for rel, path in _issue_pages(html_dir).items():
         if issue := issue_of_page(rel):
             by_shard.setdefault(shard_of(issue), []).append((rel, str(path)))
-    staging = _staging(Path(site_dir))
+    staging = _staging(site_dir)
     try:
         new = staging / "new"
         work = [(shard, pages, names, opencc, str(new), str(site_dir))
                 for shard, pages in sorted(by_shard.items())]
         summaries: dict[str, bytes] = {}
         files = size = 0
-        for n, (shard, (summary, count, written)) in enumerate(
-                zip(sorted(by_shard), ordered_map(_index_into, work, jobs)), 1):
+        for n, (item, (summary, count, written)) in enumerate(
+                zip(work, ordered_map(_index_into, work, jobs)), 1):
+            shard = item[0]
             if summary is not None:
                 summaries[shard] = summary
             files, size = files + count, size + written
@@ -145,8 +148,7 @@ def build_search_index(site_dir: Path, opencc: str = HANT_DEFAULT, jobs: int | N
                 progress(n, len(work), shard)
         common = common_files(summaries, opencc)
         _write(new, {rel: data for rel, data in common.items() if rel != f"html/{DATA_FILE}"},
-               "html/")
-        (new / BUNDLE).mkdir(parents=True, exist_ok=True)
+               "html/")   # (Pagefind's runtime among them: new/pagefind/ is always made)
         current = html_dir / BUNDLE
         if current.exists():
             current.rename(staging / "old")
