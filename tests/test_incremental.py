@@ -5,6 +5,7 @@ finds exactly what a fresh build's finds, its few edited issues in an overlay.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -89,6 +90,25 @@ def test_no_op_rebuild_renders_and_writes_nothing(site):
     assert (again.rendered_issues, again.site_rendered, again.written, again.removed) == \
         (0, False, 0, 0)
     assert again.issues == len(NUMBERS) and again.files == len(before)
+    assert snapshot(out) == before
+
+
+def test_a_build_removes_what_a_killed_search_index_left(site):
+    """`tei-build search-index` killed outright leaves its staging folder beside html/
+    (older versions: in it); any build, one with nothing to do included, removes it,
+    and leaves alone the folder of a run still going."""
+    from hostile.harness import ended_pid
+
+    tei, out = site
+    before = snapshot(out)
+    left = [out / f".search-{ended_pid()}-x", out / "html" / f".search-{ended_pid()}-y"]
+    running = out / f".search-{os.getppid()}-z"
+    for folder in (*left, running):
+        (folder / "new" / "pagefind").mkdir(parents=True)
+        (folder / "new" / "pagefind" / "pagefind.js").write_bytes(b"//")
+    again = build(tei, out, EDITION, jobs=1)
+    assert (again.rendered_issues, again.written) == (0, 0)
+    assert not any(folder.exists() for folder in left) and running.is_dir()
     assert snapshot(out) == before
 
 

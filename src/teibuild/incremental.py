@@ -85,7 +85,7 @@ from . import __version__
 from .edition import Edition
 from .errors import TeiBuildError
 from .fsutil import atomic_write, sha256, staging_dir
-from .output_scan import SEARCH_INDEX, Now, Scan
+from .output_scan import SEARCH_INDEX, Now, Scan, remove_abandoned_staging
 from .parallel import FORKSERVER_FROM, give_back_memory, ordered_map, resolve_jobs
 from .resources import resource_dir
 
@@ -158,6 +158,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
     if not paths:
         raise TeiBuildError("no TEI issues (*.xml) to build", path=str(tei_dir))
     fingerprint = _fingerprint(edition)
+    remove_abandoned_staging(out_dir)
     quick = _load_record(out_dir / STATE / QUICK, fingerprint)
     old = None if quick else _load_manifest(out_dir, fingerprint)
     tei = _hash_inputs(tei_dir, paths, quick or old)
@@ -198,6 +199,7 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
             manifest, counts = plan.run(paths, search)
             if expected is not None and scan.digest != expected:
                 shutil.rmtree(staging / "new", ignore_errors=True)
+                plan.close_mentioned()
                 plan = _Plan(tei_dir, state, staging, edition, fingerprint, old, tei, scan,
                              None, jobs, progress)
                 manifest, counts = plan.run(paths, search)
@@ -772,8 +774,8 @@ class _Plan:
 
         The last build's table is brought up to date when it can be trusted (made with
         the very manifest read, registers unchanged, every entry's listing recorded);
-        else it is made from every issue's names."""
-        from .mention_table import MentionTable   # (sqlite3: not for a build with nothing to do)
+        else it is made anew from every issue's names, in SQLite (`make_whole`)."""
+        from .mention_table import MentionTable, make_whole   # (sqlite3: not for a no-op)
 
         old = self.old
         index = None
@@ -786,8 +788,7 @@ class _Plan:
                 return self._update_mentioned(index, order, summaries)
             except (ValueError, KeyError):   # a damaged table: made again below
                 index.close()
-        self.mentioned = {entry: _pack_rows(r)
-                          for entry, r in _mention_rows(order, summaries).items()}
+        self.mentioned = make_whole(self.state / MENTIONED, _packed_mentions(order, summaries))
         return self.mentioned, None
 
     def _update_mentioned(self, index: dict, order: list[str], summaries: dict):
@@ -839,12 +840,16 @@ class _Plan:
         self.mentioned = index
         return index, changed
 
-    mentioned: "MentionTable | dict | None" = None   # _mentioned's table, for the next build
+    mentioned: "MentionTable | None" = None   # _mentioned's table, for the next build
+
+    def close_mentioned(self) -> None:
+        """Let go of the table, unsaved (a build planned again opens or makes it anew)."""
+        if self.mentioned is not None:
+            self.mentioned.close()
 
     def rows(self, entry: str) -> list[tuple]:
-        """An entry's rows of the `mentioned` table, unpacked each time: the table is held
-        packed only (kept unpacked as well, on 2,000 issues, the main process's PSS was
-        25 MB higher to the end)."""
+        """An entry's rows of the `mentioned` table, read from SQLite and unpacked each time:
+        the table is not held in memory (see `mention_table.make_whole`)."""
         return _unpack_rows(self.mentioned.get(entry, ""))
 
     def _plan_entries(self, work: list[str], summaries: dict, manifest: dict) -> tuple:
@@ -1131,13 +1136,8 @@ class _Plan:
     def save_mentioned(self, manifest_digest: str) -> None:
         """Who mentions what, for the next build: stamped with the manifest it belongs to,
         so it is used only with that manifest (a stale or torn one is simply remade)."""
-        from .mention_table import MentionTable, save_whole
-
-        stamp = _mention_stamp(self.fingerprint, manifest_digest)
-        if isinstance(self.mentioned, MentionTable):
-            self.mentioned.save(stamp)
-        elif self.mentioned is not None:
-            save_whole(self.state / MENTIONED, self.mentioned, stamp)
+        if self.mentioned is not None:
+            self.mentioned.save(_mention_stamp(self.fingerprint, manifest_digest))
 
     def save_names(self, now: dict) -> None:
         """The names cache: each register page's name, with its size and mtime once in place."""
@@ -1708,6 +1708,14 @@ def _mention_rows(names: list[str], summaries: dict) -> dict[str, list[tuple]]:
         for entry, (digest, count, first) in _unpack_names(s["names"]).items():
             rows.setdefault(entry, []).append((name, s["id"], digest, count, first))
     return rows
+
+
+def _packed_mentions(names: list[str], summaries: dict) -> Iterator[tuple[str, str]]:
+    """(entry, packed row) of `_Plan._mentioned`'s table, issue by issue in the order of
+    `names`: what `mention_table.make_whole` joins, entry by entry."""
+    for name in names:
+        for entry, rows in _mention_rows([name], summaries).items():
+            yield entry, _pack_rows(rows)
 
 
 def _pack_rows(rows: list[tuple]) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from .fsutil import remove_abandoned
+
 TOPS = ("html", "txt")
 
 #: the search index's place in html/ (teibuild.search's BUNDLE and DATA_FILE; not imported
@@ -24,9 +26,20 @@ TOPS = ("html", "txt")
 #: whole, not scanned file by file
 SEARCH_INDEX = ("html/pagefind", "html/search-data.json")
 
+#: the folders `tei-build search-index` makes a new index in (`fsutil.staging_dir`), beside
+#: html/ (older versions: in it); left behind by a run killed outright
+SEARCH_STAGING = ".search-"
+
 #: the folders the second process walks when two read the disk at once: the texts and the
 #: traditional-character pages, about two fifths of an edition's files (the rest is html/)
 SECOND_HALF = ("txt", "html/zh-Hant")
+
+
+def remove_abandoned_staging(out_dir: Path) -> None:
+    """Remove what a `tei-build search-index` killed outright left beside html/ or in it
+    (the folders of processes still running stay)."""
+    for parent in (out_dir, out_dir / "html"):
+        remove_abandoned(parent, SEARCH_STAGING)
 
 
 def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, ...] = ()
@@ -51,7 +64,7 @@ def scan_folders(out_dir: Path, tops: tuple[str, ...] = TOPS, leave: tuple[str, 
         with os.scandir(out_dir / rel_dir) as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith(".search-") or (check and f"{rel_dir}/{name}" in skip):
+                if name.startswith(SEARCH_STAGING) or (check and f"{rel_dir}/{name}" in skip):
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(f"{rel_dir}/{name}")

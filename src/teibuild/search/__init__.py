@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import TeiBuildError
-from ..fsutil import atomic_write, remove_abandoned, staging_dir
+from ..fsutil import atomic_write, staging_dir
+from ..output_scan import SEARCH_STAGING, remove_abandoned_staging
 from ..parallel import ordered_map
 from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
@@ -182,8 +183,8 @@ def _staging(site_dir: Path) -> Path:
     """A folder to make the index in, beside html/ rather than in it: a run killed
     outright leaves it behind (the next run removes it), and html/ is what is published.
     (Older versions staged in html/: what they left there goes too.)"""
-    remove_abandoned(site_dir / "html", ".search-")
-    return staging_dir(site_dir, ".search-")
+    remove_abandoned_staging(site_dir)
+    return staging_dir(site_dir, SEARCH_STAGING)
 
 
 def _issue_pages(html_dir: Path) -> dict[str, Path]:
