@@ -83,6 +83,25 @@ def test_first_build_is_the_whole_site_rendered_at_once(tmp_path):
     assert (out / STATE / ".gitignore").read_text() == "*\n"
 
 
+def test_progress_counts_each_issue_indexed_as_a_step_and_ends_at_its_total(tmp_path):
+    """A shard of the search index counts as many steps as it has issues (indexing one
+    takes about as long as rendering it), so that the bar's estimate of the time left
+    holds while the index is made."""
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    calls = []
+    build_with_search(tei, out, EDITION, jobs=1, progress=lambda *call: calls.append(call))
+    rendering = [(done, total, what) for done, total, what in calls
+                 if not what.startswith("read ")]
+    assert [what for _, _, what in rendering[:len(NUMBERS)]] == \
+        [f"hongkou-{n}" for n in NUMBERS]
+    shards = [n for n, (_, _, what) in enumerate(rendering) if what.startswith("search index ")]
+    assert len(shards) == 1 and rendering[-1][2] == "search index"
+    before, (done, total, _) = rendering[shards[0] - 1], rendering[shards[0]]
+    assert done - before[0] == len(NUMBERS)   # the one shard: the five issues' steps
+    assert [d for d, _, _ in rendering] == sorted(d for d, _, _ in rendering)
+    assert rendering[-1][0] == rendering[-1][1] == total
+
+
 def test_no_op_rebuild_renders_and_writes_nothing(site):
     tei, out = site
     before = snapshot(out)

@@ -497,8 +497,12 @@ class _Plan:
         _dump_pickle(path, (self.fingerprint,), kept)
         return out
 
-    def step(self, what: str) -> None:
-        self.done += 1
+    def step(self, what: str, weight: int = 1) -> None:
+        """`weight`: as many steps as it counts (a shard of the search index, as many as
+        it has issues: indexing an issue takes about as long as rendering it, and a bar
+        counting a shard of 200 issues as one step showed 0 s left for a third of a
+        first build)."""
+        self.done += weight
         self.note(self.done, self.total, what)
 
     def run(self, paths: list[Path], search: bool) -> tuple[dict, dict]:
@@ -1012,12 +1016,15 @@ class _Plan:
             (self.state / SEARCH_RECORDS / f"{shard}.json").unlink(missing_ok=True)
         made = [(shard if overlay is None else search.overlay_of(shard))
                 for shard, _, overlay in work]
-        self.total += len(made)   # a step each, before the index's own (`_timed_search`)
-        for folder, summary in zip(made, ordered_map(
+        # a step for each issue indexed (see `step`), before the index's own (`_timed_search`)
+        weights = [len(members[shard]) if overlay is None else len(overlay[0])
+                   for shard, _, overlay in work]
+        self.total += sum(weights)
+        for folder, weight, summary in zip(made, weights, ordered_map(
                 _index_shard, [(*item, names, self.edition.opencc, self.new, self.state, code)
                                for item in work], self.jobs, preload=_PRELOAD)):
             summaries[folder] = summary
-            self.step(f"search index {folder}")
+            self.step(f"search index {folder}", weight)
         common = search.common_files(search.read_summaries(out_dir, summaries),
                                      self.edition.opencc)
         for rel, data in common.items():
