@@ -128,10 +128,10 @@ def make_whole(path: Path, rows: Iterable[tuple[str, str]]) -> MentionTable:
                 for statement in _CREATE:
                     db.execute(statement)
                 db.execute("INSERT INTO stamp VALUES ('')")   # (no build's stamp)
-                db.execute("CREATE TEMP TABLE given (entry TEXT, n INTEGER, row TEXT)")
-                db.executemany("INSERT INTO given VALUES (?, ?, ?)",
-                               ((entry, n, row) for n, (entry, row) in enumerate(rows)))
-                joined = db.execute("SELECT entry, row FROM given ORDER BY entry, n")
+                # (rows inserted into an empty table are numbered in order: rowid)
+                db.execute("CREATE TEMP TABLE given (entry TEXT, row TEXT)")
+                db.executemany("INSERT INTO given VALUES (?, ?)", rows)
+                joined = db.execute("SELECT entry, row FROM given ORDER BY entry, rowid")
                 db.executemany("INSERT INTO mentions VALUES (?, ?)",
                                ((entry, "".join(row for _, row in group))
                                 for entry, group in groupby(joined, key=itemgetter(0))))
