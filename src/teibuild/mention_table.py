@@ -115,9 +115,10 @@ def make_whole(path: Path, rows: Iterable[tuple[str, str]]) -> MentionTable:
     in issue order, open and unstamped until `save`.
 
     The rows go into SQLite as they come and are joined there, entry by entry, so the
-    table is never held in memory: made as a dict, on 4,000 issues, it was 70 MB of
-    the build's main process to the end, and 150 MB more while its rows were
-    grouped."""
+    table is never held in memory. Made as a dict, it was 17.5 MB for 1,000 issues, held
+    to the end, and more while its rows were grouped: on 2,000 issues the build's main
+    process held 171 MB once the table was made (now 120) and at most 316 (now 294).
+    Joining them in SQLite costs ~1.4 s more than in a dict (440,000 rows)."""
     path = Path(path)
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
