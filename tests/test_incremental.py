@@ -8,6 +8,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -456,6 +459,63 @@ def test_changed_edition_rebuilds_everything(site, tmp_path):
     again = build(tei, out, renamed, jobs=1)
     assert again.rendered_issues == len(NUMBERS) and again.site_rendered
     assert contents(out) == fresh(tei, tmp_path / "fresh", renamed)
+
+
+def copy_of_teibuild(folder: Path) -> Path:
+    """tei-build's code, templates, XSLT and schemas, copied into `folder` as an installed
+    package lays them out: a copy to edit, as a scholar may edit their own."""
+    import teibuild
+    from teibuild.resources import resource_dir
+
+    package = folder / "teibuild"
+    shutil.copytree(Path(teibuild.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("xslt", "schemas"):
+        if not (package / name).is_dir():
+            shutil.copytree(resource_dir(name), package / name)
+    return folder
+
+
+def build_by(code: Path, tei: Path, out: Path) -> None:
+    """A build (no search index) by the copy of tei-build in `code`, in a process of its own."""
+    script = ("import sys; from pathlib import Path; import teibuild; "
+              "from teibuild.edition import Edition; from teibuild.incremental import build; "
+              "assert Path(teibuild.__file__).is_relative_to(sys.argv[1]), teibuild.__file__; "
+              "build(Path(sys.argv[2]), Path(sys.argv[3]), Edition(**eval(sys.argv[4])), "
+              "jobs=1, search=False)")
+    subprocess.run([sys.executable, "-c", script, str(code), str(tei), str(out),
+                    repr(asdict(EDITION))], check=True,
+                   env={**os.environ, "PYTHONPATH": str(code)})
+
+
+def test_an_edited_template_or_stylesheet_renders_everything_again(tmp_path):
+    """Every page depends on the templates and the XSLT (`_fingerprint`): after an edit to
+    the page template, then one to the text stylesheet, every page and text shows it,
+    and the edition is the one a fresh build with them makes."""
+    code, tei = copy_of_teibuild(tmp_path / "code"), corpus(tmp_path)
+    out, again = tmp_path / "out", tmp_path / "again"
+    build_by(code, tei, out)
+    before = contents(out)
+    pages = [rel for rel, data in before.items() if b'<footer class="site-footer">' in data]
+    mastheads = [rel for rel, data in before.items()
+                 if "[报头]".encode() in data or "[報頭]".encode() in data]
+    assert len(pages) > 50 and len(mastheads) >= 2 * len(NUMBERS)
+
+    def edit(path: Path, old: str, new: str) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    edit(code / "teibuild" / "templates" / "base.html",
+         '<footer class="site-footer">', '<footer class="site-footer" data-edited="yes">')
+    build_by(code, tei, out)
+    assert all(b'data-edited="yes"' in data for data in map(contents(out).get, pages))
+    edit(code / "teibuild" / "xslt" / "tei2txt.xsl",
+         "<xsl:text>[报头]</xsl:text>", "<xsl:text>[报头·改]</xsl:text>")
+    build_by(code, tei, out)
+    after = contents(out)
+    assert all("[报头·改]".encode() in after[rel] or "[報頭·改]".encode() in after[rel]
+               for rel in mastheads)
+    build_by(code, tei, again)
+    assert contents(again) == after
 
 
 def test_register_change_rerenders_site_pages_not_issues(site, tmp_path):

@@ -499,9 +499,9 @@ class _Plan:
 
     def step(self, what: str, weight: int = 1) -> None:
         """`weight`: as many steps as it counts (a shard of the search index, as many as
-        it has issues: indexing an issue takes about as long as rendering it, and a bar
-        counting a shard of 200 issues as one step showed 0 s left for a third of a
-        first build)."""
+        it has issues: indexing an issue takes about as long as rendering it; counted as
+        one step, a shard of 200 issues left the bar showing 0 s to go while the index,
+        about two fifths of a first build, was made)."""
         self.done += weight
         self.note(self.done, self.total, what)
 
