@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from hostile.harness import EDITION, run, tei_folder
+from hostile.harness import EDITION, on_terminal, run, tei_folder
 from teibuild.cli import ProgressBars
 
 
@@ -34,6 +34,19 @@ def test_a_first_build_counts_every_file_it_writes(tmp_path):
     assert f"; {len(made)} file(s) written, 0 removed" in first.stdout.splitlines()[-1]
 
 
+def test_a_build_on_a_terminal_draws_its_bars(tmp_path):
+    """Reading counts the TEI files; rendering, whose steps are weighted by their time,
+    goes by per cent to 100 (through the search index's shard), and the summary follows."""
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    code, text = on_terminal("build", "--tei", tei, "--out", out, "--edition", EDITION,
+                             "-j", "1")
+    assert code == 0
+    reading, _, rendering = text.partition("rendering")
+    assert "reading" in reading and "1/1" in reading
+    assert "search index n001800" in rendering and "100%" in rendering
+    assert "rendered 1 issue(s)" in rendering
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -50,6 +63,22 @@ def test_progress_bars_follow_each_stage():
     text = screen.getvalue()
     assert "reading" in text and "3/3" in text
     assert "rendering" in text and "4/4" in text and "search index" in text
+
+
+def test_a_bar_of_weighted_steps_shows_a_percentage_and_reading_still_counts():
+    """A build's steps are weighted by their time (incremental.ISSUE_STEPS): its rendering
+    bar shows how far it is in per cent, not a count of steps that are not things."""
+    screen = Terminal()
+    bars = ProgressBars(screen, counted=False)
+    for n in range(1, 4):
+        bars(n, 3, f"read hongkou-{n}.xml")
+    for done, what in [(20, "hongkou-1"), (40, "hongkou-2"), (41, "persons/guo-fang"),
+                       (80, "search index n001800")]:
+        bars(done, 80, what)
+    bars.close()
+    reading, _, rendering = screen.getvalue().partition("rendering")
+    assert "3/3" in reading
+    assert "100%" in rendering and "80/80" not in rendering and "/80" not in rendering
 
 
 def test_a_bar_whose_total_grows_is_lengthened_and_one_counted_again_is_new():

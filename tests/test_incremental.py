@@ -86,23 +86,26 @@ def test_first_build_is_the_whole_site_rendered_at_once(tmp_path):
     assert (out / STATE / ".gitignore").read_text() == "*\n"
 
 
-def test_progress_counts_each_issue_indexed_as_a_step_and_ends_at_its_total(tmp_path):
-    """A shard of the search index counts as many steps as it has issues (indexing one
-    takes about as long as rendering it), so that the bar's estimate of the time left
-    holds while the index is made."""
+def test_progress_counts_each_step_by_its_time_and_ends_at_its_total(tmp_path):
+    """An issue rendered counts ISSUE_STEPS, a register page ENTRY_STEPS and each issue a
+    shard of the search index indexes ISSUE_STEPS (indexing an issue takes about as long
+    as rendering it), so that the bar's estimate of the time left holds throughout."""
+    from teibuild.incremental import ENTRY_STEPS, ISSUE_STEPS
+
     tei, out = corpus(tmp_path), tmp_path / "out"
     calls = []
     build_with_search(tei, out, EDITION, jobs=1, progress=lambda *call: calls.append(call))
     rendering = [(done, total, what) for done, total, what in calls
                  if not what.startswith("read ")]
-    assert [what for _, _, what in rendering[:len(NUMBERS)]] == \
-        [f"hongkou-{n}" for n in NUMBERS]
-    shards = [n for n, (_, _, what) in enumerate(rendering) if what.startswith("search index ")]
-    assert len(shards) == 1 and rendering[-1][2] == "search index"
-    before, (done, total, _) = rendering[shards[0] - 1], rendering[shards[0]]
-    assert done - before[0] == len(NUMBERS)   # the one shard: the five issues' steps
+    counted = {what: done - before for (before, _, _), (done, _, what)
+               in zip([(0, 0, "")] + rendering, rendering)}
+    assert [counted[f"hongkou-{n}"] for n in NUMBERS] == [ISSUE_STEPS] * len(NUMBERS)
+    entries = [what for what in counted if what.startswith(("persons/", "places/", "orgs/"))]
+    assert len(entries) > 10 and {counted[what] for what in entries} == {ENTRY_STEPS}
+    shards = [what for what in counted if what.startswith("search index ")]
+    assert len(shards) == 1 and counted[shards[0]] == ISSUE_STEPS * len(NUMBERS)
     assert [d for d, _, _ in rendering] == sorted(d for d, _, _ in rendering)
-    assert rendering[-1][0] == rendering[-1][1] == total
+    assert rendering[-1][2] == "search index" and rendering[-1][0] == rendering[-1][1]
 
 
 def test_no_op_rebuild_renders_and_writes_nothing(site):

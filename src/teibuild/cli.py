@@ -131,7 +131,7 @@ def build(tei_dir, out_dir, edition_file, jobs, quiet):
     from .render import build_site
 
     edition = resolve_edition(edition_file)
-    with build_lock(tei_dir, out_dir), progress_bars(quiet) as progress:
+    with build_lock(tei_dir, out_dir), progress_bars(quiet, counted=False) as progress:
         report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
     if not quiet:
         click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
@@ -156,9 +156,10 @@ def _work_done(report) -> str:
 
 
 @contextlib.contextmanager
-def progress_bars(quiet: bool, label: str = "rendering"):
+def progress_bars(quiet: bool, label: str = "rendering", counted: bool = True):
     """`ProgressBars` while the block runs, or None: `--quiet`, or stderr no terminal."""
-    progress = None if quiet or not sys.stderr.isatty() else ProgressBars(label=label)
+    progress = None if quiet or not sys.stderr.isatty() else \
+        ProgressBars(label=label, counted=counted)
     try:
         yield progress
     finally:
@@ -169,12 +170,14 @@ def progress_bars(quiet: bool, label: str = "rendering"):
 class ProgressBars:
     """A `progress(done, total, what)` callback drawing a bar on `file` (stderr), a new
     one for each stage of a command (reading, then `label`: rendering, indexing …) or
-    when the count starts again; a total that grows (a build learns how many shards
-    of the search index to make only when it comes to them) lengthens the bar."""
+    when the count starts again; a total that changes (a build knows how many issues
+    its search index's shards hold only when it comes to them) changes the bar's length.
+    `counted=False`: the stage after reading counts steps weighted by their time (a
+    build's: see incremental.ISSUE_STEPS), not things, and its bar shows a percentage."""
 
-    def __init__(self, file=None, label: str = "rendering"):
+    def __init__(self, file=None, label: str = "rendering", counted: bool = True):
         self.file = file if file is not None else sys.stderr
-        self.label = label
+        self.label, self.counted = label, counted
         self.bar = None
         self.stage = None
 
@@ -183,8 +186,10 @@ class ProgressBars:
         if stage != self.stage or done < self.bar.pos:
             self.close()
             self.stage = stage
+            counted = self.counted or stage == "reading"
             self.bar = click.progressbar(length=total, label=stage, file=self.file,
-                                         show_pos=True, item_show_func=lambda item: item)
+                                         show_pos=counted, show_percent=not counted,
+                                         item_show_func=lambda item: item)
             self.bar.__enter__()
         self.bar.length = total
         self.bar.update(done - self.bar.pos, what)
