@@ -1,8 +1,11 @@
-"""Staging folders: named for their process, and removed by the next command once it has ended."""
+"""Files written whole or not at all, and staging folders: named for their process, and removed
+by the next command once it has ended."""
 
 from __future__ import annotations
 
 import os
+
+import pytest
 
 from hostile.harness import ended_pid
 from teibuild.fsutil import staging_dir
@@ -46,3 +49,26 @@ def test_a_file_written_to_be_durable_is_synced_first_and_one_that_is_checked_is
     assert (tmp_path / "a.xml").read_bytes() == b"<TEI/>"
     assert (tmp_path / "manifest.json").read_bytes() == b"{}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xml", "manifest.json"]
+
+
+def test_a_file_written_piece_by_piece_replaces_the_old_only_when_whole(tmp_path):
+    from teibuild import fsutil
+
+    path = tmp_path / "manifest.pickle"
+    fsutil.atomic_write(path, b"old")
+
+    def pieces(file):
+        for n in range(3):
+            file.write(b"piece %d;" % n)
+
+    fsutil.atomic_write_with(path, pieces, durable=False)
+    assert path.read_bytes() == b"piece 0;piece 1;piece 2;"
+
+    def cut_short(file):
+        file.write(b"half")
+        raise OSError("no space left on device")
+
+    with pytest.raises(OSError, match="no space"):
+        fsutil.atomic_write_with(path, cut_short)
+    assert path.read_bytes() == b"piece 0;piece 1;piece 2;"
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.pickle"]   # no temporary left

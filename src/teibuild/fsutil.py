@@ -6,7 +6,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write(path: str | Path, data: bytes, durable: bool = True) -> None:
@@ -14,13 +16,20 @@ def atomic_write(path: str | Path, data: bytes, durable: bool = True) -> None:
     no fsync, for a file that is checked when read and made again if it is not whole (a
     build's records and caches: the fsync of its 31 MB manifest took 0.03-0.05 s on a
     quiet disk, and far longer while the disk was still writing a build's pages)."""
+    atomic_write_with(path, lambda fh: fh.write(data), durable)
+
+
+def atomic_write_with(path: str | Path, write: Callable[[BinaryIO], object],
+                      durable: bool = True) -> None:
+    """`atomic_write` of what `write(file)` writes into the file: what is large need not
+    be held whole first (a build's manifest, pickled: 24 MB for 2,000 issues)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
