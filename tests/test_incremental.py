@@ -109,7 +109,14 @@ def test_progress_counts_each_step_by_its_time_and_ends_at_its_total(tmp_path):
 
 
 def test_no_op_rebuild_renders_and_writes_nothing(site):
+    """(It is known to be one from the quick record, which holds the manifest's digest.)"""
+    import hashlib
+
+    from teibuild.incremental import QUICK
+
     tei, out = site
+    quick = json.loads((out / STATE / QUICK).read_bytes())
+    assert quick["manifest"] == hashlib.sha256((out / STATE / MANIFEST).read_bytes()).hexdigest()
     before = snapshot(out)
     again = build(tei, out, EDITION, jobs=2)
     assert (again.rendered_issues, again.site_rendered, again.written, again.removed) == \
