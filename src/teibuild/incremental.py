@@ -595,6 +595,8 @@ class _Plan:
         else:
             manifest["site"] = old["site"]
         if search_stale and not early:
+            if not few:   # (before Pagefind and the index's workers come on top: on 2,000
+                give_back_memory()   # issues, 15 MB of the 213 the entry and site pages left)
             manifest["search"] = self._timed_search(manifest, bool(entry_work), None, timed)
         elif search and not search_stale:
             manifest["search"] = old["search"]
