@@ -12,7 +12,7 @@ import html as htmlmod
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jinja2
 from jinja2 import (Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined,
@@ -53,8 +53,13 @@ class Here:
     def other_label(self) -> str:
         return _LABEL[self.other]
 
+    @cached_property
+    def _folder(self) -> str:
+        # (a page's templates link hundreds of times: its folder is worked out once)
+        return posixpath.dirname(self.file) or "."
+
     def _rel(self, target: str) -> str:
-        return _relpath(target, posixpath.dirname(self.file) or ".")
+        return _relpath(target, self._folder)
 
     def link(self, target: str) -> str:
         """A page of the same script, by its path from the script's root."""

@@ -38,9 +38,14 @@ def write_tree(out_dir: Path, files: dict[str, bytes]) -> int:
 def stage(folder: Path, rel: str, data: bytes) -> None:
     """Write one output file under the staging `folder`; `rel` may not leave it."""
     check_relative_path(rel)
-    path = folder / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    path = os.path.join(folder, rel)
+    try:   # (its folder is made when the first file goes in: not asked for each of thousands)
+        out = open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        out = open(path, "wb")
+    with out:
+        out.write(data)
 
 
 def stage_same(folder: Path, rel: str, data: bytes, current: Path) -> None:
