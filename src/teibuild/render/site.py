@@ -260,7 +260,10 @@ def _flatten(ctx: etree._Element) -> tuple[str, list[tuple[etree._Element, int, 
 
 def _segments(text: str, names: list[tuple[int, int]], lo: int, hi: int):
     """text[lo:hi] cut into (piece, is_name) so that names can be marked as names."""
-    cuts = sorted({lo, hi, *(x for s, e in names for x in (s, e) if lo < x < hi)})
+    inner = [x for s, e in names for x in (s, e) if lo < x < hi]
+    if not inner:   # (most often: one piece, a name or not)
+        return ((text[lo:hi], any(s <= lo and hi <= e for s, e in names)),) if lo < hi else ()
+    cuts = sorted({lo, hi, *inner})
     return tuple((text[a:b], any(s <= a and b <= e for s, e in names))
                  for a, b in zip(cuts, cuts[1:]) if a < b)
 
