@@ -119,6 +119,25 @@ def test_runs_convert_as_html_to_hant_converts_them(runs, config):
             html_to_hant(page, config)
 
 
+
+def test_a_run_converted_lately_is_not_given_to_opencc_again(monkeypatch):
+    """The text around a mention is on its name's page, its year's page and the pages of
+    the names beside it: convert_runs gives OpenCC only the runs it has not seen, and
+    each run comes back as it did the first time."""
+    hant._MEMOS.clear()
+    cc = hant.converter("s2tw")
+    given: list[str] = []
+    real = cc._convert
+    monkeypatch.setattr(cc, "_convert", lambda text: given.append(text) or real(text))
+    first = hant.convert_runs([("区长说头发",), ("第1版", "2022")], "s2tw")
+    again = hant.convert_runs([("第1版", "2022"), ("胡广杰说",), ("区长说头发",), ("胡广杰说",)],
+                              "s2tw")
+    assert first == [("區長說頭髮",), ("第1版", "2022")]
+    assert again == [("第1版", "2022"), ("胡廣傑說",), ("區長說頭髮",), ("胡廣傑說",)]
+    assert given == ["区长说头发\n第1版2022", "胡广杰说"]
+    assert hant.convert_runs([("区长说头发",)], "s2tw") == [("區長說頭髮",)]
+    assert len(given) == 2
+
 def test_a_run_made_longer_and_another_shorter_lose_no_character():
     """s2twp writes U盘 as 隨身碟 and 方便面 as 泡麵: the total length stays, and cutting the
     text back by lengths alone put a line break where 碟 was (and lost the name between)."""

@@ -211,15 +211,27 @@ def convert_runs(runs: list[tuple[str, ...]], config: str = DEFAULT
     """Convert runs of text, each a tuple of texts that read on into each other (text
     between inline tags) and end where a run of `html_to_hant` ends (at a line break, a
     block tag, a name), as it would: all in one call to OpenCC (`_convert_runs`). None if
-    a text holds a line break (the caller then converts its page)."""
+    a text holds a line break (the caller then converts its page).
+
+    A run converts alike wherever it is (no phrase runs across its ends), and runs
+    repeat: the text around a mention is on its name's page, its year's page and the
+    pages of the names beside it, four fifths of the characters of all entry pages. So
+    each run is remembered, and only those not seen lately are converted."""
     if any("\n" in text or _SEP in text for run in runs for text in run):
         return None
-    parts = [part for run in runs for part in (None, *run)][1:]
-    converted = _convert_runs(config, parts, whole=False) if parts else []
-    if converted is None:
-        return None
-    texts = (text for text in converted if text is not None)
-    return [tuple(next(texts) for _ in run) for run in runs]
+    memo = _memo(("runs", config))
+    found = {run: memo.get(run) for run in dict.fromkeys(runs)}
+    todo = [run for run, converted in found.items() if converted is None]
+    if todo:
+        parts = [part for run in todo for part in (None, *run)][1:]
+        converted = _convert_runs(config, parts, whole=False)
+        if converted is None:
+            return None
+        texts = (text for text in converted if text is not None)
+        for run in todo:
+            found[run] = tuple(next(texts) for _ in run)
+            memo.put(run, found[run])
+    return [found[run] for run in runs]
 
 
 def _cut(line: str) -> list[str]:
