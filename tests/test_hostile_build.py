@@ -169,15 +169,16 @@ def test_fault_while_writing_leaves_previous_edition(built, monkeypatch, fault):
 
 def _fail_staged_writes(monkeypatch, fault: str) -> None:
     """The edition's pages and texts fail to be written (as they are staged) after five."""
+    from teibuild.render import writer
+
     check = _failing_after(5, FAULTS[fault])
-    real = Path.write_bytes
 
-    def write_bytes(self, data):
-        if "staging-" in str(self):
+    def opening(path, *args, **kwargs):   # (the writer's own `open`: each staged file's)
+        if "staging-" in str(path):
             check()
-        return real(self, data)
+        return open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    monkeypatch.setattr(writer, "open", opening, raising=False)
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
