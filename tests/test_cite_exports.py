@@ -10,9 +10,11 @@ import bibtexparser
 import jsonschema
 import pytest
 import rispy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from teibuild.cite.csl import csl_item
-from teibuild.cite.exports import to_bibtex, to_csl_json, to_ris
+from teibuild.cite.exports import json_text, to_bibtex, to_csl_json, to_ris
 from teibuild.edition import Edition
 from teibuild.xmlsafe import parse_file
 
@@ -91,3 +93,19 @@ def test_exports_are_byte_identical_across_runs(items):
     again = csl_item(parse_file(HERE / "fixtures" / "mini-issue.xml"), "hongkou-1845-a02", EDITION)
     for export in (to_bibtex, to_ris, to_csl_json):
         assert export(again) == export(items["hongkou-1845-a02"])
+
+
+_JSON_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63 - 1) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON)
+def test_json_text_writes_what_json_dumps_writes(value):
+    """The CSL-JSON downloads and the JSON-LD of every page are written by orjson: byte for
+    byte what json.dumps(ensure_ascii=False, indent=2) wrote, control characters, quotes,
+    line separators and empty lists included."""
+    assert json_text(value) == json.dumps(value, ensure_ascii=False, indent=2)

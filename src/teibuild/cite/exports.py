@@ -6,8 +6,9 @@ exactly what the rendered citations say.
 
 from __future__ import annotations
 
-import json
 import re
+
+import orjson
 
 from .csl import author_names, date_of, iso_date
 
@@ -25,7 +26,14 @@ def _version_note(item: dict) -> str:
 
 def to_csl_json(item: dict) -> str:
     """A CSL-JSON array holding the item (what Zotero and pandoc import)."""
-    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+    return json_text([item]) + "\n"
+
+
+def json_text(value) -> str:
+    """`value` as json.dumps(value, ensure_ascii=False, indent=2) writes it, the same
+    bytes (the tests compare the two), by orjson: json's indented output is written in
+    pure Python, and a site cites every article in two JSON files."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
 
 
 def to_bibtex(item: dict) -> str:

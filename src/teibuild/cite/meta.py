@@ -7,9 +7,8 @@ Both are returned as data; the templates only print them.
 
 from __future__ import annotations
 
-import json
-
 from .csl import author_names, iso_date
+from .exports import json_text
 
 
 def highwire_tags(item: dict, licence_url: str = "") -> list[tuple[str, str]]:
@@ -85,5 +84,5 @@ def json_ld(item: dict, licence_url: str = "") -> dict:
 
 def json_ld_script(item: dict, licence_url: str = "") -> str:
     """JSON-LD text safe inside <script type="application/ld+json"> (no `</script>` break-out)."""
-    text = json.dumps(json_ld(item, licence_url), ensure_ascii=False, indent=2)
+    text = json_text(json_ld(item, licence_url))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
