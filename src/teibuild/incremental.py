@@ -73,7 +73,7 @@ import tempfile
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -686,7 +686,7 @@ class _Plan:
             return
         used: dict = {} if len(work) == len(order) else dict(known)
         for (name, *_), (outputs, romanized) in zip(work, rendering):
-            manifest["issues"][name]["outputs"] = dict.fromkeys(outputs)
+            manifest["issues"][name]["outputs"] = _Made(outputs)
             used.update(romanized)
             self.step(manifest["issues"][name]["id"], ISSUE_STEPS)
         self.romanized = used if used != known else None
@@ -931,7 +931,7 @@ class _Plan:
         runs = planned[0]
         for run, outputs in zip(runs, rendering):
             for unit, made in zip(run, outputs):
-                manifest["entries"][unit]["outputs"] = dict.fromkeys(made)
+                manifest["entries"][unit]["outputs"] = _Made(made)
                 self.step(unit, ENTRY_STEPS)
         self._grouped.clear()
 
@@ -1137,7 +1137,7 @@ class _Plan:
             rel = f"html/registers/{entry}.html"
             where = f"{new}/{rel}"
             # (only a page rendered this time, its outputs not yet packed, may be staged)
-            if not staged or not isinstance(record["outputs"], dict) or \
+            if not staged or not isinstance(record["outputs"], (dict, _Made)) or \
                     not os.path.exists(where):
                 kept = cached.get(rel)
                 if kept and self._stamp(record, rel) == tuple(kept[:2]):
@@ -1683,7 +1683,7 @@ def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str
         return sorted(set(on_disk) - listed)
     made = set()
     for record in _records(manifest):
-        if isinstance(record["outputs"], dict):
+        if isinstance(record["outputs"], (dict, _Made)):
             made.update(record["outputs"])
     gone = set()
     for part in ("issues", "entries"):
@@ -1695,9 +1695,26 @@ def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str
     return sorted(gone - made)
 
 
+class _Made:
+    """The outputs of a record rendered this time, until `_commit` stamps them in place:
+    their paths in one string. As a dict of ~150 paths an issue, they were the largest
+    thing a first build's main process held while the entry pages and the search index
+    were made (about 120 bytes a path: 18 MB on 1,000 issues)."""
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: Iterable[str]):
+        self._paths = _END.join(paths)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths.split(_END) if self._paths else ())
+
+
 def _outputs(record: dict) -> dict:
     """A record's outputs, {path: [size, mtime(, sha256)]}, however they are stored."""
     value = record["outputs"]
+    if isinstance(value, _Made):   # (rendered this time, not stamped yet)
+        return dict.fromkeys(value)
     if not isinstance(value, str):
         return value
     return dict(map(_output_row, value.split(_END)[:-1]))
@@ -1706,6 +1723,8 @@ def _outputs(record: dict) -> dict:
 def _output(record: dict, rel: str) -> list | None:
     """One output of a record, as `_outputs` gives it, its other rows left packed."""
     value = record["outputs"]
+    if isinstance(value, _Made):
+        return None
     if not isinstance(value, str):
         return value.get(rel)
     span = _row_span(value, rel)
@@ -1820,6 +1839,8 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
             os.replace(kept, path)
         raise
     for record in _records(manifest):   # stamp what was written this time
+        if isinstance(record["outputs"], _Made):
+            record["outputs"] = dict.fromkeys(record["outputs"])
         if isinstance(record["outputs"], dict):
             for rel, value in record["outputs"].items():
                 if not value or not value[0] and not value[1]:
