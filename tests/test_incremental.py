@@ -1111,3 +1111,25 @@ def test_a_worker_names_the_heads_cache_of_its_edition(tmp_path):
     with pytest.raises(TeiBuildError) as err:
         incremental._worker.issues["hongkou-9"]
     assert str(tmp_path / "editions" / incremental.STATE / incremental.HEADS) in err.value.message
+
+
+def test_the_outputs_rendered_are_stamped_into_the_rows_the_manifest_keeps(tmp_path):
+    """A record rendered this time holds its outputs' paths in one string (`_Made`);
+    once in place they are stamped straight into the manifest's packed rows, and the
+    files moved in are read back from those rows (`_MovedIn`), the site's dict with them."""
+    import teibuild.incremental as incremental
+
+    for rel, text in {"html/a.html": "aa", "txt/x/a.txt": "a", "html/index.html": "i"}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    made = incremental._Made(["html/a.html", "txt/x/a.txt"])
+    assert list(made) == ["html/a.html", "txt/x/a.txt"] and list(incremental._Made([])) == []
+    packed = incremental._stamped(tmp_path, made)
+    stamps = {rel: [os.stat(tmp_path / rel).st_size, os.stat(tmp_path / rel).st_mtime_ns]
+              for rel in ("html/a.html", "txt/x/a.txt", "html/index.html")}
+    assert packed == incremental._pack({rel: stamps[rel] for rel in made})
+    site = {"outputs": {"html/index.html": [*stamps["html/index.html"], "sha"]}}
+    moved = incremental._MovedIn([{"outputs": packed}, site])
+    assert dict(moved.items()) == {rel: tuple(stamp) for rel, stamp in stamps.items()}
+    assert list(moved) == ["html/a.html", "txt/x/a.txt", "html/index.html"] and len(moved) == 3
+    assert moved["txt/x/a.txt"] == tuple(stamps["txt/x/a.txt"]) and "html/b.html" not in moved

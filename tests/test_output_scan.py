@@ -107,3 +107,44 @@ def test_any_file_name_is_found_as_it_is(tmp_path):
     assert found_totals(rows) == totals(on_disk.items()) == {
         "html_pages": 3, "text_files": 2, "files": 8, "bytes": sum(
             len(n.encode("utf-8", "surrogateescape")) for n in names)}
+
+
+class _GoneThrough:
+    """Files moved in that can be gone through but not looked up one by one, as a build's
+    records give them (`incremental._MovedIn`): a lookup fails the test."""
+
+    def __init__(self, files: dict):
+        self.files = files
+
+    def items(self):
+        return iter(self.files.items())
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __contains__(self, rel):
+        raise AssertionError(f"{rel} looked up one by one")
+
+    __getitem__ = __contains__
+
+
+def test_the_files_moved_in_are_gone_through_not_looked_up(tmp_path):
+    """Digest, totals and stamps of the edition once a build's files are in place are
+    taken by going through those files once each (a first build wrote 220,000): the same
+    as from a dict of them."""
+    _files(tmp_path, {f"html/cite/{n}.bib": "x" * (n % 5) for n in range(30)}
+           | {"txt/a.txt": "a", "html/a.html": "aa"})
+    rows, _digest, folders = scan_folders(tmp_path)
+    on_disk, before = OnDisk(rows), totals(OnDisk(rows).items())
+    (tmp_path / "txt/a.txt").unlink()
+    _files(tmp_path, {"html/cite/4.bib": "changed", "html/new.html": "new"})
+    updated = {rel: (st.st_size, st.st_mtime_ns) for rel in ("html/cite/4.bib", "html/new.html")
+               for st in [os.stat(tmp_path / rel)]}
+    as_dict = Now(on_disk, ["txt/a.txt"], updated)
+    streamed = Now(on_disk, ["txt/a.txt"], _GoneThrough(updated))
+    fresh_rows, fresh_digest, _ = scan_folders(tmp_path)
+    assert streamed.digest(folders) == as_dict.digest(folders) == fresh_digest
+    assert streamed.totals(before) == as_dict.totals(before) == totals(OnDisk(fresh_rows).items())
+    wanted = ["html/cite/4.bib", "html/cite/9.bib", "html/new.html", "txt/a.txt", "html/no.html"]
+    assert streamed.stamps(wanted) == {rel: as_dict[rel] for rel in wanted if rel in as_dict}
+    assert set(streamed.stamps(wanted)) == {"html/cite/4.bib", "html/cite/9.bib", "html/new.html"}

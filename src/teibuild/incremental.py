@@ -211,20 +211,15 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
             on_disk, intact = scan.files, plan.intact
             removed = _removed(old, manifest, on_disk, intact)
             plan.save_caches(manifest)
-            moved = _commit(out_dir, staging, manifest, removed + plan.search_removed,
-                            plan.search_whole)
+            moved, made = _commit(out_dir, staging, manifest, removed + plan.search_removed,
+                                  plan.search_whole)
         except BaseException:   # the previous edition is as it was: leave nothing of ours
             if made_out:
                 shutil.rmtree(out_dir, ignore_errors=True)
             elif made_state:
                 shutil.rmtree(state, ignore_errors=True)
             raise
-        updated = {}   # the files moved in this time, with their size and mtime
-        for record in _records(manifest):
-            if isinstance(record["outputs"], dict):
-                for rel, v in record["outputs"].items():
-                    updated[rel] = tuple(v[:2])
-        now = Now(on_disk, removed, updated)
+        now = Now(on_disk, removed, _MovedIn(made))
         report = _report(manifest, now.totals(scan.totals), written=moved, removed=len(removed),
                          **counts)
         plan.save_names(now)
@@ -1163,11 +1158,9 @@ class _Plan:
         """The names cache: each register page's name, with its size and mtime once in place."""
         if self.names is None:
             return
-        pages = {}
-        for (kind, key), name in self.names.items():
-            rel = f"html/registers/{kind}/{key}.html"
-            if rel in now:
-                pages[rel] = [*now[rel], name]
+        names = {f"html/registers/{kind}/{key}.html": name
+                 for (kind, key), name in self.names.items()}
+        pages = {rel: [*stamp, names[rel]] for rel, stamp in now.stamps(names).items()}
         _dump_cache(self.state / NAMES, self.names_code, "pages", pages)
 
 
@@ -1817,10 +1810,11 @@ def _pack(table: dict) -> str:
 # --- putting it in place -----------------------------------------------------------------
 
 def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
-            whole: list[str]) -> int:
+            whole: list[str]) -> tuple[int, list[dict]]:
     """Move the staged files into place (the search index as a whole), take out what is
     no longer made, and stamp what moved in. If this fails, the previous edition is
-    put back and so is its manifest."""
+    put back and so is its manifest. Returns the number of files moved in and the
+    records rendered this time."""
     from .render.writer import move_into_place
 
     previous = {}
@@ -1838,18 +1832,62 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
         for path, kept in previous.items():
             os.replace(kept, path)
         raise
+    made = []
     for record in _records(manifest):   # stamp what was written this time
         if isinstance(record["outputs"], _Made):
-            record["outputs"] = dict.fromkeys(record["outputs"])
-        if isinstance(record["outputs"], dict):
+            record["outputs"] = _stamped(out_dir, record["outputs"])
+            made.append(record)
+        elif isinstance(record["outputs"], dict):
             for rel, value in record["outputs"].items():
                 if not value or not value[0] and not value[1]:
                     st = (out_dir / rel).stat()
                     record["outputs"][rel] = [st.st_size, st.st_mtime_ns, *(value or [])[2:]]
+            made.append(record)
     for rel, value in manifest["search"].get("outputs", {}).items():
         if value == [0, 0]:   # made this time
             manifest["search"]["outputs"][rel] = _search_stamp(out_dir / rel)
-    return written
+    return written, made
+
+
+def _stamped(out_dir: Path, made: _Made) -> str:
+    """The outputs `made`, now in place, each with its size and mtime: packed as the
+    manifest keeps them (`_pack`), not as a dict of lists first."""
+    base = str(out_dir)
+    rows = []
+    for rel in made:
+        st = os.stat(f"{base}/{rel}")
+        rows.append(f"{rel}{_SEP}{st.st_size}{_SEP}{st.st_mtime_ns}{_END}")
+    return "".join(rows)
+
+
+class _MovedIn(Mapping):
+    """The files moved in this time, path → (size, mtime), read from the records' rows
+    as they are gone through (`output_scan.Now`). As a dict beside the records' own
+    stamps, the main process held every file a first build wrote twice at its end
+    (~250 bytes a file, ~150 files an issue); looked up by name, it makes that dict."""
+
+    def __init__(self, records: list[dict]):
+        self.records = records
+        self._index: dict | None = None
+
+    def items(self) -> Iterator[tuple[str, tuple[int, int]]]:
+        for record in self.records:
+            value = record["outputs"]
+            rows = value.items() if isinstance(value, dict) else \
+                map(_output_row, value.split(_END)[:-1])
+            for rel, stamp in rows:
+                yield rel, (stamp[0], stamp[1])
+
+    def __iter__(self) -> Iterator[str]:
+        return (rel for rel, _ in self.items())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.items())
+
+    def __getitem__(self, rel: str) -> tuple[int, int]:
+        if self._index is None:
+            self._index = dict(self.items())
+        return self._index[rel]
 
 
 def _search_stamp(path: Path) -> list:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -288,9 +289,11 @@ class OnDisk(Mapping):
 
 class Now(Mapping):
     """The files of the edition once this build's are in place: those `on_disk`, less
-    `removed`, with `updated` (path → size, mtime) moved in."""
+    `removed`, with `updated` moved in: a mapping path → (size, mtime), or anything with
+    `items()` that can be gone through more than once (a build's is read from its
+    records, not held as a dict of every file it wrote: see `incremental._MovedIn`)."""
 
-    def __init__(self, on_disk: OnDisk, removed: list[str], updated: dict):
+    def __init__(self, on_disk: OnDisk, removed: list[str], updated):
         self.on_disk, self.removed, self.updated = on_disk, set(removed), updated
 
     def __getitem__(self, rel: str) -> tuple[int, int]:
@@ -308,10 +311,21 @@ class Now(Mapping):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def stamps(self, wanted: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(size, mtime) of each of the files `wanted` that there is, `updated` gone
+        through once (not asked file by file)."""
+        wanted = set(wanted)
+        found = {rel: tuple(stamp) for rel, stamp in self.updated.items() if rel in wanted}
+        for rel in wanted - found.keys() - self.removed:
+            stamp = self.on_disk.get(rel)
+            if stamp is not None:
+                found[rel] = stamp
+        return found
+
     def totals(self, before: dict[str, int]) -> dict[str, int]:
         """`totals` of these files, from `before` (the totals of `on_disk`) and the changes."""
-        gone = [(rel, self.on_disk[rel]) for rel in (*self.removed, *self.updated)
-                if rel in self.on_disk]
+        gone = ((rel, self.on_disk[rel]) for rel in chain(self.removed, self.updated)
+                if rel in self.on_disk)
         out = dict(before)
         for sign, rows in ((-1, gone), (1, self.updated.items())):
             for key, value in totals(rows).items():
@@ -320,26 +334,35 @@ class Now(Mapping):
 
     def digest(self, folders: dict[str, str]) -> str:
         """The digest `scan_folders` would give these files, given the digests of `on_disk`'s
-        folders: each folder's is updated with the files removed or moved in alone."""
-        changed: dict[str, dict] = {}
-        for rel in self.removed:
+        folders: each folder's is updated with the files removed or moved in alone (a
+        folder's digest is a count and a sum, so each file is taken as it comes)."""
+        sums: dict[str, list[int]] = {}
+
+        def change(rel: str, stamp) -> None:
             folder, _, name = rel.rpartition("/")
-            changed.setdefault(folder, {})[name] = None
+            counted = sums.get(folder)
+            if counted is None:
+                counted = sums[folder] = [0, 0]
+                if folder in folders:
+                    written, _, summed = folders[folder].partition(":")
+                    counted[:] = int(written), int(summed, 16)
+            was = self.on_disk.get(rel)
+            if was is not None:
+                counted[0] -= 1
+                counted[1] -= _row_value((name, *was))
+            if stamp is not None:
+                counted[0] += 1
+                counted[1] += _row_value((name, *stamp))
+
+        replaced = set()   # (a file both removed and moved in counts as moved in)
         for rel, stamp in self.updated.items():
-            folder, _, name = rel.rpartition("/")
-            changed.setdefault(folder, {})[name] = tuple(stamp)
+            if rel in self.removed:
+                replaced.add(rel)
+            change(rel, stamp)
+        for rel in self.removed - replaced:
+            change(rel, None)
         digests = dict(folders)
-        for folder, names in changed.items():
-            count, total = 0, 0
-            if folder in digests:
-                written, _, summed = digests[folder].partition(":")
-                count, total = int(written), int(summed, 16)
-            for name, stamp in names.items():
-                was = self.on_disk.get(f"{folder}/{name}")
-                if was is not None:
-                    count, total = count - 1, total - _row_value((name, *was))
-                if stamp is not None:
-                    count, total = count + 1, total + _row_value((name, *stamp))
+        for folder, (count, total) in sums.items():
             if count:
                 digests[folder] = f"{count}:{total % _MOD:032x}"
             else:
