@@ -1850,14 +1850,11 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
 
 
 def _stamped(out_dir: Path, made: _Made) -> str:
-    """The outputs `made`, now in place, each with its size and mtime: packed as the
-    manifest keeps them (`_pack`), not as a dict of lists first."""
+    """The outputs `made`, now in place, each with its size and mtime, packed as the
+    manifest keeps them (one record's dict at a time, not every record's until saved)."""
     base = str(out_dir)
-    rows = []
-    for rel in made:
-        st = os.stat(f"{base}/{rel}")
-        rows.append(f"{rel}{_SEP}{st.st_size}{_SEP}{st.st_mtime_ns}{_END}")
-    return "".join(rows)
+    return _pack({rel: [(st := os.stat(f"{base}/{rel}")).st_size, st.st_mtime_ns]
+                  for rel in made})
 
 
 class _MovedIn(Mapping):

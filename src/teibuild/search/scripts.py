@@ -59,7 +59,7 @@ def fold_counts(pairs: Iterable[tuple[str, str]]) -> dict[str, Counter]:
         if hans != hant and len(hans) == len(hant):
             aligned.update(zip(hans, hant))  # counted in C, character pairs alike or not
     seen: dict[str, Counter] = {}
-    for (s, t), n in sorted(item for item in aligned.items() if item[0][0] != item[0][1]):
+    for (s, t), n in sorted(((s, t), n) for (s, t), n in aligned.items() if s != t):
         seen.setdefault(t, Counter())[s] += n
     return seen
 

@@ -182,7 +182,6 @@ def _known_records(pages: Mapping[str, bytes], used: "_Used",
     return sorted(records, key=record_order)
 
 
-
 def _fields(record: Record) -> dict:
     """A record as JSON data: dataclasses.asdict's result, without its deep copy of every
     string (a third of a shard's own time in Python, for values that are never changed)."""
