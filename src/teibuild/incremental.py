@@ -335,7 +335,7 @@ def head(issue):
     return replace(issue, mentions=(), path=Path(issue.path.name))
 
 
-def _summary(issue, digest: str) -> dict:
+def _summary(issue, digest: str, heading: str) -> dict:
     """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
     its heading data's digest, what the pages listing every issue show of it (`site.Listed`),
     and for each entry it mentions, the digest of those mentions
@@ -347,7 +347,7 @@ def _summary(issue, digest: str) -> dict:
     for m in issue.mentions:
         names.setdefault(f"{m.kind}/{m.key}", []).append(m)
     return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
-            "articles": len(issue.articles), "head": _digest(head(issue)),
+            "articles": len(issue.articles), "head": heading,
             "listed": list(astuple(listed(issue))),
             "names": _pack({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
                             for k, ms in sorted(names.items())})}
@@ -405,17 +405,21 @@ class _Plan:
             self._loaded[name] = issue
         return issue
 
-    def _keep(self, name: str, issue) -> None:
+    def _keep(self, name: str, issue) -> str:
         """An issue read this time: its data goes to its cache at once and its mentions to
         the spool, and the main process holds only its heading (on 2,000 issues its PSS
-        while the issues rendered went 390 → 181 MB; the spool alone saved 120 MB). Each
-        issue is written once (a cache is checked against the digests when used, so one
-        written by a build that then fails is harmless)."""
+        while the issues rendered went 390 → 181 MB; the spool alone saved 120 MB), pickled
+        as the heads cache keeps it (`_head_part`: ~2.3 KB an issue, where its objects
+        took ~9). Each issue is written once (a cache is checked against the digests when
+        used, so one written by a build that then fails is harmless). Returns the
+        heading's digest (`_summary`'s "head")."""
         _save_issues(self.state, self.fingerprint,
                      {name: _pickled(issue)}, self.tei)
         self.fresh.add(name)
-        self._fresh_heads[name] = head(issue)
+        kept = head(issue)
+        self._fresh_heads[name] = _head_part(kept, _digest(kept))
         self.spool.add(name, _pickled_by_entry(issue))
+        return self._fresh_heads[name][0]
 
     def registers(self) -> dict:
         if self._registers is None:
@@ -434,16 +438,13 @@ class _Plan:
         The cache holds each issue's pickled apart, and only those asked for are loaded
         (loading all 2,000 issues' took 0.16 s of an edit that needs two, or a few
         hundred for a register entry's page)."""
-        if name in self._fresh_heads:
-            return self._fresh_heads[name]
         if name in self._head_data:
             return self._head_data[name]
-        cached = self.cached_heads()
-        digest = self.summaries[name]["head"]
-        kept = _unpickled(_cached_part(cached.get(name), digest))
-        if kept is None:
+        part = self._fresh_heads.get(name) or self.cached_heads().get(name)
+        kept = _unpickled(_cached_part(part, self.summaries[name]["head"]))
+        if kept is None:   # (the cache is written again at the end)
             kept = head(self.issue(name))
-            cached[name] = _head_part(kept, digest)   # (the cache written again at the end)
+            self.cached_heads()[name] = _head_part(kept, self.summaries[name]["head"])
             self._heads_stale = True
         self._head_data[name] = kept
         return kept
@@ -453,8 +454,9 @@ class _Plan:
         checked, for the worker to load if a page it renders cites the issue (`_Heads`:
         the 1,083 issues a corrected heading's register pages cite took 0.1 s to load
         here), else the data itself."""
-        if name not in self._fresh_heads and name not in self._head_data:
-            pickled = _cached_part(self.cached_heads().get(name), self.summaries[name]["head"])
+        if name not in self._head_data:
+            part = self._fresh_heads.get(name) or self.cached_heads().get(name)
+            pickled = _cached_part(part, self.summaries[name]["head"])
             if pickled is not None:
                 return pickled
         return self.head(name)
@@ -515,9 +517,9 @@ class _Plan:
         summaries = {}
         for n, (path, issue) in enumerate(zip(changed, ordered_map(
                 _read_issue, changed, self.jobs, preload=_PRELOAD)), start=1):
-            self._keep(path.name, issue)
+            heading = self._keep(path.name, issue)
             self.note(n, len(changed), f"read {path.name}")
-            summaries[path.name] = _summary(issue, self.tei["issues"][path.name])
+            summaries[path.name] = _summary(issue, self.tei["issues"][path.name], heading)
         for path in paths:
             if path.name not in summaries:
                 kept = old["issues"][path.name]
@@ -1069,8 +1071,7 @@ class _Plan:
         if self._heads_stale or self._heads_changed(manifest) or not (self.state / HEADS).is_file():
             cached = self.cached_heads()
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
-            heads = {name: _head_part(self._fresh_heads[name], manifest["issues"][name]["head"])
-                     if name in self._fresh_heads else cached.get(name) or
+            heads = {name: self._fresh_heads.get(name) or cached.get(name) or
                      _head_part(self.head(name), manifest["issues"][name]["head"])
                      for name in manifest["issues"]}
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
