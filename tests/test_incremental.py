@@ -108,6 +108,33 @@ def test_progress_counts_each_step_by_its_time_and_ends_at_its_total(tmp_path):
     assert rendering[-1][2] == "search index" and rendering[-1][0] == rendering[-1][1]
 
 
+def test_after_many_issues_the_site_pages_render_in_a_worker_as_they_would_here(
+        site, tmp_path, monkeypatch):
+    """The pages listing every issue and entry are made in a worker after many issues (all
+    that goes into them, made here, would stay in this process's memory to its end)."""
+    import teibuild.incremental as incremental
+    import teibuild.render.build as render_build
+
+    tei, out = site
+    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 1)   # five issues are many
+    noted = tmp_path / "pids"
+    real = render_build._site_pages
+
+    def site_pages(*args, **kwargs):   # (a forked worker has it too)
+        with noted.open("a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(render_build, "_site_pages", site_pages)
+    build(tei, tmp_path / "many", EDITION, jobs=2)
+    pids = noted.read_text(encoding="utf-8").split()
+    assert len(pids) == 1 and pids != [str(os.getpid())]
+    assert contents(tmp_path / "many") == contents(out)   # (the site's, made here)
+    noted.unlink()
+    build(tei, tmp_path / "one", EDITION, jobs=1)
+    assert noted.read_text(encoding="utf-8").split() == [str(os.getpid())]
+
+
 def test_no_op_rebuild_renders_and_writes_nothing(site):
     """(It is known to be one from the quick record, which holds the manifest's digest.)"""
     import hashlib
