@@ -209,8 +209,21 @@ def test_a_renamed_register_entry_makes_the_shards_that_show_it_stale(tmp_path, 
     assert stale_shards(summaries, renamed) == {"n001800", "n001900"}
     unused = {**names, ("persons", "nobody-here"): "某人"}
     assert stale_shards(summaries, unused) == set()
-    assert register_names(write(tmp_path / "site", site)) == names  # from the pages on disk
+    # from the pages on disk, page by page, in the same order
+    assert list(register_names(write(tmp_path / "site", site)).items()) == list(names.items())
     assert names[("persons", "guo-fang")] == "郭芳"
+
+
+def test_a_register_page_is_named_from_its_first_bytes_alone(site):
+    from teibuild.search.records import REGISTER_HEAD, register_name
+
+    page = "html/registers/persons/guo-fang.html"
+    assert len(site[page]) > REGISTER_HEAD
+    assert register_name(page, site[page][:REGISTER_HEAD]) == (("persons", "guo-fang"), "郭芳")
+    assert register_name("html/issues/hongkou-1845.html",
+                         site["html/issues/hongkou-1845.html"]) is None
+    assert register_name(page, b"<html><body><main><p>\xe9\x83\xad</p></main></body></html>") \
+        is None
 
 
 def test_the_index_is_the_same_whatever_the_number_of_jobs(site, indexed):

@@ -1122,12 +1122,12 @@ class _Plan:
         cache has the page's name and the page is as it was when that was read.
         `staged=False`: the pages being rendered are not looked for (their names are
         those of the pages in place: `_names_stand`)."""
-        from . import search
+        from .search.records import register_name
 
         code = _search_code(self.edition.opencc)
         cached = _load_names(self.state, code)
         self.names_code = code
-        heads, names = {}, {}
+        read, names = {}, {}
         # (paths as strings: a Path for each of 3,747 entries took 0.1 s)
         new, out_dir = str(self.new), str(self.state.parent)
         for entry, record in manifest["entries"].items():
@@ -1144,9 +1144,10 @@ class _Plan:
                     continue
                 where = f"{out_dir}/{rel}"
             head = _page_head(where)
-            if head is not None:
-                heads[rel] = head
-        names.update(search.register_names(heads))
+            found = None if head is None else register_name(rel, head)
+            if found:
+                read[rel] = found
+        names.update(read[rel] for rel in sorted(read))
         self.names = names
         return dict(sorted(names.items()))
 

@@ -214,14 +214,18 @@ def register_names(files: Mapping[str, bytes]) -> dict[tuple[str, str], str]:
     first bytes: the heading is read from the start of the page (see REGISTER_HEAD)
     rather than by parsing pages that list every mention of a name.
     """
-    names = {}
-    for path in sorted(files):
-        m = _REGISTER_PAGE.match(path)
-        if m:
-            head = _REGISTER_H1.search(files[path].decode("utf-8", "replace"))
-            if head:
-                names[(m.group(1), m.group(2))] = " ".join(html.unescape(head.group(1)).split())
-    return names
+    return dict(filter(None, (register_name(path, files[path]) for path in sorted(files))))
+
+
+def register_name(path: str, head: bytes) -> tuple[tuple[str, str], str] | None:
+    """((kind, key), the name it is headed with) of the register page `path`, from its
+    first bytes: read page by page, the heads of a register's 40,000 pages are not all
+    held at once (8 KB each). None for another page, or one without a heading."""
+    m = _REGISTER_PAGE.match(path)
+    found = m and _REGISTER_H1.search(head.decode("utf-8", "replace"))
+    if not found:
+        return None
+    return (m.group(1), m.group(2)), " ".join(html.unescape(found.group(1)).split())
 
 
 def _parse(data: bytes, where: str):

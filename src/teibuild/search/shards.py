@@ -35,7 +35,7 @@ from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
 from .records import HANT_PREFIX, REGISTER_HEAD, Record, record_order, \
-    register_names as _page_names, site_records
+    register_name, register_names as _page_names, site_records
 from .scripts import fold_counts, search_data
 
 SHARD_SIZE = 50  # issues per shard: a weekly's year, a daily's two months
@@ -89,13 +89,15 @@ def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], 
     """
     if isinstance(source, Mapping):
         return _page_names(source)
-    heads = {}
+    names = {}
     folder = Path(source) / "html" / "registers"
-    for kind in ("persons", "places", "orgs"):
+    for kind in sorted(("persons", "places", "orgs")):   # (the pages' order, as a site's)
         for path in sorted((folder / kind).glob("*.html")):
             with path.open("rb") as f:
-                heads[f"html/registers/{kind}/{path.name}"] = f.read(REGISTER_HEAD)
-    return _page_names(heads)
+                found = register_name(f"html/registers/{kind}/{path.name}", f.read(REGISTER_HEAD))
+            if found:
+                names[found[0]] = found[1]
+    return names
 
 
 def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
