@@ -304,8 +304,8 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")
     loaded = []
-    real = incremental._load_issue
-    monkeypatch.setattr(incremental, "_load_issue",
+    real = incremental._cached_issue   # (what loads an issue's data from its cache)
+    monkeypatch.setattr(incremental, "_cached_issue",
                         lambda state, name, *args: loaded.append(name) or real(state, name, *args))
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 1 and again.rendered_entries >= 1
@@ -473,6 +473,25 @@ def test_removed_issue_stray_and_deleted_pages_are_put_right(site, tmp_path):
     again = build(tei, out, EDITION, jobs=1)
     assert again.issues == len(NUMBERS) - 1 and again.removed > 1
     assert not list(out.rglob("*hongkou-1849*"))
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_an_issue_whose_cache_is_torn_inside_is_read_from_its_tei_to_render(site, tmp_path):
+    """A worker is given the bytes an issue's cache holds, to load; if they do not load, it
+    reads the issue's TEI instead."""
+    import pickle
+
+    from teibuild.incremental import ISSUES, _IssueData
+
+    tei, out = site
+    cache = out / STATE / ISSUES / "hongkou-1846.xml.pickle"
+    with cache.open("rb") as fh:
+        fingerprint, digest, data = _IssueData(fh).load()
+    assert isinstance(data, bytes)
+    cache.write_bytes(pickle.dumps((fingerprint, digest, data[:len(data) // 2])))
+    (out / "html" / "issues" / "hongkou-1846.html").unlink()
+    again = build(tei, out, EDITION, jobs=1)
+    assert again.rendered_issues == 1
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
