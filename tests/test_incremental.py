@@ -108,31 +108,36 @@ def test_progress_counts_each_step_by_its_time_and_ends_at_its_total(tmp_path):
     assert rendering[-1][2] == "search index" and rendering[-1][0] == rendering[-1][1]
 
 
-def test_after_many_issues_the_site_pages_render_in_a_worker_as_they_would_here(
+def test_after_many_issues_the_whole_editions_pages_render_in_a_worker_as_they_would_here(
         site, tmp_path, monkeypatch):
-    """The pages listing every issue and entry are made in a worker after many issues (all
-    that goes into them, made here, would stay in this process's memory to its end)."""
+    """The pages listing every issue and entry, and the search index's common files, are
+    made in a worker after many issues (all that goes into them, made here, would stay in
+    this process's memory to its end)."""
     import teibuild.incremental as incremental
     import teibuild.render.build as render_build
+    import teibuild.search as search
 
-    tei, out = site
+    tei, _ = site
     monkeypatch.setattr(incremental, "FORKSERVER_FROM", 1)   # five issues are many
     noted = tmp_path / "pids"
-    real = render_build._site_pages
 
-    def site_pages(*args, **kwargs):   # (a forked worker has it too)
-        with noted.open("a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return real(*args, **kwargs)
+    def noting(real, what):
+        def noted_call(*args, **kwargs):   # (a forked worker has it too)
+            with noted.open("a", encoding="utf-8") as fh:
+                fh.write(f"{what} {os.getpid()}\n")
+            return real(*args, **kwargs)
+        return noted_call
 
-    monkeypatch.setattr(render_build, "_site_pages", site_pages)
-    build(tei, tmp_path / "many", EDITION, jobs=2)
-    pids = noted.read_text(encoding="utf-8").split()
-    assert len(pids) == 1 and pids != [str(os.getpid())]
-    assert contents(tmp_path / "many") == contents(out)   # (the site's, made here)
+    monkeypatch.setattr(render_build, "_site_pages", noting(render_build._site_pages, "site"))
+    monkeypatch.setattr(search, "common_files", noting(search.common_files, "common"))
+    build_with_search(tei, tmp_path / "many", EDITION, jobs=2)
+    calls = noted.read_text(encoding="utf-8").split("\n")[:-1]
+    assert sorted(call.split()[0] for call in calls) == ["common", "site"]
+    assert str(os.getpid()) not in {call.split()[1] for call in calls}
     noted.unlink()
-    build(tei, tmp_path / "one", EDITION, jobs=1)
-    assert noted.read_text(encoding="utf-8").split() == [str(os.getpid())]
+    build_with_search(tei, tmp_path / "one", EDITION, jobs=1)
+    assert set(noted.read_text(encoding="utf-8").split()[1::2]) == {str(os.getpid())}
+    assert contents(tmp_path / "many") == contents(tmp_path / "one")
 
 
 def test_no_op_rebuild_renders_and_writes_nothing(site):
