@@ -677,11 +677,15 @@ class _Plan:
             Listed(*self.summaries[x]["listed"]) if x else None for x in w[1:])))
         known = {}
         if work:
+            known = _load_romanized(self.state, self.fingerprint)
+        if work and not self.many:
             from .render.hant import converter
 
-            known = _load_romanized(self.state, self.fingerprint)
             # loaded here, where the search index needs it too, a forked worker has it
-            converter(self.edition.opencc)   # (each loaded OpenCC's dictionaries: 84 ms)
+            # (each loaded OpenCC's dictionaries: 84 ms). Not after many issues: their
+            # workers start from a forkserver, and the pages that need it in this
+            # process then render in workers too; it would hold 41 MB here to the end.
+            converter(self.edition.opencc)
         return known, ordered_map(_render_issue_into, items, self.jobs,
                                   initializer=_start_worker,
                                   initargs=(self.new, self.edition, None, known),
