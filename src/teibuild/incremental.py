@@ -396,11 +396,10 @@ class _Plan:
             return self._loaded[name]
         issue = _load_issue(self.state, name, self.fingerprint, self.tei["issues"][name])
         if issue is None:   # no cache, or a torn one: read the TEI again
-            from .render.site import read_issue
-            issue = read_issue(self.tei_dir / name)
+            issue = _read_issue(self.tei_dir / name)
             self._keep(name, issue)
-        elif issue.path != self.tei_dir / name:   # cached when read by another path
-            issue = replace(issue, path=self.tei_dir / name)
+        else:
+            issue = _at(issue, self.tei_dir / name)
         if name not in self.fresh:
             self._loaded[name] = issue
         return issue
@@ -450,8 +449,7 @@ class _Plan:
         hundred for a register entry's page)."""
         if name in self._head_data:
             return self._head_data[name]
-        part = self._fresh_heads.get(name) or self.cached_heads().get(name)
-        kept = _unpickled(_cached_part(part, self.summaries[name]["head"]))
+        kept = _unpickled(self._head_bytes(name))
         if kept is None:   # (the cache is written again at the end)
             kept = head(self.issue(name))
             self.cached_heads()[name] = _head_part(kept, self.summaries[name]["head"])
@@ -465,11 +463,16 @@ class _Plan:
         the 1,083 issues a corrected heading's register pages cite took 0.1 s to load
         here), else the data itself."""
         if name not in self._head_data:
-            part = self._fresh_heads.get(name) or self.cached_heads().get(name)
-            pickled = _cached_part(part, self.summaries[name]["head"])
+            pickled = self._head_bytes(name)
             if pickled is not None:
                 return pickled
         return self.head(name)
+
+    def _head_bytes(self, name: str) -> bytes | None:
+        """An issue's heading data pickled, read this time or from the heads cache, if it
+        is what the manifest says (`_cached_part`); else None."""
+        part = self._fresh_heads.get(name) or self.cached_heads().get(name)
+        return _cached_part(part, self.summaries[name]["head"])
 
     def cached_heads(self) -> dict[str, list]:
         """The heads cache: each issue's heading data, pickled (`_head_part`)."""
@@ -617,7 +620,9 @@ class _Plan:
         from . import search
 
         pages = [f"html/registers/{unit}.html" for unit in work if YEAR not in unit]
-        heads = {rel: _page_head(f"{self.new}/{rel}") for rel in pages}
+        from .search.records import register_head
+
+        heads = {rel: register_head(f"{self.new}/{rel}") for rel in pages}
         if None in heads.values():
             return False
         found = search.register_names(heads)
@@ -964,9 +969,7 @@ class _Plan:
         unchanged = {rel: stamp[2] for rel, stamp in kept.items()}   # (their digests)
         work = (self.registers(), listing, [Listed(*self.summaries[n]["listed"]) for n in order],
                 self.head(order[-1]), unchanged)
-        digests = next(ordered_map(_site_pages_into, [work], self.jobs if self.many else 1,
-                                   initializer=_start_worker, initargs=(self.new, self.edition),
-                                   preload=_PRELOAD, beside=self.many))
+        digests = self._aside(_site_pages_into, work)
         for name in sorted(REGISTER_FILES.values()):
             if (self.tei_dir / name).is_file():
                 rel = f"html/tei/{name}"
@@ -978,6 +981,14 @@ class _Plan:
         outputs = {rel: kept[rel] if unchanged.get(rel) == digest else [0, 0, digest]
                    for rel, digest in sorted(digests.items())}
         return {"key": key, "outputs": outputs}
+
+    def _aside(self, func: Callable, work):
+        """`func(work)`, a job of the whole edition: in a worker after many issues (what it
+        makes and lets go would stay in this process's memory to its end), here after a
+        few (a worker's start would cost more than it saves)."""
+        return next(ordered_map(func, [work], self.jobs if self.many else 1,
+                                initializer=_start_worker, initargs=(self.new, self.edition),
+                                preload=_PRELOAD, beside=self.many))
 
     def _render_search(self, manifest: dict, names_changed: bool,
                        names: dict | None = None) -> dict:
@@ -1053,12 +1064,8 @@ class _Plan:
                 _index_shard, _Lazy(work, item), self.jobs, preload=_PRELOAD)):
             summaries[folder] = summary
             self.step(f"search index {folder}", weight)
-        # (in a worker after many issues, as the site pages: their making, here, left this
-        # process 37 MB larger to its end on 2,000 issues)
-        common = next(ordered_map(_common_files_into, [(summaries, out_dir)],
-                                  self.jobs if self.many else 1, initializer=_start_worker,
-                                  initargs=(self.new, self.edition), preload=_PRELOAD,
-                                  beside=self.many))
+        # (their making, here, left this process 37 MB larger to its end on 2,000 issues)
+        common = self._aside(_common_files_into, (summaries, out_dir))
         self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
             if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
@@ -1139,12 +1146,12 @@ class _Plan:
         cache has the page's name and the page is as it was when that was read.
         `staged=False`: the pages being rendered are not looked for (their names are
         those of the pages in place: `_names_stand`)."""
-        from .search.records import register_name
+        from .search.records import register_head, register_name
 
         code = _search_code(self.edition.opencc)
         cached = _load_names(self.state, code)
         self.names_code = code
-        read, names = {}, {}
+        names = {}
         # (paths as strings: a Path for each of 3,747 entries took 0.1 s)
         new, out_dir = str(self.new), str(self.state.parent)
         for entry, record in manifest["entries"].items():
@@ -1160,11 +1167,10 @@ class _Plan:
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
                 where = f"{out_dir}/{rel}"
-            head = _page_head(where)
-            found = None if head is None else register_name(rel, head)
+            head = register_head(where)
+            found = head and register_name(rel, head)
             if found:
-                read[rel] = found
-        names.update(read[rel] for rel in sorted(read))
+                names[found[0]] = found[1]
         self.names = names
         return dict(sorted(names.items()))
 
@@ -1188,18 +1194,6 @@ class _Plan:
 
 def _mention_stamp(fingerprint: str, manifest_digest: str) -> str:
     return f"{fingerprint}:{manifest_digest}"
-
-
-def _page_head(path: str) -> bytes | None:
-    """The first bytes of a register page, its name among them (`search.records`'
-    REGISTER_HEAD), or None if there is no such page."""
-    from .search.records import REGISTER_HEAD
-
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(REGISTER_HEAD)
-    except FileNotFoundError:
-        return None
 
 
 def _shards(manifest: dict) -> tuple[dict, dict]:
@@ -1408,6 +1402,12 @@ def _pickled_by_entry(issue) -> dict[str, bytes]:
     return {entry: _pickled(mentions) for entry, mentions in groups.items()}
 
 
+def _at(issue, path: Path):
+    """A cached issue with the path its TEI is read from now (it may have been cached when
+    read by another path)."""
+    return issue if issue.path == path else replace(issue, path=path)
+
+
 def _read_issue(path: Path):
     from .render.site import read_issue
 
@@ -1424,10 +1424,8 @@ def _render_issue_into(work: tuple) -> tuple[list[str], dict]:
     issue, path, prev, next_ = work
     if isinstance(issue, bytes):   # (`_Plan.pickled_issue`)
         issue = _unpickled(issue)
-        if issue is None:   # (its cache torn inside: read here, as the build would)
-            issue = _read_issue(path)
-        elif issue.path != path:   # cached when read by another path
-            issue = replace(issue, path=path)
+        # (its cache torn inside: read here, as `_Plan.issue` would)
+        issue = _read_issue(path) if issue is None else _at(issue, path)
     romanize.used()
     files = _render_issue(issue, prev, next_, _worker.edition)
     for rel, data in files.items():
@@ -1948,11 +1946,8 @@ class _MovedIn(Mapping):
         self._index: dict | None = None
 
     def items(self) -> Iterator[tuple[str, tuple[int, int]]]:
-        for record in self.records:
-            value = record["outputs"]
-            rows = value.items() if isinstance(value, dict) else \
-                map(_output_row, value.split(_END)[:-1])
-            for rel, stamp in rows:
+        for record in self.records:   # (one record's dict at a time)
+            for rel, stamp in _outputs(record).items():
                 yield rel, (stamp[0], stamp[1])
 
     def __iter__(self) -> Iterator[str]:

@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 
@@ -215,6 +216,16 @@ def register_names(files: Mapping[str, bytes]) -> dict[tuple[str, str], str]:
     rather than by parsing pages that list every mention of a name.
     """
     return dict(filter(None, (register_name(path, files[path]) for path in sorted(files))))
+
+
+def register_head(file: str | Path) -> bytes | None:
+    """The first bytes of a register page on disk, its heading among them (REGISTER_HEAD),
+    or None if there is no such file."""
+    try:
+        with open(file, "rb") as fh:
+            return fh.read(REGISTER_HEAD)
+    except FileNotFoundError:
+        return None
 
 
 def register_name(path: str, head: bytes) -> tuple[tuple[str, str], str] | None:

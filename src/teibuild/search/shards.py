@@ -34,8 +34,8 @@ import orjson
 from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
-from .records import HANT_PREFIX, REGISTER_HEAD, Record, record_order, \
-    register_name, register_names as _page_names, site_records
+from .records import HANT_PREFIX, Record, record_order, register_head, register_name, \
+    register_names as _page_names, site_records
 from .scripts import fold_counts, search_data
 
 SHARD_SIZE = 50  # issues per shard: a weekly's year, a daily's two months
@@ -93,8 +93,8 @@ def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], 
     folder = Path(source) / "html" / "registers"
     for kind in sorted(("persons", "places", "orgs")):   # (the pages' order, as a site's)
         for path in sorted((folder / kind).glob("*.html")):
-            with path.open("rb") as f:
-                found = register_name(f"html/registers/{kind}/{path.name}", f.read(REGISTER_HEAD))
+            head = register_head(path)
+            found = head and register_name(f"html/registers/{kind}/{path.name}", head)
             if found:
                 names[found[0]] = found[1]
     return names
