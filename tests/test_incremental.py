@@ -140,6 +140,34 @@ def test_after_many_issues_the_whole_editions_pages_render_in_a_worker_as_they_w
     assert contents(tmp_path / "many") == contents(tmp_path / "one")
 
 
+def test_after_many_issues_this_process_leaves_opencc_to_the_workers(site, tmp_path,
+                                                                     monkeypatch):
+    """OpenCC is loaded here before the issues render only for workers forked from here,
+    which share it (a few issues); many issues' workers start from a forkserver and load
+    their own, and its dictionaries (41 MB) would stay here to the end for nothing."""
+    import sys
+
+    import teibuild.incremental as incremental
+    from teibuild.render import hant
+
+    tei, _ = site
+    callers = []
+    real = hant.converter
+
+    def converter(*args, **kwargs):
+        callers.append(sys._getframe(1).f_code.co_name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hant, "converter", converter)
+    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 1)   # five issues are many
+    build(tei, tmp_path / "many", EDITION, jobs=2)
+    assert "_start_issues" not in callers
+    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 16)
+    build(tei, tmp_path / "few", EDITION, jobs=2)
+    assert "_start_issues" in callers
+    assert contents(tmp_path / "many") == contents(tmp_path / "few")
+
+
 def test_no_op_rebuild_renders_and_writes_nothing(site):
     """(It is known to be one from the quick record, which holds the manifest's digest.)"""
     import hashlib
