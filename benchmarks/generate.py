@@ -11,6 +11,14 @@ paragraphs of the sample issue with annotated news sentences (../shared/ner),
 and sentences that name officials, places and organisations from the NER
 corpora: a few recur in issue after issue, most are rare (Zipf's law), as in
 a local paper, so the registers grow as they would over a real run.
+
+The corpora's names are few (~4,000 of the lengths used), so the registers of
+2,000 issues stop near that. `--rare-names F` makes a share F of the names
+printed new ones instead (a surname and a given name of two different persons
+of the corpora; a place or body named from the first characters of one or two
+of the corpora's places or bodies and a common ending): the long tail of residents, volunteers, residential
+compounds and companies that a real run names once or twice, to measure what
+grows with the registers.
 """
 
 from __future__ import annotations
@@ -123,15 +131,32 @@ class HongkouIssue(Issue):
         return "\f".join(pages)
 
 
+PLACE_ENDINGS = ("路", "街道", "社区", "小区", "新村", "公园", "菜场")
+ORG_ENDINGS = ("居民委员会", "社区卫生服务中心", "小学", "中学", "物业公司", "志愿者服务队",
+               "商会", "有限公司")
+
+
 def _recurring(rng: random.Random, names: list[str]) -> str:
     """A name as a local paper prints them: a few officials and places very often, most
     rarely (Zipf's law over a fixed order of the corpus' names)."""
     return names[min(len(names) - 1, int(rng.paretovariate(0.6))) - 1]
 
 
-def _named_sentence(rng: random.Random, m: Material) -> str:
-    person, other = _recurring(rng, m.persons), _recurring(rng, m.persons)
-    place, org = _recurring(rng, m.places), _recurring(rng, m.orgs)
+def _name(rng: random.Random, names: list[str], kind: str, rare: float) -> str:
+    """A recurring name, or with probability `rare` one made up (most never printed
+    before): see the module's docstring. With `rare` 0 no random number is drawn, so
+    the issues are those of earlier versions."""
+    if not rare or rng.random() >= rare:
+        return _recurring(rng, names)
+    if kind == "person":
+        return rng.choice(names)[0] + rng.choice(names)[1:]
+    ending = rng.choice(PLACE_ENDINGS if kind == "place" else ORG_ENDINGS)
+    return rng.choice(names)[:2] + rng.choice(names)[:rng.randint(0, 2)] + ending
+
+
+def _named_sentence(rng: random.Random, m: Material, rare: float = 0.0) -> str:
+    person, other = _name(rng, m.persons, "person", rare), _name(rng, m.persons, "person", rare)
+    place, org = _name(rng, m.places, "place", rare), _name(rng, m.orgs, "org", rare)
     return rng.choice([
         f"{rng.choice(ROLES)}{person}出席会议并讲话。",
         f"{rng.choice(ROLES)}{person}前往{place}，实地检查疫情防控工作。",
@@ -141,16 +166,17 @@ def _named_sentence(rng: random.Random, m: Material) -> str:
     ])
 
 
-def _paragraph(rng: random.Random, m: Material) -> str:
+def _paragraph(rng: random.Random, m: Material, rare: float = 0.0) -> str:
     if rng.random() < 0.25:
         return rng.choice(m.paragraphs)
     parts = [rng.choice(m.sentences) for _ in range(rng.randint(2, 4))]
-    parts.insert(rng.randrange(len(parts) + 1), _named_sentence(rng, m))
+    parts.insert(rng.randrange(len(parts) + 1), _named_sentence(rng, m, rare))
     return "".join(parts)
 
 
-def _report(rng: random.Random, m: Material, later_pages: list[int]) -> Report:
-    paragraphs = [_paragraph(rng, m) for _ in range(rng.randint(2, 6))]
+def _report(rng: random.Random, m: Material, later_pages: list[int],
+            rare: float = 0.0) -> Report:
+    paragraphs = [_paragraph(rng, m, rare) for _ in range(rng.randint(2, 6))]
     heading = [rng.choice(m.headings)]
     if rng.random() < 0.3:  # a kicker or subheading line as well
         heading.append(rng.choice(m.headings))
@@ -165,8 +191,8 @@ def _report(rng: random.Random, m: Material, later_pages: list[int]) -> Report:
     return report
 
 
-def make_issue(number: int, seed: int = 1) -> HongkouIssue:
-    """Issue 第`number`期, the same for the same number and seed."""
+def make_issue(number: int, seed: int = 1, rare: float = 0.0) -> HongkouIssue:
+    """Issue 第`number`期, the same for the same number, seed and share of rare names."""
     rng = random.Random(f"{seed}-{number}")
     m = material()
     date = SAMPLE_DATE + dt.timedelta(weeks=number - SAMPLE_NUMBER)
@@ -174,8 +200,8 @@ def make_issue(number: int, seed: int = 1) -> HongkouIssue:
                          measure=rng.choice([12, 13, 15, 17, 19, 21, 23, 25]),
                          headings_after=rng.random() < 0.5, blank_between=rng.random() < 0.7)
     pages = 2 if rng.random() < 0.25 else 1
-    issue.pages = [[_report(rng, m, list(range(pages + 1, 5))) for _ in range(rng.randint(4, 8))]
-                   for _ in range(pages)]
+    issue.pages = [[_report(rng, m, list(range(pages + 1, 5)), rare)
+                    for _ in range(rng.randint(4, 8))] for _ in range(pages)]
     return issue
 
 
@@ -185,13 +211,13 @@ def issue_numbers(count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def generate(count: int, out_dir: Path, seed: int = 1) -> list[Path]:
+def generate(count: int, out_dir: Path, seed: int = 1, rare: float = 0.0) -> list[Path]:
     """Write `count` sources `hongkou-<number>.txt` into `out_dir`; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for number in issue_numbers(count):
         path = out_dir / f"hongkou-{number}.txt"
-        path.write_text(make_issue(number, seed).text(), encoding="utf-8")
+        path.write_text(make_issue(number, seed, rare).text(), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -201,8 +227,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rare-names", type=float, default=0.0, metavar="F",
+                        help="share of the names printed that are made up, most of them new")
     args = parser.parse_args(argv)
-    paths = generate(args.count, args.out_dir, args.seed)
+    paths = generate(args.count, args.out_dir, args.seed, args.rare_names)
     size = sum(p.stat().st_size for p in paths)
     print(f"wrote {len(paths)} sources ({size / 1e6:.1f} MB) to {args.out_dir}")
 

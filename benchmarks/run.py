@@ -179,6 +179,8 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
         "load_before": round(load, 2),
         "exit_status": proc.returncode,
         "output_lines": len(out.splitlines()),
+        # what a build says it did (without -q): which rebuild rendered what, afterwards
+        "report": out.decode("utf-8", "replace").strip().splitlines()[-1:],
     }
     print(f"{label:>22}: {result['wall_s']:7.2f} s wall {result['cpu_s']:7.2f} s CPU "
           f"memory {result['peak_tree_pss_mb']:7.1f} MB PSS, {result['peak_tree_rss_mb']:.1f} "
@@ -305,6 +307,7 @@ def median_round(rounds: list[dict], held) -> dict:
     middle = sorted(rounds, key=lambda r: r["wall_s"])[len(rounds) // 2]
     return {**middle, "rounds_wall_s": [r["wall_s"] for r in rounds],
             "rounds_cpu_s": [r["cpu_s"] for r in rounds],
+            "rounds_report": [r.get("report", []) for r in rounds],
             "every_check_held": all(map(held, rounds))}
 
 
@@ -474,6 +477,28 @@ def machine() -> dict:
             "libxslt": ".".join(map(str, etree.LIBXSLT_VERSION)), "system": platform.platform()}
 
 
+def _generated(work: Path) -> dict:
+    """What the sources in `work` were generated as (before this was recorded: with no
+    rare names, of an unknown count, taken as asked for)."""
+    try:
+        return json.loads((work / "generated.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"count": len(list((work / "seeds").glob("*.txt"))), "rare_names": 0.0}
+
+
+def register_entries(tei: Path) -> dict:
+    """How many entries each register of the converted edition has: what the pages of
+    names, the register index and the search index's names grow with."""
+    from teibuild import TEI_NS
+
+    counts = {}
+    for register, tag in (("persons", "person"), ("places", "place"), ("orgs", "org")):
+        path = tei / f"{register}.xml"
+        counts[register] = sum(1 for _ in etree.iterparse(str(path), tag=f"{{{TEI_NS}}}{tag}")) \
+            if path.is_file() else 0
+    return counts
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("count", type=int, nargs="?", default=2000)
@@ -482,16 +507,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "latest")
     parser.add_argument("--sample", type=int, default=40, help="issues for per-issue costs")
     parser.add_argument("--keep", action="store_true", help="reuse the generated sources")
+    parser.add_argument("--rare-names", type=float, default=0.0, metavar="F",
+                        help="share of names made up, most new (benchmarks/generate.py)")
     args = parser.parse_args(argv)
     _become_subreaper()
     compile_package()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     work = args.work
     seeds = work / "seeds"
-    if not (args.keep and seeds.is_dir()):
+    made = {"count": args.count, "rare_names": args.rare_names}
+    if not (args.keep and seeds.is_dir() and _generated(work) == made):
         shutil.rmtree(work, ignore_errors=True)
         start = time.perf_counter()
-        generate(args.count, seeds)
+        generate(args.count, seeds, rare=args.rare_names)
+        (work / "generated.json").write_text(json.dumps(made), encoding="utf-8")
         print(f"generated {args.count} sources in {time.perf_counter() - start:.1f} s")
     for folder in ("tei", "editions"):
         shutil.rmtree(work / folder, ignore_errors=True)
@@ -499,7 +528,8 @@ def main(argv: list[str] | None = None) -> dict:
     sources = sorted(str(p.relative_to(work)) for p in seeds.glob("*.txt"))
 
     results: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                     "issues": len(sources), "jobs": args.jobs or os.cpu_count(),
+                     "issues": len(sources), "rare_names": args.rare_names,
+                     "jobs": args.jobs or os.cpu_count(),
                      "machine": machine(), "load_average_at_start": os.getloadavg()}
     steps = results["steps"] = {}
     partial = args.out.with_suffix(".partial.json")
@@ -508,6 +538,7 @@ def main(argv: list[str] | None = None) -> dict:
     def save():  # after every step, so a long run cut short still leaves its figures
         partial.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     steps["convert"] = run("convert", ["convert", *sources, "--out", "tei", "-q", *jobs], work)
+    results["register_entries"] = register_entries(work / "tei")
     save()
     validate_jobs = jobs if _has_option("validate", "--jobs") else []
     steps["validate"] = run("validate", ["validate", "tei", "-q", *validate_jobs], work,
@@ -515,7 +546,8 @@ def main(argv: list[str] | None = None) -> dict:
     if steps["validate"]["exit_status"]:
         print(f"  validation found {steps['validate']['output_lines']} problem(s)")
     save()
-    build = ["build", "--tei", "tei", "--out", "editions", "-q", *jobs]
+    # without -q: a build then ends with what it rendered (no progress bar: not a terminal)
+    build = ["build", "--tei", "tei", "--out", "editions", *jobs]
     steps["build"] = run("build", build, work)
     save()
     steps["end_to_end"] = {
@@ -592,6 +624,14 @@ def markdown(r: dict) -> str:
         f"lxml {m['lxml']}, libxslt {m['libxslt']}; jobs {r['jobs']}; load average "
         f"{r['load_average_at_start'][0]:.2f} at start, {r['load_average_at_end'][0]:.2f} at end.",
         "",
+    ]
+    if "register_entries" in r:
+        e = r["register_entries"]
+        lines += [f"Register entries after convert: {e['persons']:,} persons, {e['places']:,} "
+                  f"places, {e['orgs']:,} bodies ({sum(e.values()):,}); "
+                  f"{r.get('rare_names', 0):.0%} of the names printed made up "
+                  f"(`--rare-names`).", ""]
+    lines += [
         "| step | wall (s) | CPU (s) | peak memory, all processes: PSS (MB) | summed RSS (MB) "
         "| largest process RSS (MB) |",
         "|---|---:|---:|---:|---:|---:|",
