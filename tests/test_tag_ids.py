@@ -29,6 +29,14 @@ def test_readings_are_fixed_only_where_they_should_be():
     assert pinyin_label("长宁路", "place") == "Chángníng Lù"
 
 
+def test_a_syllable_beginning_with_a_o_or_e_is_set_off_by_an_apostrophe():
+    assert pinyin_label("西安", "place") == "Xī'ān"
+    assert pinyin_label("天安门广场", "place") == "Tiān'ānmén Guǎngchǎng"
+    assert pinyin_label("王西安", "person") == "Wáng Xī'ān"
+    assert pinyin_label("刘海鸥", "person") == "Liú Hǎi'ōu"
+    assert base_id("西安", "place") == "xian"   # identifiers stay as they were
+
+
 @pytest.mark.parametrize("name", ["3号线", "ＡＢＣ公司", "·", "2022"])
 def test_ids_are_always_ncnames(name):
     assert NCNAME.match(base_id(name, "org"))

@@ -76,8 +76,8 @@ def split_person(name: str) -> tuple[str, str]:
 def person_reading(name: str) -> tuple[str, str]:
     """(surname, given name) in tone-marked pinyin, surname readings fixed."""
     surname, given = split_person(name)
-    sur = SURNAME_READINGS.get(surname) or "".join(reading(surname))
-    return sur, "".join(reading(given))
+    sur = SURNAME_READINGS.get(surname) or run_together(reading(surname))
+    return sur, run_together(reading(given))
 
 
 def pinyin_label(name: str, kind: str) -> str:
@@ -86,7 +86,18 @@ def pinyin_label(name: str, kind: str) -> str:
         sur, given = person_reading(name)
         return " ".join(w[:1].upper() + w[1:] for w in (sur, given) if w)
     words = _words(name)
-    return " ".join("".join(reading(w)).capitalize() for w in words if w.strip())
+    return " ".join(run_together(reading(w)).capitalize() for w in words if w.strip())
+
+
+def run_together(syllables: list[str]) -> str:
+    """A word's syllables as one, an apostrophe before a syllable that begins with a, o or
+    e (Xī'ān, not Xīān, which reads as xiān: the rule of GB/T 16159)."""
+    out = syllables[0] if syllables else ""
+    for syllable in syllables[1:]:
+        if out and syllable[:1].translate(_TONE_MARKS) in ("a", "o", "e"):
+            out += "'"
+        out += syllable
+    return out
 
 
 def _words(name: str) -> list[str]:
