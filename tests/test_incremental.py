@@ -1215,3 +1215,43 @@ def test_the_outputs_rendered_are_stamped_into_the_rows_the_manifest_keeps(tmp_p
     assert dict(moved.items()) == {rel: tuple(stamp) for rel, stamp in stamps.items()}
     assert list(moved) == ["html/a.html", "txt/x/a.txt", "html/index.html"] and len(moved) == 3
     assert moved["txt/x/a.txt"] == tuple(stamps["txt/x/a.txt"]) and "html/b.html" not in moved
+
+
+def test_a_count_changed_renders_the_page_of_its_initial_alone(tmp_path, monkeypatch):
+    """A register listed a page per initial (`render.build.REGISTER_INDEX_ENTRIES`): a name
+    linked no more in one issue changes its count on its initial's page, which alone of
+    those pages is rendered again; the edition is what a fresh build makes."""
+    import teibuild.render.build as render_build
+
+    monkeypatch.setattr(render_build, "REGISTER_INDEX_ENTRIES", 3)
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build(tei, out, EDITION, jobs=1)
+    before = snapshot(out)
+    initials = sorted(rel for rel in before if re.fullmatch(r"html/registers/\w+-\w+\.html", rel))
+    assert "html/registers/persons-d.html" in initials and len(initials) > 5
+    rendered = []
+    real = render_build.render_page
+    monkeypatch.setattr(render_build, "render_page", lambda template, path, *a, **k: (
+        rendered.append(path) if template == "register_initial.html" else None) or
+        real(template, path, *a, **k))
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        '<persName ref="persons.xml#du-songquan">杜松<lb/>全</persName>', "杜松<lb/>全"),
+        encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    after = snapshot(out)
+    assert rendered == ["registers/persons-d.html"]
+    changed = [rel for rel in before if re.search(r"/registers/\w+-\w+\.html$", rel)
+               and after[rel] != before[rel]]
+    assert changed == ["html/registers/persons-d.html", "html/zh-Hant/registers/persons-d.html"]
+    assert "4 处" in after[changed[0]][0].decode() and "5 处" in before[changed[0]][0].decode()
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    # a page of initials changed on disk is rendered again, though what it shows is the same
+    (out / "html/registers/places-b.html").write_text("edited by hand", encoding="utf-8")
+    rendered.clear()
+    edited.write_text(edited.read_text(encoding="utf-8").replace("杜松<lb/>全", (
+        '<persName ref="persons.xml#du-songquan">杜松<lb/>全</persName>'), 1), encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    # (planned twice: once as if the disk were as recorded, then as it is: see build)
+    assert set(rendered) == {"registers/persons-d.html", "registers/places-b.html"}
+    assert contents(out) == fresh(tei, tmp_path / "fresh-again")

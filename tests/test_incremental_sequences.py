@@ -96,7 +96,8 @@ def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, work
     """`workers`: the rebuilds run in this process, or in two workers, forked from it or
     started by a forkserver (which every pool of two items or more then uses); `by_year`:
     entries mentioned more than twice over several years have pages by year
-    (`render.build.year_pages`), as the people a newspaper names most do. (A forkserver's
+    (`render.build.year_pages`), as the people a newspaper names most do, and registers
+    of more than three entries are listed a page per initial. (A forkserver's
     workers import tei-build afresh and would not see the lower threshold, so they render
     with the shipped one.)"""
     import teibuild.render.build as render_build
@@ -104,6 +105,7 @@ def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, work
     event(f"the rebuilds' workers: {workers}")
     server = workers == "forkserver"
     with patched(render_build, "ENTRY_PAGE_MENTIONS", 2 if by_year and not server else None), \
+            patched(render_build, "REGISTER_INDEX_ENTRIES", 3 if by_year and not server else None), \
             patched(teibuild.parallel, "FORKSERVER_FROM", 2 if server else None), \
             patched(teibuild.incremental, "FORKSERVER_FROM", 2 if server else None):
         run_sequence(sequence, corpus, jobs=1 if workers == "here" else 2)

@@ -648,3 +648,41 @@ def test_a_register_entrys_further_names_are_listed_on_its_page(tmp_path):
     entry = read_registers(tmp_path)[("places", "hongkou")]
     assert entry.name == "虹口区" and entry.names["zh-Hant"] == "虹口區"
     assert ("又称", "虹口") in entry.details
+
+
+def test_a_large_register_is_listed_a_page_per_initial(tmp_path, monkeypatch):
+    """Past REGISTER_INDEX_ENTRIES entries (19,450 of them made the one index page 3.3 MB),
+    a register is listed a page per initial of its entries' pinyin, as a Chinese book's
+    index is; the register index links to those pages; a small register stays listed on it."""
+    import teibuild.render.build as render_build
+
+    repo = Path(__file__).resolve().parents[1]
+    tei = tmp_path / "tei"
+    shutil.copytree(repo / "tei", tei)
+    persons = len(re.findall(r"<person\b", (tei / "persons.xml").read_text(encoding="utf-8")))
+    monkeypatch.setattr(render_build, "REGISTER_INDEX_ENTRIES", persons - 1)  # persons only
+    out = tmp_path / "out"
+    build_site(tei, out, EDITION, jobs=1)
+    index = page(out, "registers/index.html")
+    assert not index.xpath("//section[h2[@id='reg-persons']]//ul[@class='entries']")
+    links = index.xpath("//section[h2[@id='reg-persons']]//nav[@class='initials']/a")
+    assert links and [a.get("href") for a in links] == sorted(a.get("href") for a in links)
+    assert index.xpath("//section[h2[@id='reg-places']]//ul[@class='entries']/li")  # (small)
+    listed = []
+    for a in links:
+        letter = a.get("href")[len("persons-"):-len(".html")]
+        initial = page(out, f"registers/{a.get('href')}")
+        entries = initial.xpath("//ul[@class='entries']/li/a/@href")
+        assert a.xpath("string(span[@class='count'])") == str(len(entries)) != "0"
+        assert initial.xpath("//nav[@class='initials']/a[@aria-current='page']/@href") == [
+            a.get("href")]
+        for href in entries:
+            key = href[len("persons/"):-len(".html")]
+            assert key[0] == letter and (out / "html/registers" / href).is_file()
+        listed += entries
+        assert (out / "html/zh-Hant/registers" / a.get("href")).is_file()
+    assert len(listed) == len(set(listed)) == persons   # every entry once, in pinyin order
+    assert listed == sorted(listed)
+    # an entry's breadcrumb leads to its register on the index, whence to its initial
+    entry = page(out, listed[0].replace("persons/", "registers/persons/"))
+    assert "../index.html#reg-persons" in entry.xpath("//nav[@class='breadcrumb']//a/@href")

@@ -192,6 +192,11 @@ def cite_box(citation: dict, here: Here) -> Markup:
     return _BOXES[key][1]
 
 
+def page_files(path: str) -> list[str]:
+    """The files `render_page` writes for the page at `path`, one a script."""
+    return [f"html/{Here(path, script).file}" for script in SCRIPTS]
+
+
 def render_page(template: str, path: str, edition, *,
                 parts: dict[str, tuple[str, str | None]] | None = None,
                 **context) -> dict[str, bytes]:
