@@ -1,7 +1,7 @@
 """Two codes' rebuilds timed in turn, each on its own copy of the same edition.
 
     python benchmarks/alternate.py CODE_A CODE_B [--work DIR] [--rounds 8]
-        [--kind heading|text|none]
+        [--kind heading|text|unlink|none]
 
 This machine's speed changes from hour to hour by a third or more, so two runs of
 benchmarks/run.py an hour apart compare the hours as much as the codes. Here the
@@ -32,9 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.run import TEI_BUILD, edit_a_heading, edit_one_issue  # noqa: E402
+from benchmarks.run import TEI_BUILD, edit_a_heading, edit_one_issue, unlink_a_name  # noqa: E402
 
-EDITS = {"heading": edit_a_heading, "text": edit_one_issue, "none": None}
+EDITS = {"heading": edit_a_heading, "text": edit_one_issue, "unlink": unlink_a_name, "none": None}
 
 
 def code_folder(code: str, into: Path) -> Path:

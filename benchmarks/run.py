@@ -10,7 +10,9 @@ together, sampled from /proc every 200 ms, as PSS and as summed RSS). Then a
 no-op rebuild, a rebuild after editing one issue, and one after adding words
 next to a person's name in another (so that the name's register pages change
 too), one after words put into an article's main heading in a third (its
-neighbours' pages and the pages of the names in its article change), and a
+neighbours' pages and the pages of the names in its article change), one after
+a person's name is unlinked in a fourth (the entry's count changes where the
+register's entries are listed), and a
 corrected source converted again and the edition rebuilt after it,
 each made and timed three times (the median is reported, every run's time kept)
 and each checked: the edited text is on the issue's pages (and in its TEI), and no
@@ -230,6 +232,19 @@ def edit_next_to_a_name(tei: Path, round_: int = 0) -> tuple[str, str]:
     at = text.index("</persName>", text.index("<p xml:id=")) + len("</persName>")
     path.write_text(text[:at] + marker + text[at:], encoding="utf-8")
     return path.stem, marker
+
+
+def unlink_a_name(tei: Path, round_: int = 0) -> tuple[str, str]:
+    """Unlink a person named in a paragraph of another issue (three after the middle one),
+    as a scholar would a guess of the tagger's that is no name: the entry's count falls
+    by one on the pages that list the register's entries. Returns (issue id, the name,
+    which stays on the page as text)."""
+    path = _issue(tei, 3)
+    text = path.read_text(encoding="utf-8")
+    found = re.compile(r"<persName\b[^>]*>(.*?)</persName>", re.S).search(
+        text, text.index("<p xml:id="))
+    path.write_text(text[:found.start()] + found.group(1) + text[found.end():], encoding="utf-8")
+    return path.stem, re.sub(r"<[^>]*>", "", found.group(1))
 
 
 def edit_a_heading(tei: Path, round_: int = 0) -> tuple[str, str]:
@@ -570,6 +585,9 @@ def main(argv: list[str] | None = None) -> dict:
     steps["heading_edit_rebuild"], after = timed_edits("rebuild after a corrected heading",
                                                        edit_a_heading, build, work, after)
     save()
+    steps["unlink_rebuild"], after = timed_edits("rebuild after a name unlinked",
+                                                 unlink_a_name, build, work, after)
+    save()
     steps["corrected_source_convert"], steps["corrected_source_rebuild"], after = \
         timed_corrections(build, work, after)
     save()
@@ -637,8 +655,8 @@ def markdown(r: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name in ("convert", "validate", "build", "noop_rebuild", "one_edit_rebuild",
-                 "name_edit_rebuild", "heading_edit_rebuild", "corrected_source_convert",
-                 "corrected_source_rebuild"):
+                 "name_edit_rebuild", "heading_edit_rebuild", "unlink_rebuild",
+                 "corrected_source_convert", "corrected_source_rebuild"):
         if name not in s:   # (results of an older run)
             continue
         x = s[name]
@@ -660,6 +678,7 @@ def markdown(r: dict) -> str:
     edits = "".join(_edit_sentence(label, s[step]) for label, step in (
         ("The one-issue edit", "one_edit_rebuild"), ("The edit next to a name", "name_edit_rebuild"),
         ("The corrected heading", "heading_edit_rebuild"),
+        ("The name unlinked", "unlink_rebuild"),
         ("The rebuild after a corrected source", "corrected_source_rebuild")) if step in s)
     if "corrected_source_convert" in s:
         c = s["corrected_source_convert"]

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from benchmarks.run import all_pages, jing_reference, per_issue_apart
 
@@ -89,3 +90,17 @@ def test_a_corrected_source_is_converted_again_and_shows_after_the_rebuild(tmp_p
     heads = ["".join(h.itertext()) for h in tree.iter("{http://www.tei-c.org/ns/1.0}head")
              if h.get("type") == "main"]
     assert any("经编者校订一" in h for h in heads)
+
+
+def test_a_name_unlinked_keeps_its_text_and_loses_its_link(tmp_path):
+    from benchmarks.run import unlink_a_name
+
+    tei = tmp_path / "tei"
+    shutil.copytree(REPO / "tei", tei)
+    before = (tei / "hongkou-1845.xml").read_text(encoding="utf-8")
+    issue, name = unlink_a_name(tei)
+    after = (tei / "hongkou-1845.xml").read_text(encoding="utf-8")
+    assert issue == "hongkou-1845" and name and "<" not in name
+    assert after.count("<persName") == before.count("<persName") - 1
+    text = lambda xml: "".join(etree.fromstring(xml.encode()).itertext())  # noqa: E731
+    assert text(after) == text(before) and name in text(after)
