@@ -154,7 +154,7 @@ def _site_pages(issues: list[Listed], latest: Issue, entries: list[Entry],
     of the issues, they show what `Listed` holds, and of the latest one its citation.
     The pages of initials named in `unchanged` (`initial_pages`) are left out."""
     files: dict[str, bytes] = {}
-    kinds = {kind: [e for e in entries if e.kind == kind] for kind in REGISTER_LABELS}
+    kinds = _by_kind(entries)
     initials = _initials(kinds)
     unchanged = set(unchanged)
     for kind, pages in initials.items():
@@ -203,6 +203,10 @@ class Initial:
         return "其他" if self.letter == "#" else self.letter.upper()
 
 
+def _by_kind(entries: list[Entry]) -> dict[str, list[Entry]]:
+    return {kind: [e for e in entries if e.kind == kind] for kind in REGISTER_LABELS}
+
+
 def _initials(kinds: dict[str, list[Entry]]) -> dict[str, list[Initial]]:
     """The pages of initials of each register listed by initial (REGISTER_INDEX_ENTRIES),
     in the order of the entries (their keys are their pinyin)."""
@@ -224,9 +228,8 @@ def initial_pages(entries: list[Entry]) -> dict[str, str]:
     """Each page of initials (`_initials`) and the digest of all it shows: its register,
     its letter, the register's letters with their counts, and its entries' keys, names,
     pinyin and numbers of mentions. A page whose digest is the same needs no rendering."""
-    kinds = {kind: [e for e in entries if e.kind == kind] for kind in REGISTER_LABELS}
     out = {}
-    for kind, pages in _initials(kinds).items():
+    for kind, pages in _initials(_by_kind(entries)).items():
         letters = [(p.letter, len(p.entries)) for p in pages]
         for page in pages:
             out[page.path] = sha256(repr((kind, page.letter, letters, [
