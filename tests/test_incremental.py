@@ -1220,7 +1220,8 @@ def test_the_outputs_rendered_are_stamped_into_the_rows_the_manifest_keeps(tmp_p
 def test_a_count_changed_renders_the_page_of_its_initial_alone(tmp_path, monkeypatch):
     """A register listed a page per initial (`render.build.REGISTER_INDEX_ENTRIES`): a name
     linked no more in one issue changes its count on its initial's page, which alone of
-    those pages is rendered again; the edition is what a fresh build makes."""
+    the pages listing issues or entries is rendered again, with the home page; the
+    edition is what a fresh build makes."""
     import teibuild.render.build as render_build
 
     monkeypatch.setattr(render_build, "REGISTER_INDEX_ENTRIES", 3)
@@ -1232,7 +1233,8 @@ def test_a_count_changed_renders_the_page_of_its_initial_alone(tmp_path, monkeyp
     rendered = []
     real = render_build.render_page
     monkeypatch.setattr(render_build, "render_page", lambda template, path, *a, **k: (
-        rendered.append(path) if template == "register_initial.html" else None) or
+        rendered.append(path) if template not in ("issue.html", "article.html", "entry.html")
+        else None) or
         real(template, path, *a, **k))
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(
@@ -1240,18 +1242,28 @@ def test_a_count_changed_renders_the_page_of_its_initial_alone(tmp_path, monkeyp
         encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     after = snapshot(out)
-    assert rendered == ["registers/persons-d.html"]
+    assert rendered == ["registers/persons-d.html", "index.html"]
     changed = [rel for rel in before if re.search(r"/registers/\w+-\w+\.html$", rel)
                and after[rel] != before[rel]]
     assert changed == ["html/registers/persons-d.html", "html/zh-Hant/registers/persons-d.html"]
     assert "4 处" in after[changed[0]][0].decode() and "5 处" in before[changed[0]][0].decode()
     assert contents(out) == fresh(tei, tmp_path / "fresh")
-    # a page of initials changed on disk is rendered again, though what it shows is the same
+    # a page changed on disk is rendered again, though what it shows is the same
     (out / "html/registers/places-b.html").write_text("edited by hand", encoding="utf-8")
+    (out / "html/zh-Hant/issues/index.html").unlink()
     rendered.clear()
     edited.write_text(edited.read_text(encoding="utf-8").replace("杜松<lb/>全", (
         '<persName ref="persons.xml#du-songquan">杜松<lb/>全</persName>'), 1), encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     # (planned twice: once as if the disk were as recorded, then as it is: see build)
-    assert set(rendered) == {"registers/persons-d.html", "registers/places-b.html"}
+    assert set(rendered) == {"registers/persons-d.html", "registers/places-b.html",
+                             "issues/index.html", "index.html"}
     assert contents(out) == fresh(tei, tmp_path / "fresh-again")
+    # a date corrected: the lists of issues change, the pages of initials do not
+    rendered.clear()
+    edited.write_text(edited.read_text(encoding="utf-8").replace("2022-04-08", "2022-04-09"),
+                      encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    assert "issues/index.html" in rendered and "about.html" not in rendered
+    assert not [path for path in rendered if path.startswith("registers/")]
+    assert contents(out) == fresh(tei, tmp_path / "fresh-date")

@@ -968,8 +968,8 @@ class _Plan:
                 if len(stamp) > 2 and self.on_disk.get(rel) == tuple(stamp[:2])}
         unchanged = {rel: stamp[2] for rel, stamp in kept.items()}   # (their digests)
         work = (self.registers(), listing, [Listed(*self.summaries[n]["listed"]) for n in order],
-                self.head(order[-1]), unchanged, self.old["site"].get("initials", {}))
-        digests, initials = self._aside(_site_pages_into, work)
+                self.head(order[-1]), unchanged, self.old["site"].get("pages", {}))
+        digests, pages = self._aside(_site_pages_into, work)
         for name in sorted(REGISTER_FILES.values()):
             if (self.tei_dir / name).is_file():
                 rel = f"html/tei/{name}"
@@ -980,7 +980,7 @@ class _Plan:
         # (those staged are stamped once in place)
         outputs = {rel: kept[rel] if unchanged.get(rel) == digest else [0, 0, digest]
                    for rel, digest in sorted(digests.items())}
-        return {"key": key, "outputs": outputs, "initials": initials}
+        return {"key": key, "outputs": outputs, "pages": pages}
 
     def _aside(self, func: Callable, work):
         """`func(work)`, a job of the whole edition: in a worker after many issues (what it
@@ -1436,10 +1436,11 @@ def _render_issue_into(work: tuple) -> tuple[list[str], dict]:
 def _site_pages_into(work: tuple) -> tuple[dict[str, str], dict[str, str]]:
     """Render the pages that list every issue or entry (`_Plan._render_site`) into the
     staging folder, but those whose digest is the one on disk (`unchanged`); every page's
-    digest, and what each page of a register's initial shows (`initial_pages`). Such a
-    page that shows what it showed (`before`), and is on disk as it was written, is not
-    rendered: a name's count changed renders its initial's page, not 20,000 names."""
-    from .render.build import _site_pages, initial_pages
+    digest, and what each page shows (`site_page_keys`). A page that shows what it showed
+    (`before`), and is on disk as it was written, is not rendered: a name's count changed
+    renders its initial's page, not the 20,000 names of its register, nor the list of
+    every issue."""
+    from .render.build import _site_pages, site_page_keys
     from .render.pages import page_files
     from .render.site import Entry, join_mentions
 
@@ -1450,8 +1451,8 @@ def _site_pages_into(work: tuple) -> tuple[dict[str, str], dict[str, str]]:
         joined.setdefault((kind, name), Entry(kind=kind, key=name)).mentions = \
             _Counted(count, first)
     entries = [joined[k] for k in sorted(joined)]
-    initials = initial_pages(entries)
-    same = {path for path, key in initials.items() if before.get(path) == key
+    keys = site_page_keys(listed, entries)
+    same = {path for path, key in keys.items() if before.get(path) == key
             and all(rel in unchanged for rel in page_files(path))}
     files = _site_pages(listed, latest, entries, _worker.edition, unchanged=same)
     digests = {rel: unchanged[rel] for path in same for rel in page_files(path)}
@@ -1459,7 +1460,7 @@ def _site_pages_into(work: tuple) -> tuple[dict[str, str], dict[str, str]]:
         digests[rel] = sha256(files[rel])
         if unchanged.get(rel) != digests[rel]:
             _stage(_worker.new, rel, files[rel])
-    return dict(sorted(digests.items())), initials
+    return dict(sorted(digests.items())), keys
 
 
 def _common_files_into(work: tuple) -> list[str]:

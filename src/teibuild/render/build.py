@@ -152,31 +152,31 @@ def _site_pages(issues: list[Listed], latest: Issue, entries: list[Entry],
                 edition: Edition, unchanged: Iterable[str] = ()) -> dict[str, bytes]:
     """Every page that is neither an issue's nor a register entry's (`entry_pages`):
     of the issues, they show what `Listed` holds, and of the latest one its citation.
-    The pages of initials named in `unchanged` (`initial_pages`) are left out."""
+    The pages named in `unchanged` (of those `site_page_keys` gives) are left out."""
     files: dict[str, bytes] = {}
     kinds = _by_kind(entries)
     initials = _initials(kinds)
     unchanged = set(unchanged)
+
+    def page(template: str, path: str, **context) -> None:
+        if path not in unchanged:
+            files.update(render_page(template, path, edition, **context))
+
     for kind, pages in initials.items():
         for initial in pages:
-            if initial.path not in unchanged:
-                files.update(render_page("register_initial.html", initial.path, edition,
-                                         kind=kind, initial=initial, initials=pages,
-                                         labels=REGISTER_LABELS))
+            page("register_initial.html", initial.path, kind=kind, initial=initial,
+                 initials=pages, labels=REGISTER_LABELS)
     example = next((a for a in latest.articles if not a.placeholder), None)
-    files.update(render_page(
-        "index.html", "index.html", edition, issues=issues, kinds=kinds,
-        labels=REGISTER_LABELS, latest=latest,
-        example=citation_fields(latest, edition, example), example_article=example))
-    files.update(render_page("issues.html", "issues/index.html", edition,
-                             years=_by_year(issues)))
-    files.update(render_page("registers.html", "registers/index.html", edition, kinds=kinds,
-                             labels=REGISTER_LABELS, initials=initials))
-    files.update(render_page("guidelines.html", "guidelines.html", edition,
-                             guidelines=_guidelines()))
-    files.update(render_page("about.html", "about.html", edition, issues=issues))
+    page("index.html", "index.html", issues=issues, kinds=kinds, labels=REGISTER_LABELS,
+         latest=latest, example=citation_fields(latest, edition, example),
+         example_article=example)
+    page("issues.html", "issues/index.html", years=_by_year(issues))
+    page("registers.html", "registers/index.html", kinds=kinds, labels=REGISTER_LABELS,
+         initials=initials)
+    page("guidelines.html", "guidelines.html", guidelines=_guidelines())
+    page("about.html", "about.html", issues=issues)
     if (templates_dir() / "search.html").is_file():  # the page the header's search box opens
-        files.update(render_page("search.html", "search.html", edition))
+        page("search.html", "search.html")
     static = templates_dir() / "static"
     for path in sorted(static.iterdir()):
         if path.is_file():
@@ -184,8 +184,40 @@ def _site_pages(issues: list[Listed], latest: Issue, entries: list[Entry],
     return files
 
 
+def site_page_keys(issues: list[Listed], entries: list[Entry]) -> dict[str, str]:
+    """The digest of what each page of `_site_pages` shows, but the home page (which
+    cites the latest issue, and is small): a page whose digest is the same, rendered by
+    the same code and templates for the same edition, needs no rendering. The list of
+    issues shows their `Listed`, the about page their number and first and last dates;
+    the register index each register's size and its entries
+    or its initials; a page of initials its register's initials and its own entries'
+    keys, names, pinyin and numbers of mentions; the guidelines and the search page
+    nothing of the issues."""
+    def digest(*shown) -> str:
+        return sha256(repr(shown).encode("utf-8"))
+
+    def row(entry: Entry) -> tuple:
+        return entry.key, entry.name, entry.pinyin, len(entry.mentions)
+
+    kinds = _by_kind(entries)
+    initials = _initials(kinds)
+    letters = {kind: [(p.letter, len(p.entries)) for p in pages]
+               for kind, pages in initials.items()}
+    keys = {"issues/index.html": digest("issues/index.html", issues),
+            "about.html": digest("about.html", len(issues), issues[0].date, issues[-1].date)}
+    keys["registers/index.html"] = digest(
+        "registers/index.html", [(kind, len(listed_), letters[kind] if kind in initials else
+                                  [row(e) for e in listed_]) for kind, listed_ in kinds.items()])
+    keys["guidelines.html"] = keys["search.html"] = digest("the same for every edition")
+    for kind, pages in initials.items():
+        for initial in pages:
+            keys[initial.path] = digest(kind, initial.letter, letters[kind],
+                                        [row(e) for e in initial.entries])
+    return keys
+
+
 #: entries a register lists on the register index itself; a register with more is listed
-#: a page per initial of its entries' pinyin (`initial_pages`), as the index of a Chinese
+#: a page per initial of its entries' pinyin (`_initials`), as the index of a Chinese
 #: book is: on 2,000 synthetic issues naming 19,450 entries the one page was 3.3 MB in
 #: each script, and rendered again (1 s) for any name's count changed anywhere
 REGISTER_INDEX_ENTRIES = 1000
@@ -221,19 +253,6 @@ def _initials(kinds: dict[str, list[Entry]]) -> dict[str, list[Initial]]:
         out[kind] = [Initial(letter, f"registers/{kind}-{'other' if letter == '#' else letter}"
                              ".html", tuple(listed_)) for letter, listed_ in
                      sorted(by_letter.items(), key=lambda item: (item[0] == "#", item[0]))]
-    return out
-
-
-def initial_pages(entries: list[Entry]) -> dict[str, str]:
-    """Each page of initials (`_initials`) and the digest of all it shows: its register,
-    its letter, the register's letters with their counts, and its entries' keys, names,
-    pinyin and numbers of mentions. A page whose digest is the same needs no rendering."""
-    out = {}
-    for kind, pages in _initials(_by_kind(entries)).items():
-        letters = [(p.letter, len(p.entries)) for p in pages]
-        for page in pages:
-            out[page.path] = sha256(repr((kind, page.letter, letters, [
-                (e.key, e.name, e.pinyin, len(e.mentions)) for e in page.entries])).encode())
     return out
 
 
