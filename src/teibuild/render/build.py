@@ -189,10 +189,9 @@ def site_page_keys(issues: list[Listed], entries: list[Entry]) -> dict[str, str]
     cites the latest issue, and is small): a page whose digest is the same, rendered by
     the same code and templates for the same edition, needs no rendering. The list of
     issues shows their `Listed`, the about page their number and first and last dates;
-    the register index each register's size and its entries
-    or its initials; a page of initials its register's initials and its own entries'
-    keys, names, pinyin and numbers of mentions; the guidelines and the search page
-    nothing of the issues."""
+    the register index each register's size and its entries or its initials; a page of
+    initials its register's initials and its own entries' keys, names, pinyin and
+    numbers of mentions; the guidelines and the search page nothing of the issues."""
     def digest(*shown) -> str:
         return sha256(repr(shown).encode("utf-8"))
 
