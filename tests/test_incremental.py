@@ -1267,3 +1267,35 @@ def test_a_count_changed_renders_the_page_of_its_initial_alone(tmp_path, monkeyp
     assert "issues/index.html" in rendered and "about.html" not in rendered
     assert not [path for path in rendered if path.startswith("registers/")]
     assert contents(out) == fresh(tei, tmp_path / "fresh-date")
+
+
+def test_a_register_changed_brings_the_table_of_mentions_up_to_date(tmp_path, monkeypatch):
+    """The table of who mentions what comes from the issues alone: a register entry renamed
+    (as converting a source again may do) renders that entry's page and the pages listing
+    entries, and the table is brought up to date rather than made anew from every issue
+    (1.4 s on 19,450 entries)."""
+    import teibuild.mention_table as mention_table
+
+    tei, out = corpus(tmp_path), tmp_path / "out"
+    build(tei, out, EDITION, jobs=1)
+    made = []
+    real = mention_table.make_whole
+    monkeypatch.setattr(mention_table, "make_whole", lambda *a: made.append(1) or real(*a))
+    persons = tei / "persons.xml"
+    text = persons.read_text(encoding="utf-8")
+    name = '<persName xml:lang="zh-Hans">杜松全</persName>'
+    assert text.count(name) == 1
+    persons.write_text(text.replace(name, name.replace("全", "荃")), encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert made == [] and again.rendered_issues == 0 and again.rendered_entries == 1
+    assert "杜松荃" in (out / "html/registers/persons/du-songquan.html").read_text(encoding="utf-8")
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    made.clear()   # (by the fresh build)
+    # and an issue edited with it: its entries and the renamed one
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    persons.write_text(text, encoding="utf-8")
+    again = build(tei, out, EDITION, jobs=1)
+    assert made == [] and again.rendered_issues == 1
+    assert contents(out) == fresh(tei, tmp_path / "fresh-again")
