@@ -1299,3 +1299,43 @@ def test_a_register_changed_brings_the_table_of_mentions_up_to_date(tmp_path, mo
     again = build(tei, out, EDITION, jobs=1)
     assert made == [] and again.rendered_issues == 1
     assert contents(out) == fresh(tei, tmp_path / "fresh-again")
+
+
+def test_a_name_changed_in_the_edited_issue_alone_takes_an_overlay(tmp_path):
+    """A register name that only the edited issue shows (here the name first printed of an
+    entry not in the register, corrected) leaves its shard's bundle in place: the overlay
+    indexes the issue anew and the search leaves its old records out. A name the other
+    issues show too, renamed, indexes the shard again whole. Either way the search finds
+    what a fresh build's finds."""
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    edited = tei / "hongkou-1847.xml"
+    printed = '<persName ref="persons.xml#du-songquan">杜松<lb/>全</persName>'
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        printed, printed.replace("du-songquan", "du-songquan-2")), encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    before = snapshot(out)
+    page = out / "html/registers/persons/du-songquan-2.html"
+    assert "杜松全" in page.read_text(encoding="utf-8")
+    edited.write_text(edited.read_text(encoding="utf-8").replace("杜松<lb/>全", "杜松<lb/>泉"),
+                      encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and "杜松泉" in page.read_text(encoding="utf-8")
+    after = snapshot(out)
+    files = [rel for rel in after if rel.startswith("html/pagefind/n001800/")]
+    assert files and all(before.get(rel) == after[rel] for rel in files)   # not indexed again
+    overlay = json.loads((out / "html/pagefind/n001800-edits/shard.json").read_bytes())
+    assert overlay["supersedes"] == ["hongkou-1847"]
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    assert any("杜松泉" in r for r in searchable(out)["records"])
+    # a name every issue shows, renamed with an edit: the shard is indexed again whole
+    persons = tei / "persons.xml"
+    name = '<persName xml:lang="zh-Hans">杜松全</persName>'
+    persons.write_text(persons.read_text(encoding="utf-8").replace(name, name.replace("全", "荃")),
+                       encoding="utf-8")
+    edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                      encoding="utf-8")
+    build_with_search(tei, out, EDITION, jobs=1)
+    later = snapshot(out)
+    assert any(later[rel] != after[rel] for rel in files if rel in later)
+    assert not (out / "html/pagefind/n001800-edits").exists()
+    assert_as_fresh(out, tei, tmp_path / "fresh-again")
