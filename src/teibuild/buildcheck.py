@@ -27,6 +27,8 @@ XML_ID = f"{{{XML_NS}}}id"
 EMPTY = {f"{{{TEI_NS}}}{name}" for name in ("lb", "pb", "cb", "milestone", "anchor", "ptr")}
 #: TEI elements shown as an editorial label: only a <desc> may go inside, never text.
 DESCRIBED = {f"{{{TEI_NS}}}{name}" for name in ("gap", "space")}
+_TEI = f"{{{TEI_NS}}}"
+_NAMED = {ARTICLE} | EMPTY | DESCRIBED   # the TEI elements _check_element has rules for
 
 
 def check_tei(tree: etree._ElementTree, path: str) -> None:
@@ -36,10 +38,14 @@ def check_tei(tree: etree._ElementTree, path: str) -> None:
         _check_pi(node, path)
     _check_frame(root, path)
     for node in root.iter():
-        if isinstance(node, etree._ProcessingInstruction):
+        tag = node.tag
+        if isinstance(tag, str):
+            # (most are TEI elements none of the rules names: 2 µs a node when each went
+            # through _check_element, 0.4 s for the registers of 19,450 entries)
+            if tag in _NAMED or not tag.startswith(_TEI):
+                _check_element(node, path)
+        elif isinstance(node, etree._ProcessingInstruction):
             _check_pi(node, path)
-        elif isinstance(node.tag, str):
-            _check_element(node, path)
 
 
 def _check_frame(root: etree._Element, path: str) -> None:

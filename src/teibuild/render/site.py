@@ -316,7 +316,7 @@ def _entry(kind: str, key: str, el: etree._Element) -> Entry:
     for child in el:
         if not isinstance(child.tag, str):
             continue
-        local = etree.QName(child).localname
+        local = child.tag.rpartition("}")[2]   # (QName's localname, without the object)
         value = " ".join("".join(child.itertext()).split())
         if local in ("persName", "placeName", "orgName"):
             lang = child.get(f"{{{XML_NS}}}lang", "")
