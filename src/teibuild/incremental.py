@@ -1263,14 +1263,15 @@ def _renamed_in_edits_only(shards: set[str], members: dict, bases: dict, names: 
     issue need not index its shard's ~2,000 records again (2.0–2.3 s of a rebuild on
     19,450 entries). Without the cache of a shard, or of one of its issues, the shard
     is indexed whole."""
+    from .search.shards import names_changed
+
     out = set()
     for shard in sorted(shards):
         base = bases.get(shard) or {}
         known = _load_cache(state / SEARCH_RECORDS / f"{shard}.json", code, "issues")
         unedited = [issue for issue, key in members[shard] if base.get(issue) == key]
         try:
-            if all(not any(names.get(tuple(ref.split("/", 1))) != name
-                           for ref, name in known[issue][1].items()) for issue in unedited):
+            if not any(names_changed(known[issue][1], names) for issue in unedited):
                 out.add(shard)
         except (KeyError, IndexError, TypeError, AttributeError, ValueError):
             continue   # (an issue not in the cache, or a cache not as written)

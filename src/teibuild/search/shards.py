@@ -194,8 +194,7 @@ def _known_issue(before, digest: str, names: Mapping[tuple[str, str], str]) -> l
     """A known issue's records (see _known_records) if they hold for these pages and
     names, else None (also if what is known is not records)."""
     try:
-        if before[0] != digest or any(names.get(tuple(ref.split("/", 1))) != name
-                                      for ref, name in before[1].items()):
+        if before[0] != digest or names_changed(before[1], names):
             return None
         return [Record(**{**fields, "names": {kind: tuple(values) for kind, values
                                               in fields["names"].items()}})
@@ -268,14 +267,14 @@ def read_summaries(out_dir: Path, replaced: Mapping[str, bytes | None] | None = 
 
 def stale_shards(summaries: Mapping[str, bytes], names: Mapping[tuple[str, str], str]) -> set[str]:
     """Shards that show a register name which has changed since they were made."""
-    stale = set()
-    for shard, data in summaries.items():
-        for ref, name in json.loads(data)["registers"].items():
-            kind, key = ref.split("/", 1)
-            if names.get((kind, key)) != name:
-                stale.add(shard)
-                break
-    return stale
+    return {shard for shard, data in summaries.items()
+            if names_changed(json.loads(data)["registers"], names)}
+
+
+def names_changed(shown: Mapping[str, str], names: Mapping[tuple[str, str], str]) -> bool:
+    """Whether a register name of `shown` ({"kind/key": name}, as a summary or an issue's
+    cached records keep them) is no longer the entry's name in `names`."""
+    return any(names.get(tuple(ref.split("/", 1))) != name for ref, name in shown.items())
 
 
 def _fold(records: list[Record]) -> dict[str, dict[str, int]]:
