@@ -618,10 +618,9 @@ class _Plan:
         """Whether the register pages rendered this time are headed with the `names` the
         search index was made with (`_names_stand`)."""
         from . import search
-
-        pages = [f"html/registers/{unit}.html" for unit in work if YEAR not in unit]
         from .search.records import register_head
 
+        pages = [f"html/registers/{unit}.html" for unit in work if YEAR not in unit]
         heads = {rel: register_head(f"{self.new}/{rel}") for rel in pages}
         if None in heads.values():
             return False
@@ -1155,7 +1154,7 @@ class _Plan:
         cache has the page's name and the page is as it was when that was read.
         `staged=False`: the pages being rendered are not looked for (their names are
         those of the pages in place: `_names_stand`)."""
-        from .search.records import register_head, register_name
+        from .search.records import read_register_name
 
         code = _search_code(self.edition.opencc)
         cached = _load_names(self.state, code)
@@ -1176,8 +1175,7 @@ class _Plan:
                     names[tuple(entry.split("/", 1))] = kept[2]
                     continue
                 where = f"{out_dir}/{rel}"
-            head = register_head(where)
-            found = head and register_name(rel, head)
+            found = read_register_name(where, rel)
             if found:
                 names[found[0]] = found[1]
         self.names = names

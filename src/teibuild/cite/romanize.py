@@ -16,6 +16,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..pinyin import run_together
+
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Full-width punctuation as it is written in romanised text.
 _PUNCT = str.maketrans({"、": ",", "，": ",", "。": ".", "：": ":", "；": ";", "！": "!",
@@ -157,11 +159,7 @@ def _word(word: str) -> str:
 def _syllables(word: str) -> str:
     from pypinyin import Style, lazy_pinyin   # (its dictionaries take a second to load)
 
-    syllables = lazy_pinyin(word, style=Style.NORMAL, v_to_u=True)
-    out = syllables[0] if syllables else ""
-    for syllable in syllables[1:]:
-        out += ("'" if syllable[:1] in ("a", "o", "e") else "") + syllable
-    return out
+    return run_together(lazy_pinyin(word, style=Style.NORMAL, v_to_u=True))
 
 
 #: romanised words of texts seen before, given by `remember` (the segmenter's and

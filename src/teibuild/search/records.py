@@ -228,6 +228,13 @@ def register_head(file: str | Path) -> bytes | None:
         return None
 
 
+def read_register_name(file: str | Path, path: str) -> tuple[tuple[str, str], str] | None:
+    """`register_name` of the register page `path`, read from `file` on disk (None also
+    if there is no such file)."""
+    head = register_head(file)
+    return None if head is None else register_name(path, head)
+
+
 def register_name(path: str, head: bytes) -> tuple[tuple[str, str], str] | None:
     """((kind, key), the name it is headed with) of the register page `path`, from its
     first bytes: read page by page, the heads of a register's pages are not all held at

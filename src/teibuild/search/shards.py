@@ -34,7 +34,7 @@ import orjson
 from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
-from .records import HANT_PREFIX, Record, record_order, register_head, register_name, \
+from .records import HANT_PREFIX, Record, read_register_name, record_order, \
     register_names as _page_names, site_records
 from .scripts import fold_counts, search_data
 
@@ -93,8 +93,7 @@ def register_names(source: Mapping[str, bytes] | Path) -> dict[tuple[str, str], 
     folder = Path(source) / "html" / "registers"
     for kind in sorted(("persons", "places", "orgs")):   # (the pages' order, as a site's)
         for path in sorted((folder / kind).glob("*.html")):
-            head = register_head(path)
-            found = head and register_name(f"html/registers/{kind}/{path.name}", head)
+            found = read_register_name(path, f"html/registers/{kind}/{path.name}")
             if found:
                 names[found[0]] = found[1]
     return names

@@ -13,6 +13,8 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
+from ..pinyin import run_together
+
 # Surnames whose reading differs from the character's commonest reading.
 SURNAME_READINGS = {
     "单": "shàn", "曾": "zēng", "仇": "qiú", "解": "xiè", "区": "ōu", "朴": "piáo",
@@ -88,16 +90,6 @@ def pinyin_label(name: str, kind: str) -> str:
     words = _words(name)
     return " ".join(run_together(reading(w)).capitalize() for w in words if w.strip())
 
-
-def run_together(syllables: list[str]) -> str:
-    """A word's syllables as one, an apostrophe before a syllable that begins with a, o or
-    e (Xī'ān, not Xīān, which reads as xiān: the rule of GB/T 16159)."""
-    out = syllables[0] if syllables else ""
-    for syllable in syllables[1:]:
-        if out and syllable[:1].translate(_TONE_MARKS) in ("a", "o", "e"):
-            out += "'"
-        out += syllable
-    return out
 
 
 def _words(name: str) -> list[str]:
