@@ -212,7 +212,9 @@ def test_identifiers_two_workers_gave_alike_are_renumbered_in_source_order(tmp_p
     registers, _ = pipeline._tagger(tmp_path / "empty")
     replayed = []
     for source in (first, second):
-        pipeline._start_worker(tmp_path / "empty", edition, None)  # a new worker each time
+        # a new worker each time, given the names of the registers as they were at the start
+        pipeline._start_worker(tmp_path / "empty", edition, None,
+                               pipeline._tagger(tmp_path / "empty")[0].index())
         done = pipeline._convert_in_worker(source)
         assert f'persons.xml#wang-wei"'.encode() in done.data
         replayed.append(pipeline._replay(done, registers))

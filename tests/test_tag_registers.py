@@ -391,3 +391,64 @@ def test_reconcile_changes_nothing_when_an_issue_cannot_be_read(tmp_path):
     regs = Registers.load(tmp_path)
     regs.reconcile(pointers_in(tmp_path))
     assert regs.save(tmp_path) == [] and (tmp_path / "persons.xml").read_bytes() == before
+
+
+# --- a register without its tree (convert's workers tag against one) -------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+HOME = ("上海市", "虹口区")
+# names that meet each other's forms: namesakes' ids, places with and without their unit,
+# the home's bodies in full and short, an editor's entry and a merged one among them
+NAMES = [("persName", n) for n in ("王伟", "汪伟", "王维", "单雄信", "单雄")] + \
+    [("placeName", n) for n in ("虹口", "虹口区", "上海", "上海市", "浦东新区", "浦东", "阳光小区",
+                                "阳光", "北外滩")] + \
+    [("orgName", n) for n in ("区委", "虹口区委", "区委组织部", "虹口区委组织部", "市委", "上海市委",
+                              "市场监管局", "区卫健委")]
+
+
+@pytest.fixture(scope="module")
+def made_and_edited(tmp_path_factory):
+    """Registers with the tool's entries as made, one with a variant, one whose names an
+    editor changed, an editor's own entry and a merged stub."""
+    folder = tmp_path_factory.mktemp("registers")
+    regs = Registers.load(folder, home=HOME)
+    for tag, name in (("persName", "王伟"), ("persName", "汪伟"), ("persName", "单雄信"),
+                      ("placeName", "虹口"), ("placeName", "虹口区"), ("placeName", "上海市"),
+                      ("placeName", "阳光"), ("orgName", "区委组织部")):
+        regs[tag].add(name, certain=False)
+    places, persons = regs["placeName"], regs["persName"]
+    del places.entries["shanghai"].attrib["resp"]                 # the editor's now
+    places.entries["yangguang"].find(f"{T}placeName").text = "阳光镇"   # names an editor changed
+    stub = persons.entries["wang-wei-2"]                              # merged into wang-wei
+    for child in list(stub):
+        stub.remove(child)
+    del stub.attrib["resp"]
+    stub.set("sameAs", "#wang-wei")
+    regs.save(folder)
+    return folder
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(NAMES), st.booleans()), max_size=12))
+def test_a_register_without_its_tree_gives_every_name_the_id_the_register_gives(
+        made_and_edited, additions):
+    regs = Registers.load(made_and_edited, home=HOME)
+    index = regs.index()
+    assert index.curated() == regs.curated()
+    for (tag, name), certain in additions:
+        assert index[tag].add(name, certain=certain) == regs[tag].add(name, certain=certain)
+    for tag in regs.by_tag:
+        assert index[tag].by_name == regs[tag].by_name
+        # what it keeps of each entry is what it would take from the register as it is now
+        assert index[tag].entries == regs[tag].index().entries
+        assert {i: index[tag].resolve(i) for i in index[tag].entries} == \
+            {i: regs[tag].resolve(i) for i in regs[tag].entries}
+
+
+def test_a_register_without_its_tree_keeps_no_roles_or_mentions(made_and_edited):
+    index = Registers.load(made_and_edited).index()["persName"]
+    before = dict(index.entries)
+    index.note_role("wang-wei", "区委书记")
+    index.note_mention("wang-wei", "hongkou-1845", "2022-03-25")
+    assert index.entries == before and not hasattr(index, "tree")

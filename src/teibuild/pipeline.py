@@ -41,8 +41,10 @@ def convert_sources(sources: list[Path], out_dir: Path, edition: Edition, force:
     out_dir = Path(out_dir)
     registers, tag_issue = _tagger(out_dir, edition.opencc, home=edition.home_units)
     jobs = min(resolve_jobs(jobs), max(1, len(sources)))
-    # one job: tag straight into the registers; several: each worker tags into its own copy
-    shared = (registers, tag_issue) if jobs == 1 else (None, None)
+    # one job: tag straight into the registers; several: each worker tags into its own
+    # copy of their names (without the trees, which only this process writes)
+    shared = (registers, tag_issue) if jobs == 1 else \
+        (None if registers is None else registers.index(), None)
     made_dir = not out_dir.exists()
     moved = False
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,10 +157,14 @@ def _convert_in_worker(source: Path) -> Converted:
     w = _worker
     built = convert_one(source, w.edition, w.encoding)
     log = None
-    if w.registers is None:   # a worker process: its own, recording copy of the registers
-        w.registers, w.tag_issue = _tagger(w.out_dir, w.edition.opencc, w.log,
-                                           home=w.edition.home_units)
-        w.recording = w.registers is not None
+    if w.tag_issue is None and w.registers is not None:
+        # a worker process: its own, recording copy of the registers' names
+        from .tag import Registers, tag_issue
+
+        w.registers = Registers({tag: _RecordingRegister(register, w.log)
+                                 for tag, register in w.registers.by_tag.items()},
+                                w.registers.home)
+        w.tag_issue, w.recording = tag_issue, True
     if w.tag_issue is not None:
         del w.log[:]
         w.tag_issue(built.tree, w.registers)
@@ -225,22 +231,15 @@ def _replay(done: Converted, registers) -> bytes:
     return to_bytes(tree)
 
 
-def _tagger(out_dir: Path, opencc: str | None = None, log: list | None = None,
-            home: tuple[str, ...] = ()):
+def _tagger(out_dir: Path, opencc: str | None = None, home: tuple[str, ...] = ()):
     """The tag stage and the registers it adds to, if the tagger is installed (`opencc`:
     the edition's conversion, in which new entries' zh-Hant names are written; `home`: its
-    home units, whose bodies are named in full).
-
-    With `log`, the registers record every change into it (see _RecordingRegister)."""
+    home units, whose bodies are named in full)."""
     try:
         from .tag import Registers, tag_issue
     except ImportError:
         return None, None
-    registers = Registers.load(out_dir, opencc, home)
-    if log is not None:
-        registers = Registers({tag: _RecordingRegister(register, log)
-                               for tag, register in registers.by_tag.items()}, registers.home)
-    return registers, tag_issue
+    return Registers.load(out_dir, opencc, home), tag_issue
 
 
 def _progress(results, total: int, quiet: bool, label: str):

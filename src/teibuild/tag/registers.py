@@ -143,7 +143,127 @@ def home_form(name: str, home: tuple[str, ...]) -> str | None:
     return None
 
 
-class Register:
+class _Names:
+    """What tagging asks of a register: the entry a name is, and the id a new name gets.
+
+    `Register` keeps this beside its tree; `NameIndex` without one, for convert's
+    worker processes, which tag against a copy of the registers and write nothing (what
+    they add is replayed on the main process's `Register`): the tree took three times
+    the memory of a register in every process (~8 KB an entry)."""
+
+    kind: Kind
+    opencc: str | None
+    home: tuple[str, ...]
+    entries: dict
+    by_name: dict[str, str]
+    _curated: dict[str, str] | None
+
+    # what each kind of register says of its entries, and does when one is added to
+    def _same_as(self, ident: str) -> str | None:
+        raise NotImplementedError
+
+    def _by_tool(self, ident: str) -> bool:
+        raise NotImplementedError
+
+    def _confirm(self, ident: str) -> None:
+        """A name of entry `ident` was found for certain."""
+
+    def _make(self, ident: str, name: str, certain: bool) -> None:
+        raise NotImplementedError
+
+    def _note_variant(self, ident: str, name: str) -> str:
+        """Note `name` as a variant of the tool's entry `ident`; returns the name whose
+        zh-Hant form now also leads to it."""
+        raise NotImplementedError
+
+    def resolve(self, ident: str) -> str:
+        """Follow @sameAs from merged entries to the surviving one."""
+        seen = set()
+        while ident in self.entries and ident not in seen:
+            seen.add(ident)
+            target = self._same_as(ident)
+            if not target:
+                break
+            target = target.split("#")[-1]
+            if target not in self.entries:
+                break
+            ident = target
+        return ident
+
+    def curated(self) -> dict[str, str]:
+        """Names of entries an editor owns (no resp="#tei-build"), name → id.
+
+        Worked out once: entries added while tagging are the tool's, never curated."""
+        if self._curated is None:
+            self._curated = {name: self.resolve(ident) for name, ident in self.by_name.items()
+                             if not self._by_tool(ident)}
+        return dict(self._curated)
+
+    def lookup(self, name: str) -> str | None:
+        ident = self.by_name.get(squeezed(name))
+        return self.resolve(ident) if ident else None
+
+    def add(self, name: str, *, certain: bool) -> str:
+        """The id for `name`, creating a new entry (sorted by id) if needed."""
+        name = squeezed(name)
+        home = home_form(name, self.home)
+        full = home if home and len(home) > len(name) else None   # 区委 → 虹口区委
+        found = self.lookup(name) or self._other_form(name, home)
+        if found:
+            if certain:
+                self._confirm(found)
+            # (an entry made before the edition had a home is named in full now, its id kept)
+            for form in (name, full):
+                if form and form not in self.by_name:
+                    self._add_variant(found, form)
+            return found
+        # a home body is named in full, its short form a variant
+        short, name = (name, full) if full else (None, name)
+        # a place's id is made from its name without its unit, whichever form comes first
+        bare = bare_form(name) if self.kind.name == "place" else None
+        base = base_id(bare or name, self.kind.name)
+        ident, n = base, 1
+        while ident in self.entries:
+            n += 1
+            ident = f"{base}-{n}"
+        self._make(ident, name, certain)
+        self.by_name[name] = ident
+        if short:
+            self._add_variant(ident, short)
+        return ident
+
+    def _other_form(self, name: str, home: str | None) -> str | None:
+        """The entry that has this name in another form, if exactly one entry does: a place
+        with or without its unit (unit_forms), a home body in full or short (`home`, what
+        home_form gave)."""
+        forms = unit_forms(name) if self.kind.name == "place" else [home] if home else []
+        found = {self.lookup(form) for form in forms} - {None}
+        return found.pop() if len(found) == 1 else None
+
+    def _add_variant(self, ident: str, name: str) -> None:
+        """Note `name` as another name of an entry the tool made (an editor's entry keeps
+        the names the editor gave it; the name still leads to it). The form with the
+        unit leads (虹口区, and 虹口 is the variant) whichever came first, unless the
+        entry's names are no longer as the tool wrote them."""
+        self.by_name[name] = ident
+        if not self._by_tool(ident):
+            return
+        name = self._note_variant(ident, name)
+        self.by_name.setdefault(squeezed(_hant(name, self.opencc)), ident)
+
+    def _made(self, name: str) -> list[tuple[str, None, str]]:
+        """The names a new entry for `name` is given, as (lang, type, text)."""
+        return [("zh-Hans", None, name), ("zh-Hant", None, _hant(name, self.opencc)),
+                (PINYIN, None, pinyin_label(name, self.kind.name))]
+
+    def note_role(self, ident: str, role: str) -> None:
+        """A title `ident` is written with (a register without a tree keeps none)."""
+
+    def note_mention(self, ident: str, issue: str, date: str) -> None:
+        """An issue that names `ident` (a register without a tree keeps none)."""
+
+
+class Register(_Names):
     """One register file as an lxml tree plus an index from names to ids."""
 
     def __init__(self, kind: Kind, tree: etree._ElementTree | None, path: Path | None = None,
@@ -179,6 +299,10 @@ class Register:
             for name in self._names(entry):
                 self.by_name.setdefault(name, ident)
 
+    def index(self) -> "NameIndex":
+        """What tagging against this register needs, without its tree."""
+        return NameIndex(self)
+
     def _names(self, entry) -> list[str]:
         out = []
         for el in entry.findall(f"{T}{self.kind.name_tag}"):
@@ -188,82 +312,24 @@ class Register:
                     out.append(name)
         return out
 
-    def resolve(self, ident: str) -> str:
-        """Follow @sameAs from merged entries to the surviving one."""
-        seen = set()
-        while ident in self.entries and ident not in seen:
-            seen.add(ident)
-            target = self.entries[ident].get("sameAs")
-            if not target:
-                break
-            target = target.split("#")[-1]
-            if target not in self.entries:
-                break
-            ident = target
-        return ident
+    def _same_as(self, ident: str) -> str | None:
+        return self.entries[ident].get("sameAs")
 
-    def curated(self) -> dict[str, str]:
-        """Names of entries an editor owns (no resp="#tei-build"), name → id.
+    def _by_tool(self, ident: str) -> bool:
+        return self.entries[ident].get("resp") == TOOL
 
-        Worked out once: entries added while tagging are the tool's, never curated."""
-        if self._curated is None:
-            self._curated = {name: self.resolve(ident) for name, ident in self.by_name.items()
-                             if self.entries[ident].get("resp") != TOOL}
-        return dict(self._curated)
+    def _confirm(self, ident: str) -> None:
+        entry = self.entries[ident]
+        if entry.get("resp") == TOOL and entry.get("cert") == "medium":
+            del entry.attrib["cert"]
 
-    def lookup(self, name: str) -> str | None:
-        ident = self.by_name.get(squeezed(name))
-        return self.resolve(ident) if ident else None
-
-    def add(self, name: str, *, certain: bool) -> str:
-        """The id for `name`, creating a new entry (sorted by id) if needed."""
-        name = squeezed(name)
-        home = home_form(name, self.home)
-        full = home if home and len(home) > len(name) else None   # 区委 → 虹口区委
-        found = self.lookup(name) or self._other_form(name, home)
-        if found:
-            entry = self.entries[found]
-            if certain and entry.get("resp") == TOOL and entry.get("cert") == "medium":
-                del entry.attrib["cert"]
-            # (an entry made before the edition had a home is named in full now, its id kept)
-            for form in (name, full):
-                if form and form not in self.by_name:
-                    self._add_variant(found, form)
-            return found
-        # a home body is named in full, its short form a variant
-        short, name = (name, full) if full else (None, name)
-        # a place's id is made from its name without its unit, whichever form comes first
-        bare = bare_form(name) if self.kind.name == "place" else None
-        base = base_id(bare or name, self.kind.name)
-        ident, n = base, 1
-        while ident in self.entries:
-            n += 1
-            ident = f"{base}-{n}"
+    def _make(self, ident: str, name: str, certain: bool) -> None:
         entry = self._new_entry(ident, name, certain)
         _insert_sorted(self.list, entry, f"{T}{self.kind.entry}", self._before(ident))
         self.entries[ident] = entry
-        self.by_name[name] = ident
-        if short:
-            self._add_variant(ident, short)
-        return ident
 
-    def _other_form(self, name: str, home: str | None) -> str | None:
-        """The entry that has this name in another form, if exactly one entry does: a place
-        with or without its unit (unit_forms), a home body in full or short (`home`, what
-        home_form gave)."""
-        forms = unit_forms(name) if self.kind.name == "place" else [home] if home else []
-        found = {self.lookup(form) for form in forms} - {None}
-        return found.pop() if len(found) == 1 else None
-
-    def _add_variant(self, ident: str, name: str) -> None:
-        """Note `name` as another name of an entry the tool made (an editor's entry keeps
-        the names the editor gave it; the name still leads to it). The form with the
-        unit leads (虹口区, and 虹口 is the variant) whichever came first, unless the
-        entry's names are no longer as the tool wrote them."""
-        self.by_name[name] = ident
+    def _note_variant(self, ident: str, name: str) -> str:
         entry = self.entries[ident]
-        if entry.get("resp") != TOOL:
-            return
         names = entry.findall(f"{T}{self.kind.name_tag}")
         made = names[0].text if names else None
         if made and len(name) > len(made) and \
@@ -278,12 +344,7 @@ class Register:
             el.set("type", "variant")
             el.text = text
             _insert_after(entry, after, el)
-        self.by_name.setdefault(squeezed(_hant(name, self.opencc)), ident)
-
-    def _made(self, name: str) -> list[tuple[str, None, str]]:
-        """The names a new entry for `name` is given, as (lang, type, text)."""
-        return [("zh-Hans", None, name), ("zh-Hant", None, _hant(name, self.opencc)),
-                (PINYIN, None, pinyin_label(name, self.kind.name))]
+        return name
 
     def _before(self, ident: str):
         """The entry a new `ident` goes before, when the list is sorted (else: scan)."""
@@ -439,6 +500,50 @@ class Register:
         return etree.tostring(self.tree, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
+_MADE_LANGS = ("zh-Hans", "zh-Hant", PINYIN)
+
+
+class NameIndex(_Names):
+    """A register's names and ids without its tree: what a worker of convert tags against.
+
+    Each entry is kept as (made by the tool, @sameAs, the texts of its three names when
+    it has those the tool gives a new entry and no others), enough to give every name
+    the id `Register` gives it, and to change by each addition as the tree's index does."""
+
+    def __init__(self, register: Register):
+        self.kind, self.opencc, self.home = register.kind, register.opencc, register.home
+        self.by_name = dict(register.by_name)
+        self._curated = register._curated
+        name_tag = f"{T}{self.kind.name_tag}"
+        self.entries: dict[str, tuple[bool, str | None, tuple[str, ...] | None]] = {}
+        for ident, entry in register.entries.items():
+            by_tool, texts = entry.get("resp") == TOOL, None
+            if by_tool:
+                names = entry.findall(name_tag)
+                if len(names) == 3 and all(n.get(XML_LANG) == lang and n.get("type") is None
+                                           for n, lang in zip(names, _MADE_LANGS)):
+                    texts = tuple(n.text for n in names)
+            self.entries[ident] = (by_tool, entry.get("sameAs"), texts)
+
+    def _same_as(self, ident: str) -> str | None:
+        return self.entries[ident][1]
+
+    def _by_tool(self, ident: str) -> bool:
+        return self.entries[ident][0]
+
+    def _make(self, ident: str, name: str, certain: bool) -> None:
+        self.entries[ident] = (True, None, tuple(text for _l, _t, text in self._made(name)))
+
+    def _note_variant(self, ident: str, name: str) -> str:
+        by_tool, same_as, texts = self.entries[ident]
+        made = texts[0] if texts else None
+        if made and len(name) > len(made) and \
+                [(lang, None, text) for lang, text in zip(_MADE_LANGS, texts)] == self._made(made):
+            name = made
+        self.entries[ident] = (by_tool, same_as, None)   # (a variant now among its names)
+        return name
+
+
 def _mentions(note) -> tuple[tuple[str, str], tuple[str, str]] | None:
     refs = {r.get("type"): r for r in note.iterchildren(f"{T}ref")}
     if set(refs) != {"first", "last"}:
@@ -566,6 +671,10 @@ class Registers:
 
     def __getitem__(self, name_tag: str) -> Register:
         return self.by_tag[name_tag]
+
+    def index(self) -> "Registers":
+        """The registers without their trees (`NameIndex`), to tag against in a worker."""
+        return Registers({tag: reg.index() for tag, reg in self.by_tag.items()}, self.home)
 
     def curated(self) -> dict[str, tuple[str, str]]:
         """name → (element name, id) for every curated entry of the three registers."""
