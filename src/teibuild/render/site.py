@@ -317,7 +317,11 @@ def _entry(kind: str, key: str, el: etree._Element) -> Entry:
         if not isinstance(child.tag, str):
             continue
         local = child.tag.rpartition("}")[2]   # (QName's localname, without the object)
-        value = " ".join("".join(child.itertext()).split())
+        if local == "note" and child.get("type") == "mentions":
+            continue  # first/last mention: the entry page lists every mention itself
+        # (most children hold text alone: read without walking them)
+        value = " ".join((child.text or "").split() if not len(child) else
+                         "".join(child.itertext()).split())
         if local in ("persName", "placeName", "orgName"):
             lang = child.get(f"{{{XML_NS}}}lang", "")
             if lang in entry.names and lang in ("zh-Hans", "zh", "") and value:
@@ -327,8 +331,6 @@ def _entry(kind: str, key: str, el: etree._Element) -> Entry:
             if value:
                 kind_ = child.get("type", "")
                 entry.authority.append((kind_, value, _authority_url(kind_, value)))
-        elif local == "note" and child.get("type") == "mentions":
-            continue  # first/last mention: the entry page lists every mention itself
         elif value:
             label = _DETAIL_LABELS.get(local, local)
             if child.get("type"):
