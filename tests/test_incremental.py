@@ -1275,12 +1275,16 @@ def test_a_register_changed_brings_the_table_of_mentions_up_to_date(tmp_path, mo
     entries, and the table is brought up to date rather than made anew from every issue
     (1.4 s on 19,450 entries)."""
     import teibuild.mention_table as mention_table
+    import teibuild.render.site as site
 
     tei, out = corpus(tmp_path), tmp_path / "out"
     build(tei, out, EDITION, jobs=1)
-    made = []
+    made, read = [], []
     real = mention_table.make_whole
     monkeypatch.setattr(mention_table, "make_whole", lambda *a: made.append(1) or real(*a))
+    real_entry = site._entry
+    monkeypatch.setattr(site, "_entry", lambda kind, key, el: read.append(key) or
+                        real_entry(kind, key, el))
     persons = tei / "persons.xml"
     text = persons.read_text(encoding="utf-8")
     name = '<persName xml:lang="zh-Hans">杜松全</persName>'
@@ -1288,6 +1292,8 @@ def test_a_register_changed_brings_the_table_of_mentions_up_to_date(tmp_path, mo
     persons.write_text(text.replace(name, name.replace("全", "荃")), encoding="utf-8")
     again = build(tei, out, EDITION, jobs=1)
     assert made == [] and again.rendered_issues == 0 and again.rendered_entries == 1
+    # the registers are read again, but only the entry whose lines changed is worked out
+    assert read == ["du-songquan"]
     assert "杜松荃" in (out / "html/registers/persons/du-songquan.html").read_text(encoding="utf-8")
     assert contents(out) == fresh(tei, tmp_path / "fresh")
     made.clear()   # (by the fresh build)

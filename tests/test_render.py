@@ -650,6 +650,59 @@ def test_a_register_entrys_further_names_are_listed_on_its_page(tmp_path):
     assert ("又称", "虹口") in entry.details
 
 
+def test_an_entry_whose_source_is_as_it_was_is_not_read_again(tmp_path):
+    """`read_register_sources` reuses what an earlier read made of an entry whose lines
+    are the same (and the file's encoding and namespaces); whatever the edit, what it
+    returns is what reading the registers afresh gives."""
+    from teibuild.render.site import read_register_sources, read_registers
+
+    repo = Path(__file__).resolve().parents[1]
+    persons = tmp_path / "persons.xml"
+    original = (repo / "tei" / "persons.xml").read_text(encoding="utf-8")
+    persons.write_text(original, encoding="utf-8")
+    first, sources = read_register_sources(tmp_path)
+    assert len(first) > 10 and set(sources) == set(first) and len(set(sources.values())) == len(first)
+    renamed = '<persName xml:lang="zh-Hans">杜松全</persName>'
+    moved = original.replace("<listPerson>", "<listPerson>\n<!-- moved down a line -->", 1)
+    edits = {
+        "an entry renamed": original.replace(renamed, renamed.replace("全", "荃")),
+        "every entry a line further down": moved,
+        "CR LF line ends": original.replace("\n", "\r\n"),
+        "two entries on one line": re.sub(r"</person>\s*<person", "</person><person", original,
+                                          count=1),
+        "the whole file on one line": original.replace("\n", " "),
+        "a note added after an entry's last line": original.replace(
+            "</person>", "<note>加注</note></person>", 1),
+    }
+    for label, text in edits.items():
+        persons.write_text(text, encoding="utf-8")
+        known = {digest: first[k] for k, digest in sources.items()}
+        again, _ = read_register_sources(tmp_path, known)
+        assert again == read_registers(tmp_path), label
+        reused = {k for k in again if again[k] is first.get(k)}
+        if label == "an entry renamed":
+            assert set(again) - reused == {("persons", "du-songquan")}
+        if label == "every entry a line further down":
+            assert reused == set(again)
+        if label == "a note added after an entry's last line":
+            changed = [k for k in again if again[k] != first[k]]
+            assert len(changed) == 1 and not reused & set(changed)
+    # an entry that ends on the line where the next begins: that line is part of both
+    joined = edits["two entries on one line"]
+    persons.write_text(joined, encoding="utf-8")
+    base, base_sources = read_register_sources(tmp_path)
+    persons.write_text(joined.replace("</person><person", "<note>加注</note></person><person", 1),
+                       encoding="utf-8")
+    again, _ = read_register_sources(tmp_path, {d: base[k] for k, d in base_sources.items()})
+    assert again == read_registers(tmp_path) and again != base
+    # a file in another encoding: nothing is reused
+    assert "encoding='UTF-8'" in original
+    persons.write_bytes(original.replace("encoding='UTF-8'", "encoding='GB18030'")
+                        .encode("gb18030"))
+    again, _ = read_register_sources(tmp_path, {d: first[k] for k, d in sources.items()})
+    assert again == read_registers(tmp_path) and not {k for k in again if again[k] is first[k]}
+
+
 def test_a_large_register_is_listed_a_page_per_initial(tmp_path, monkeypatch):
     """Past REGISTER_INDEX_ENTRIES entries (19,450 of them made the one index page 3.3 MB),
     a register is listed a page per initial of its entries' pinyin, as a Chinese book's

@@ -377,6 +377,8 @@ class _Plan:
         self._fresh_heads: dict = {}
         self._loaded: dict = {}
         self._registers = None
+        self._register_sources: dict = {}   # (registers) what each entry was read from
+        self._register_digests: dict = {}   # (register_digests) each entry's digest so far
         self._heads: dict[str, bytes] | None = None   # (cached_heads)
         self._head_data: dict = {}   # the heads loaded from it
         self._heads_stale = False    # one of them was torn or not the issue's
@@ -431,14 +433,36 @@ class _Plan:
         return self._fresh_heads[name][0]
 
     def registers(self) -> dict:
+        """The register entries, as the last build read them while the registers are as
+        they were; else read again, each entry whose source is as it was (`site.
+        read_register_sources`) reused with its digest (`register_digests`)."""
         if self._registers is None:
-            cached = _load_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]))
-            if cached is None:
-                from .render.site import read_registers
-                cached = read_registers(self.tei_dir)
-                self.save_registers = True
-            self._registers = cached
+            cached = _registers_cache(_load_pickle(self.state / REGISTERS, (self.fingerprint,)))
+            if cached is not None and cached["key"] == self.tei["registers"]:
+                self._registers, self._register_sources, self._register_digests = \
+                    cached["entries"], cached["sources"], cached["digests"]
+                return self._registers
+            from .render.site import read_register_sources
+
+            before, known = {}, {}
+            if cached is not None:
+                before = cached["entries"]
+                known = {digest: before[k] for k, digest in cached["sources"].items()
+                         if k in before}
+            self._registers, self._register_sources = read_register_sources(self.tei_dir, known)
+            self._register_digests = {k: digest for k, digest in cached["digests"].items()
+                                      if before.get(k) is self._registers.get(k)
+                                      } if cached is not None else {}
+            self.save_registers = True
         return self._registers
+
+    def register_digests(self) -> dict[str, str]:
+        """Each register entry's digest (`_register_digest`), by "kind/key"."""
+        entries, digests = self.registers(), self._register_digests
+        for k, entry in entries.items():
+            if k not in digests:
+                digests[k] = _register_digest(entry)
+        return {f"{kind}/{key}": digests[(kind, key)] for kind, key in entries}
 
     save_registers = False
 
@@ -726,8 +750,7 @@ class _Plan:
         if recorded and registers.get("key") == self.tei["registers"]:
             digests = registers["entries"]
         else:
-            digests = {f"{kind}/{key}": _register_digest(entry)
-                       for (kind, key), entry in self.registers().items()}
+            digests = self.register_digests()
         manifest["registers"]["entries"] = digests
         index, touched = self._mentioned(order, summaries, recorded)
         if touched is not None and digests is not registers["entries"]:
@@ -1101,8 +1124,9 @@ class _Plan:
         if self.romanized is not None:
             _dump_cache(self.state / ROMANIZED, self.fingerprint, "texts", self.romanized)
         if self.save_registers:
-            _dump_pickle(self.state / REGISTERS, (self.fingerprint, self.tei["registers"]),
-                         self._registers)
+            _dump_pickle(self.state / REGISTERS, (self.fingerprint,), {
+                "key": self.tei["registers"], "entries": self._registers,
+                "sources": self._register_sources, "digests": self._register_digests})
         if self._heads_stale or self._heads_changed(manifest) or not (self.state / HEADS).is_file():
             cached = self.cached_heads()
             # (a head kept from the cache is checked when it is used, so it is kept unchecked)
@@ -1573,6 +1597,14 @@ class _IssueData(pickle.Unpickler):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not issue data")
+
+
+def _registers_cache(cached) -> dict | None:
+    """The registers cache (`_Plan.save_caches`) if it is shaped as one, else None."""
+    if not isinstance(cached, dict) or not isinstance(cached.get("key"), str) or \
+            not all(isinstance(cached.get(k), dict) for k in ("entries", "sources", "digests")):
+        return None
+    return cached
 
 
 def _load_pickle(path: Path, stamp: tuple):

@@ -54,14 +54,19 @@ def _refuse_doctype(data: bytes, name: str):
 
 def parse_file(path: str | Path) -> etree._ElementTree:
     """Parse an XML file safely; malformed XML or a DOCTYPE is one clear error."""
+    return parse_bytes(read_xml_file(path), str(path))
+
+
+def read_xml_file(path: str | Path) -> bytes:
+    """The bytes of a file to parse; one that is not a regular file, or cannot be read, is
+    one clear error."""
     path = Path(path)
     if path.exists() and not path.is_file():   # a device or pipe could be read for ever
         raise TeiBuildError("not a regular file", path=str(path))
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise TeiBuildError(f"cannot read file: {exc.strerror}", path=str(path)) from None
-    return parse_bytes(data, str(path))
 
 
 def parse_bytes(data: bytes, name: str = "<input>") -> etree._ElementTree:

@@ -7,6 +7,7 @@ of a name across issues to its register entry.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from .. import TEI_NS, XML_NS
 from ..errors import TeiBuildError
 from ..buildcheck import check_tei
 from ..websafe import safe_url
-from ..xmlsafe import parse_file
+from ..xmlsafe import parse_bytes, parse_file, read_xml_file
 from .transform import transform
 
 REGISTER_FILES = {"persons": "persons.xml", "places": "places.xml", "orgs": "orgs.xml"}
@@ -280,21 +281,77 @@ def _strip(segments, strip, index: int):
 
 def read_registers(tei_dir: Path) -> dict[tuple[str, str], Entry]:
     """Entries of tei/persons.xml, places.xml, orgs.xml; absent files are simply empty."""
+    return read_register_sources(tei_dir)[0]
+
+
+def read_register_sources(tei_dir: Path, known: dict[bytes, Entry] | None = None
+                          ) -> tuple[dict[tuple[str, str], Entry], dict[tuple[str, str], bytes]]:
+    """`read_registers`, and a digest of each entry's source (`_entry_sources`). An entry
+    whose source digest is in `known` (from an earlier read) is that Entry, not read
+    again: a register of 19,450 entries with one changed is a file every build in which it
+    changed parses and checks whole, but need not work out every entry again."""
     entries: dict[tuple[str, str], Entry] = {}
+    sources: dict[tuple[str, str], bytes] = {}
     for kind, filename in sorted(REGISTER_FILES.items()):
         path = tei_dir / filename
         if not path.is_file():
             continue
-        tree = parse_file(path)
+        data = read_xml_file(path)
+        tree = parse_bytes(data, str(path))
         check_tei(tree, str(path))
         root = tree.getroot()
         local = kind[:-1]  # person, place, org
+        found = []
         for el in root.iter(f"{{{TEI_NS}}}{local}"):
             key = el.get(f"{{{XML_NS}}}id")
-            if not key or not _SAFE_KEY.match(key):
+            if key and _SAFE_KEY.match(key):
+                found.append((key, el))
+        digests = _entry_sources(data, tree, [el for _key, el in found])
+        for (key, el), digest in zip(found, digests):
+            entry = known.get(digest) if known and digest else None
+            if entry is None or (entry.kind, entry.key) != (kind, key):
+                entry = _entry(kind, key, el)
+            entries[(kind, key)] = entry
+            if digest:
+                sources[(kind, key)] = digest
+            else:
+                sources.pop((kind, key), None)
+    return entries, sources
+
+
+def _entry_sources(data: bytes, tree, elements: list) -> list[bytes | None]:
+    """A digest of each element's source: the lines of the file from its start tag to the
+    next element's, that line included (to the end of the file for the last), with what
+    else decides what those bytes are (the file's encoding, the namespaces in scope).
+    The same digest, the same element. None where that cannot be told: an element that
+    holds the next one, a line the parser did not give."""
+    lines = (data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data
+             else data).split(b"\n")
+    starts = [el.sourceline for el in elements]
+    if any(not isinstance(n, int) or not 0 < n <= len(lines) for n in starts) or \
+            any(a > b for a, b in zip(starts, starts[1:])):
+        return [None] * len(elements)
+    encoding = (tree.docinfo.encoding or "").encode()
+    contexts: dict = {}
+    out: list[bytes | None] = []
+    for i, el in enumerate(elements):
+        parent = el.getparent()
+        context = contexts.get(parent)
+        if context is None:
+            context = contexts[parent] = encoding + b"\0" + repr(
+                sorted((el.nsmap if parent is None else parent.nsmap).items(),
+                       key=lambda item: item[0] or "")).encode()
+        if i + 1 < len(elements):
+            after = elements[i + 1]
+            if after.getparent() is not parent and any(a is el for a in after.iterancestors()):
+                out.append(None)   # it holds the next: its end is further on
                 continue
-            entries[(kind, key)] = _entry(kind, key, el)
-    return entries
+            end = starts[i + 1]
+        else:
+            end = len(lines)
+        chunk = b"\n".join(lines[starts[i] - 1:end])
+        out.append(hashlib.blake2b(context + b"\0" + chunk, digest_size=16).digest())
+    return out
 
 
 _DETAIL_LABELS = {
