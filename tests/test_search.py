@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,13 @@ def test_every_tei_paragraph_is_one_record_with_its_text(records):
     for pid, text in paragraphs.items():
         assert by_anchor[pid].text == text, pid
         assert by_anchor[pid].url == f"issues/hongkou-1845.html#{pid}"
+
+
+def test_records_hold_plain_strings_not_their_pages(records):
+    """A string lxml gives from a page keeps the page's whole tree alive: a shard's
+    records of 100 issues held 82 MB of pages that way (9 MB without)."""
+    kinds = {type(value) for r in records for value in astuple(r) if isinstance(value, str)}
+    assert kinds == {str} and records[0].date == "2022-03-25"
 
 
 def test_article_headings_are_records_anchored_at_the_article(records):

@@ -175,3 +175,17 @@ def test_parser_messages_are_reworded():
         "not well-formed XML: a bare & in the text: write &amp;")
     assert translate_parser("not well-formed XML: Premature end of data in tag TEI line 2") == (
         "not well-formed XML: the file ends before <TEI> (opened on line 2) is closed")
+
+
+def test_the_ids_of_a_file_pointed_into_keep_nothing_of_its_document():
+    """lxml's own strings from an XPath each keep their element, and so the whole
+    document, alive; the ids a worker keeps of each register are plain strings."""
+    from teibuild.validate import references
+    from teibuild.xmlsafe import parse_file
+
+    registers = Path(__file__).resolve().parents[1] / "tei"
+    ids = references.IdIndex().ids(registers / "persons.xml")
+    assert "du-songquan" in ids and {type(i) for i in ids} == {str}
+    # (the same read with lxml's own strings: each holds its element)
+    smart = parse_file(registers / "persons.xml").getroot().xpath("//@xml:id")
+    assert set(smart) == ids and all(s.getparent() is not None for s in smart)

@@ -16,6 +16,9 @@ from ..errors import TeiBuildError
 from ..websafe import safe_url
 
 NS = {"t": TEI_NS}
+# the dates of the header's changes, as plain strings (lxml's own keep the document alive)
+_CHANGES = etree.XPath("t:teiHeader/t:revisionDesc//t:change/@when", namespaces=NS,
+                       smart_strings=False)
 XML_ID = f"{{{XML_NS}}}id"
 _SPACE = re.compile(r"\s+")
 UNTITLED = "[无标题]"
@@ -87,7 +90,7 @@ def issue_facts(tree: etree._ElementTree, edition: Edition) -> dict:
     date_el = _first(monogr, "t:imprint/t:date[@when]")
     issue_el = _first(monogr, "t:imprint/t:biblScope[@unit='issue']")
     edition_el = _first(root, "t:teiHeader/t:fileDesc/t:editionStmt/t:edition")
-    changes = root.xpath("t:teiHeader/t:revisionDesc//t:change/@when", namespaces=NS)
+    changes = _CHANGES(root)
     issued = date_el.get("when") if date_el is not None else None
     return {
         "issue_id": issue_id,

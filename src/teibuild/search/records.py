@@ -79,7 +79,8 @@ def issue_records(page, hant_page, issue_id: str, registers: Mapping[tuple[str, 
     dates = page.xpath('//header[@class="issue-head"]//time/@datetime')
     if not heads:
         raise TeiBuildError("issue page has no heading to index", path=where)
-    base = dict(issue=issue_id, issue_label=_text(heads[0]), date=(dates or [""])[0])
+    # (str: lxml's own string would keep the page's whole tree alive in every record)
+    base = dict(issue=issue_id, issue_label=_text(heads[0]), date=str((dates or [""])[0]))
     hant_by_id = {e.get("id"): e for e in hant_page.xpath("//*[@id]")} \
         if hant_page is not None else {}
     labels, hant_labels = _toc_labels(page), _toc_labels(hant_page)
