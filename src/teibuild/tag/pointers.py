@@ -91,13 +91,18 @@ def pointers_in(tei_dir: Path, remembered: MutableMapping[str, IssuePointers] | 
                 problems.append(exc)
             return None
         issue, when, pointers = remembered[key]
+        seen = (when, issue)
         for line in pointers.split("\n") if pointers else ():
             pointer, _, roles = line.partition("\t")
             file, _, ident = pointer.partition("#")
-            if file in found and ident:
-                pointed = found[file].setdefault(ident, Pointed())
-                pointed.seen.append((when, issue))
-                pointed.roles.update(roles.split())
+            table = found.get(file)
+            if table is not None and ident:
+                pointed = table.get(ident)
+                if pointed is None:   # (made only when new: 200,000 pointers on 2,000 issues)
+                    pointed = table[ident] = Pointed()
+                pointed.seen.append(seen)
+                if roles:
+                    pointed.roles.update(roles.split())
     return found
 
 

@@ -84,7 +84,8 @@ def squeezed(text: str) -> str:
 
 
 def _text(el) -> str:
-    return squeezed("".join(el.itertext()))
+    # (most name elements hold text alone: read without walking them)
+    return squeezed(el.text or "" if not len(el) else "".join(el.itertext()))
 
 
 # A place is written with or without its administrative unit (虹口区 and 虹口, 上海市 and
