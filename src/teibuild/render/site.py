@@ -288,8 +288,8 @@ def read_register_sources(tei_dir: Path, known: dict[bytes, Entry] | None = None
                           ) -> tuple[dict[tuple[str, str], Entry], dict[tuple[str, str], bytes]]:
     """`read_registers`, and a digest of each entry's source (`_entry_sources`). An entry
     whose source digest is in `known` (from an earlier read) is that Entry, not read
-    again: a register of 19,450 entries with one changed is a file every build in which it
-    changed parses and checks whole, but need not work out every entry again."""
+    again: when one entry of a register of 19,450 changed, the file is parsed and checked
+    whole again, but the other entries are not worked out again."""
     entries: dict[tuple[str, str], Entry] = {}
     sources: dict[tuple[str, str], bytes] = {}
     for kind, filename in sorted(REGISTER_FILES.items()):

@@ -149,8 +149,8 @@ class _Names:
 
     `Register` keeps this beside its tree; `NameIndex` without one, for convert's
     worker processes, which tag against a copy of the registers and write nothing (what
-    they add is replayed on the main process's `Register`): the tree took three times
-    the memory of a register in every process (~8 KB an entry)."""
+    they add is replayed on the main process's `Register`), and so need not each hold
+    the trees (~8 KB an entry; a few hundred bytes without)."""
 
     kind: Kind
     opencc: str | None
