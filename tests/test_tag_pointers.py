@@ -93,3 +93,49 @@ def test_a_full_cache_keeps_what_this_folder_used(folder, tmp_path, monkeypatch)
     remembered.save()
     kept = Remembered(path)
     assert len(kept) == 3 and sum(k.startswith("old") for k in kept) == 1
+
+
+def test_an_issue_whose_stamp_is_as_it_was_is_not_even_read(folder, tmp_path, monkeypatch):
+    """git's rule: a file whose size, times and inode are those kept with its digest is
+    not read again; one changed since is. A stamp is kept only of a file last changed
+    well before it was taken (one changed within the same clock tick could change again
+    unseen)."""
+    import os
+    from pathlib import Path
+
+    path = tmp_path / "pointers.json"
+    old = 1_600_000_000_000_000_000   # (2020: long before any stamp is taken)
+    for issue in folder.glob("hongkou-*.xml"):
+        os.utime(issue, ns=(old, old))
+    plain = pointers_in(folder)
+    first = Remembered(path)
+    assert pointers_in(folder, first) == plain
+    first.save()
+    # ctime is now, so the stamps are not kept until a second look after the racy time
+    assert Remembered(path).stamps == {}
+    monkeypatch.setattr(pointers, "_RACY_NS", -10**18)   # (as if long after)
+    second = Remembered(path)
+    assert pointers_in(folder, second) == plain
+    second.save()
+    assert len(Remembered(path).stamps) == 2
+
+    read = []
+    real = Path.read_bytes
+    third, fourth = Remembered(path), Remembered(path)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or real(self))
+    assert pointers_in(folder, third) == plain
+    assert read == []
+    # an issue rewritten in place, its size and mtime as they were: its ctime tells
+    issue = folder / "hongkou-1846.xml"
+    data = real(issue)
+    before = os.stat(issue)
+    issue.write_bytes(data.replace(b"2022-04-01", b"2022-04-02"))
+    os.utime(issue, ns=(old, old))
+    after = os.stat(issue)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
+        (before.st_size, before.st_mtime_ns, before.st_ino)
+    again = pointers_in(folder, fourth)
+    assert read == ["hongkou-1846.xml"]
+    monkeypatch.undo()
+    assert again == pointers_in(folder)
+    assert ("2022-04-02", "hongkou-1846") in again["persons.xml"]["guo-fang"].seen
