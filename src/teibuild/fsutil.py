@@ -73,6 +73,17 @@ def process_running(pid: int) -> bool:
     return True
 
 
+#: git's rule, for files not read again while their stamp holds: a file changed this
+#: little before its stamp was taken may change again unseen within one clock tick
+RACY_NS = 2_000_000_000
+
+
+def file_stamp(st: os.stat_result) -> list[int]:
+    """What must be as it was for a file not to be read again (git's rule): its size,
+    mtime, ctime (which any later change moves on) and inode."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

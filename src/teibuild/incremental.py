@@ -84,7 +84,7 @@ import orjson
 from . import __version__
 from .edition import Edition
 from .errors import TeiBuildError
-from .fsutil import atomic_write, atomic_write_with, sha256, staging_dir
+from .fsutil import RACY_NS, atomic_write, atomic_write_with, file_stamp, sha256, staging_dir
 from .output_scan import SEARCH_INDEX, Now, Scan, remove_abandoned_staging
 from .parallel import FORKSERVER_FROM, give_back_memory, ordered_map, resolve_jobs
 from .resources import resource_dir
@@ -119,8 +119,6 @@ _NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "paralle
                   "search"}  # (search: its own key)
 #: what the workers of a build use (imported once by the server that starts them)
 _PRELOAD = ("teibuild.render.build", "teibuild.search")
-#: a file whose mtime is this close to the last manifest's may have changed unseen
-_RACY_NS = 2_000_000_000
 #: separators of the packed tables in the manifest: characters XML 1.0 does not allow, so
 #: in no name and no path (packed, the manifest of thousands of issues loads in a blink)
 _SEP, _END = "\x1f", "\x1e"
@@ -294,7 +292,7 @@ def _hash_inputs(tei_dir: Path, paths: list[Path], old: dict) -> dict:
     from .render.site import REGISTER_FILES
 
     known = old.get("stat", {})
-    limit = old.get("written_ns", 0) - _RACY_NS
+    limit = old.get("written_ns", 0) - RACY_NS   # (closer to it: may have changed unseen)
     stats: dict[str, list] = {}
 
     def digest(path: Path) -> str | None:
@@ -302,7 +300,7 @@ def _hash_inputs(tei_dir: Path, paths: list[Path], old: dict) -> dict:
             st = path.stat()
         except FileNotFoundError:
             return None
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        stamp = file_stamp(st)
         before = known.get(path.name)
         value = before[4] if before and before[:4] == stamp and st.st_mtime_ns < limit \
             else sha256(path.read_bytes())

@@ -91,7 +91,6 @@ def pinyin_label(name: str, kind: str) -> str:
     return " ".join(run_together(reading(w)).capitalize() for w in words if w.strip())
 
 
-
 def _words(name: str) -> list[str]:
     """Peel generic words off the end: 北外滩街道 → [北外滩, 街道]."""
     tail: list[str] = []

@@ -24,6 +24,7 @@ from lxml import etree
 from .. import TEI_NS, XML_NS
 from ..cachedir import drop_others, kept_file
 from ..errors import TeiBuildError
+from .. import fsutil
 from ..fsutil import atomic_write, sha256
 from ..xmlsafe import parse_bytes
 from .registers import KINDS, Pointed
@@ -114,11 +115,6 @@ def _read_digest(path: Path) -> tuple[str, bytes]:
     return sha256(data), data
 
 
-#: a file changed less than this before its stamp was taken may change again unseen
-#: within the same clock tick (git's "racy" files): its stamp is not kept
-_RACY_NS = 2_000_000_000
-
-
 class Remembered(dict):
     """issue_pointers by the digest of an issue's bytes, kept in tei-build's cache folder
     (`cachedir.cache_dir`) between commands. The file is named after the code that reads
@@ -138,7 +134,8 @@ class Remembered(dict):
         self.path, self.used = path, set()
         self.stamps: dict[str, list] = {}   # file → [size, mtime, ctime, inode, digest]
         self._seen: dict[str, list] = {}    # the stamps taken this time, to keep
-        self._since = time.time_ns() - _RACY_NS   # a stamp is kept of files older than this
+        # a stamp is kept only of files changed before this (`fsutil.RACY_NS`)
+        self._since = time.time_ns() - fsutil.RACY_NS
         if path is not None:
             try:   # as read: lists where issue_pointers gives tuples, which unpack alike
                 data = orjson.loads(path.read_bytes())
@@ -157,7 +154,7 @@ class Remembered(dict):
         clock tick cannot hide behind it; any change after it changes its ctime."""
         name = os.path.abspath(path)
         st = os.stat(name)
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        stamp = fsutil.file_stamp(st)
         before = self.stamps.get(name)
         if before is not None and before[:4] == stamp and super().__contains__(before[4]):
             self._seen[name] = before

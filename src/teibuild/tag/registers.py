@@ -22,6 +22,7 @@ resolve; new references follow `@sameAs` to the surviving entry.
 from __future__ import annotations
 
 import bisect
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def home_form(name: str, home: tuple[str, ...]) -> str | None:
     return None
 
 
-class _Names:
+class _Names(ABC):
     """What tagging asks of a register: the entry a name is, and the id a new name gets.
 
     `Register` keeps this beside its tree; `NameIndex` without one, for convert's
@@ -160,22 +161,25 @@ class _Names:
     _curated: dict[str, str] | None
 
     # what each kind of register says of its entries, and does when one is added to
+    @abstractmethod
     def _same_as(self, ident: str) -> str | None:
-        raise NotImplementedError
+        """The @sameAs of entry `ident` (a merged entry's survivor), if any."""
 
+    @abstractmethod
     def _by_tool(self, ident: str) -> bool:
-        raise NotImplementedError
+        """Whether entry `ident` is the tool's (resp="#tei-build"), not an editor's."""
 
     def _confirm(self, ident: str) -> None:
         """A name of entry `ident` was found for certain."""
 
+    @abstractmethod
     def _make(self, ident: str, name: str, certain: bool) -> None:
-        raise NotImplementedError
+        """A new entry `ident` for `name`."""
 
+    @abstractmethod
     def _note_variant(self, ident: str, name: str) -> str:
         """Note `name` as a variant of the tool's entry `ident`; returns the name whose
         zh-Hant form now also leads to it."""
-        raise NotImplementedError
 
     def resolve(self, ident: str) -> str:
         """Follow @sameAs from merged entries to the surviving one."""
