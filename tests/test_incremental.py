@@ -113,12 +113,12 @@ def test_after_many_issues_the_whole_editions_pages_render_in_a_worker_as_they_w
     """The pages listing every issue and entry, and the search index's common files, are
     made in a worker after many issues (all that goes into them, made here, would stay in
     this process's memory to its end)."""
-    import teibuild.incremental as incremental
+    import teibuild.incremental.plan as plan
     import teibuild.render.build as render_build
     import teibuild.search as search
 
     tei, _ = site
-    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 1)   # five issues are many
+    monkeypatch.setattr(plan, "FORKSERVER_FROM", 1)   # five issues are many
     noted = tmp_path / "pids"
 
     def noting(real, what):
@@ -147,7 +147,7 @@ def test_after_many_issues_this_process_leaves_opencc_to_the_workers(site, tmp_p
     their own, and its dictionaries (41 MB) would stay here to the end for nothing."""
     import sys
 
-    import teibuild.incremental as incremental
+    import teibuild.incremental.plan as plan
     from teibuild.render import hant
 
     tei, _ = site
@@ -159,10 +159,10 @@ def test_after_many_issues_this_process_leaves_opencc_to_the_workers(site, tmp_p
         return real(*args, **kwargs)
 
     monkeypatch.setattr(hant, "converter", converter)
-    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 1)   # five issues are many
+    monkeypatch.setattr(plan, "FORKSERVER_FROM", 1)   # five issues are many
     build(tei, tmp_path / "many", EDITION, jobs=2)
     assert "_start_issues" not in callers
-    monkeypatch.setattr(incremental, "FORKSERVER_FROM", 16)
+    monkeypatch.setattr(plan, "FORKSERVER_FROM", 16)
     build(tei, tmp_path / "few", EDITION, jobs=2)
     assert "_start_issues" in callers
     assert contents(tmp_path / "many") == contents(tmp_path / "few")
@@ -330,16 +330,17 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
         site, tmp_path, monkeypatch):
     """Its mentions in the issues not edited come from its own cache, the issues' headings
     from theirs: one edit costs the same with five issues or five thousand."""
-    import teibuild.incremental as incremental
+    from teibuild.incremental import caches, plan
 
     tei, out = site
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")
     loaded = []
-    real = incremental._cached_issue   # (what loads an issue's data from its cache)
-    monkeypatch.setattr(incremental, "_cached_issue",
-                        lambda state, name, *args: loaded.append(name) or real(state, name, *args))
+    real = caches._cached_issue   # (what loads an issue's data from its cache)
+    for module in (caches, plan):
+        monkeypatch.setattr(module, "_cached_issue", lambda state, name, *args:
+                            loaded.append(name) or real(state, name, *args))
     again = build(tei, out, EDITION, jobs=1)
     assert again.rendered_issues == 1 and again.rendered_entries >= 1
     assert loaded == [edited.name]   # (from the cache it was written to when it was read)
@@ -428,7 +429,7 @@ def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site,
 
 def test_entries_go_to_the_workers_in_runs_of_bounded_weight():
     """The largest entries (the first given) go one by one, the small ones together."""
-    from teibuild.incremental import _runs
+    from teibuild.incremental.workers import _runs
 
     weight = {"a": 5000, "b": 1500, "c": 400, "d": 200, "e": 1, "f": 1, "g": 1}
     assert _runs(list(weight), weight, most=2000, length=3) == \
@@ -514,7 +515,8 @@ def test_an_issue_whose_cache_is_torn_inside_is_read_from_its_tei_to_render(site
     reads the issue's TEI instead."""
     import pickle
 
-    from teibuild.incremental import ISSUES, _IssueData
+    from teibuild.incremental import ISSUES
+    from teibuild.incremental.caches import _IssueData
 
     tei, out = site
     cache = out / STATE / ISSUES / "hongkou-1846.xml.pickle"
@@ -669,7 +671,8 @@ def test_a_manifest_an_earlier_version_wrote_is_read_once_and_nothing_rendered_a
 
     import orjson
 
-    from teibuild.incremental import FORMER_MANIFEST, QUICK, _unpickled
+    from teibuild.incremental import FORMER_MANIFEST, QUICK
+    from teibuild.incremental.caches import _unpickled
 
     tei, out = site
     before = snapshot(out)
@@ -788,7 +791,7 @@ def test_a_heading_is_indexed_while_the_register_pages_render_and_checked_after(
     """A corrected heading leaves the names of the register pages it renders as they were,
     so the search index is made from the pages in place while those render; the names
     are checked once they have, and if one was not as foreseen the index is made again."""
-    from teibuild.incremental import _Plan
+    from teibuild.incremental.plan import _Plan
 
     tei, out = corpus(tmp_path), tmp_path / "out"
     build_with_search(tei, out, EDITION, jobs=1)
@@ -881,7 +884,7 @@ def test_a_folders_listing_is_its_files_names_and_sizes_and_its_folders_names(tm
     """What `_unstamped` compares when a bundle folder's time changed: the same files give
     the same listing, whatever its subfolders went through (a folder's size tells how it
     grew, not what it holds); a file removed, added or of another size, another one."""
-    from teibuild.incremental import _listing_digest
+    from teibuild.incremental.indexing import _listing_digest
 
     def folder(name: str, churn: int = 0) -> Path:
         root = tmp_path / name
@@ -1023,13 +1026,14 @@ def test_who_mentions_what_is_worked_out_for_the_edited_issues_only(site, tmp_pa
                                                                      monkeypatch):
     """The last build's table of the issues that mention each entry is brought up to
     date from the edited issues alone, as names move, appear and go."""
-    import teibuild.incremental as incremental
+    from teibuild.incremental import manifest, plan
 
     tei, out = site
     read = []
-    real = incremental._unpack_names
-    monkeypatch.setattr(incremental, "_unpack_names",
-                        lambda value: read.append(value) or real(value))
+    real = manifest._unpack_names
+    for module in (manifest, plan):
+        monkeypatch.setattr(module, "_unpack_names",
+                            lambda value: read.append(value) or real(value))
     first = tei / "hongkou-1845.xml"
     first.write_text(first.read_text(encoding="utf-8").replace(
         '<persName ref="persons.xml#qian-jing">钱晶</persName>',
@@ -1109,7 +1113,7 @@ def test_pages_listing_entries_are_given_only_the_number_of_mentions_and_the_fir
     """The index and register-list pages show how often a name is mentioned and the name
     first printed; a build hands them just that (every mention of every issue is not
     gathered again), and anything more asked of it fails loudly instead of showing less."""
-    from teibuild.incremental import _Counted
+    from teibuild.incremental.workers import _Counted
 
     mentions = _Counted(3, "郭芳")
     assert len(mentions) == 3 and mentions[0].name == "郭芳" and mentions[-3].name == "郭芳"
@@ -1126,14 +1130,16 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     again; the headings an edit needs are unpickled alone, and a torn one is read again
     from its issue."""
     import teibuild.incremental as incremental
+    from teibuild.incremental import caches, keys, manifest, plan, workers
 
     tei, out = site
     heads = out / incremental.STATE / incremental.HEADS
     before = heads.stat().st_mtime_ns, heads.read_bytes()
     unpickled = []
-    real = incremental._unpickled
-    monkeypatch.setattr(incremental, "_unpickled",
-                        lambda data: unpickled.append(data) or real(data))
+    real = caches._unpickled
+    for module in (caches, manifest, plan, workers):
+        monkeypatch.setattr(module, "_unpickled",
+                            lambda data: unpickled.append(data) or real(data))
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")
@@ -1141,7 +1147,7 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     by_the_edit = list(unpickled)   # (not those of the fresh build it is compared with)
     assert (heads.stat().st_mtime_ns, heads.read_bytes()) == before
     assert contents(out) == fresh(tei, tmp_path / "fresh")
-    cached = incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))
+    cached = caches._load_pickle(heads, (keys._fingerprint(EDITION),))
     assert sorted(cached) == [f"hongkou-{n}.xml" for n in NUMBERS]
     those = [d for d in by_the_edit if d in [pickled for _, pickled, _ in cached.values()]]
     assert those and len(those) == len(set(those))   # each at most once
@@ -1149,12 +1155,12 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     # issue's: that issue's is read from its own cache instead
     cached["hongkou-1848.xml"][1] = b"torn"
     cached["hongkou-1846.xml"][0] = "a digest of other heading data"
-    incremental._dump_pickle(heads, (incremental._fingerprint(EDITION),), cached)
+    caches._dump_pickle(heads, (keys._fingerprint(EDITION),), cached)
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席了会议", "出席会议"),
                       encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert contents(out) == fresh(tei, tmp_path / "fresh1")
-    put_right = incremental._load_pickle(heads, (incremental._fingerprint(EDITION),))
+    put_right = caches._load_pickle(heads, (keys._fingerprint(EDITION),))
     assert put_right["hongkou-1848.xml"][1] != b"torn"   # (and the cache put right)
     assert put_right["hongkou-1846.xml"][0] != "a digest of other heading data"
     before = heads.stat().st_mtime_ns, heads.read_bytes()
@@ -1165,19 +1171,19 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
         title.group(1), title.group(1) + "（更正）"), 1), encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert heads.read_bytes() != before[1]
-    assert "（更正）" in incremental._unpickled(incremental._load_pickle(
-        heads, (incremental._fingerprint(EDITION),))["hongkou-1847.xml"][1]).articles[0].title
+    assert "（更正）" in real(caches._load_pickle(
+        heads, (keys._fingerprint(EDITION),))["hongkou-1847.xml"][1]).articles[0].title
     assert contents(out) == fresh(tei, tmp_path / "fresh2")
 
 
 def test_heading_data_given_pickled_is_loaded_when_first_asked_for(monkeypatch):
-    import teibuild.incremental as incremental
+    from teibuild.incremental import caches, workers
 
     loaded = []
-    real = incremental._unpickled
-    monkeypatch.setattr(incremental, "_unpickled", lambda data: loaded.append(data) or real(data))
-    heads = incremental._Heads({"a": incremental._pickled({"title": "甲"}), "b": ["as it is"],
-                                "c": b"torn"})
+    real = caches._unpickled
+    monkeypatch.setattr(workers, "_unpickled", lambda data: loaded.append(data) or real(data))
+    heads = workers._Heads({"a": caches._pickled({"title": "甲"}), "b": ["as it is"],
+                            "c": b"torn"})
     assert sorted(heads) == ["a", "b", "c"] and len(heads) == 3 and not loaded
     assert heads["b"] == ["as it is"] and not loaded
     assert heads["a"] == {"title": "甲"} and heads["a"] == {"title": "甲"} and len(loaded) == 1
@@ -1187,11 +1193,12 @@ def test_heading_data_given_pickled_is_loaded_when_first_asked_for(monkeypatch):
 
 def test_a_worker_names_the_heads_cache_of_its_edition(tmp_path):
     import teibuild.incremental as incremental
+    from teibuild.incremental import workers
 
     new = tmp_path / "editions" / incremental.STATE / "staging-1-x" / "new"
-    incremental._start_worker(new, EDITION, {"hongkou-9": b"torn"})
+    workers._start_worker(new, EDITION, {"hongkou-9": b"torn"})
     with pytest.raises(TeiBuildError) as err:
-        incremental._worker.issues["hongkou-9"]
+        workers._worker.issues["hongkou-9"]
     assert str(tmp_path / "editions" / incremental.STATE / incremental.HEADS) in err.value.message
 
 
@@ -1199,19 +1206,20 @@ def test_the_outputs_rendered_are_stamped_into_the_rows_the_manifest_keeps(tmp_p
     """A record rendered this time holds its outputs' paths in one string (`_Made`);
     once in place they are stamped straight into the manifest's packed rows, and the
     files moved in are read back from those rows (`_MovedIn`), the site's dict with them."""
-    import teibuild.incremental as incremental
+    from teibuild.incremental.commit import _MovedIn, _stamped
+    from teibuild.incremental.manifest import _Made, _pack
 
     for rel, text in {"html/a.html": "aa", "txt/x/a.txt": "a", "html/index.html": "i"}.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    made = incremental._Made(["html/a.html", "txt/x/a.txt"])
-    assert list(made) == ["html/a.html", "txt/x/a.txt"] and list(incremental._Made([])) == []
-    packed = incremental._stamped(tmp_path, made)
+    made = _Made(["html/a.html", "txt/x/a.txt"])
+    assert list(made) == ["html/a.html", "txt/x/a.txt"] and list(_Made([])) == []
+    packed = _stamped(tmp_path, made)
     stamps = {rel: [os.stat(tmp_path / rel).st_size, os.stat(tmp_path / rel).st_mtime_ns]
               for rel in ("html/a.html", "txt/x/a.txt", "html/index.html")}
-    assert packed == incremental._pack({rel: stamps[rel] for rel in made})
+    assert packed == _pack({rel: stamps[rel] for rel in made})
     site = {"outputs": {"html/index.html": [*stamps["html/index.html"], "sha"]}}
-    moved = incremental._MovedIn([{"outputs": packed}, site])
+    moved = _MovedIn([{"outputs": packed}, site])
     assert dict(moved.items()) == {rel: tuple(stamp) for rel, stamp in stamps.items()}
     assert list(moved) == ["html/a.html", "txt/x/a.txt", "html/index.html"] and len(moved) == 3
     assert moved["txt/x/a.txt"] == tuple(stamps["txt/x/a.txt"]) and "html/b.html" not in moved

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
-import teibuild.incremental
+import teibuild.incremental.plan
 import teibuild.parallel
 from benchmarks.generate import make_issue
 from teibuild.errors import TeiBuildError
@@ -107,7 +107,7 @@ def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, work
     with patched(render_build, "ENTRY_PAGE_MENTIONS", 2 if by_year and not server else None), \
             patched(render_build, "REGISTER_INDEX_ENTRIES", 3 if by_year and not server else None), \
             patched(teibuild.parallel, "FORKSERVER_FROM", 2 if server else None), \
-            patched(teibuild.incremental, "FORKSERVER_FROM", 2 if server else None):
+            patched(teibuild.incremental.plan, "FORKSERVER_FROM", 2 if server else None):
         run_sequence(sequence, corpus, jobs=1 if workers == "here" else 2)
 
 
@@ -169,7 +169,7 @@ def apply(step: tuple, tei: Path, out: Path, originals: dict[str, bytes]) -> str
     issues = sorted(tei.glob("hongkou-*.xml"))
     if kind in ("delete output", "change output"):
         # (a file of a search bundle written over in place is not looked for: see
-        # incremental._unstamped; its summary and the index's common files are)
+        # incremental.indexing._unstamped; its summary and the index's common files are)
         files = sorted(p for top in ("html", "txt") for p in (out / top).rglob("*")
                        if p.is_file() and (kind == "delete output" or not re.fullmatch(
                            r"html/pagefind/[^/]+/.+(?<!/shard\.json)",

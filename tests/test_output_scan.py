@@ -111,7 +111,7 @@ def test_any_file_name_is_found_as_it_is(tmp_path):
 
 class _GoneThrough:
     """Files moved in that can be gone through but not looked up one by one, as a build's
-    records give them (`incremental._MovedIn`): a lookup fails the test."""
+    records give them (`incremental.commit._MovedIn`): a lookup fails the test."""
 
     def __init__(self, files: dict):
         self.files = files

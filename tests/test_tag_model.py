@@ -189,7 +189,7 @@ def test_a_list_of_attributes_made_from_another_model_is_not_used(tmp_path):
 def test_a_name_the_training_sentences_always_type_alike_takes_that_type(tmp_path):
     import shutil
 
-    from teibuild.tag.model import NameModel, read_names, sidecar, write_names
+    from teibuild.tag.model import NameModel, read_names, write_names
 
     assert read_names(MODEL_PATH)   # shipped beside the model
     copy = tmp_path / "ner.crfsuite"

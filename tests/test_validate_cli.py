@@ -126,5 +126,5 @@ def test_example_workflow_turns_the_json_report_into_annotations(tmp_path, monke
     (tmp_path / "validation.json").write_text(report.stdout, encoding="utf-8")
     out = subprocess.run([sys.executable, "-c", annotate], capture_output=True, text=True,
                          check=True, cwd=tmp_path).stdout
-    assert out.startswith(f"::error file=tei/pb-order.xml,line=86,col=7,title=pb-order::<pb n=\"4\">")
+    assert out.startswith("::error file=tei/pb-order.xml,line=86,col=7,title=pb-order::<pb n=\"4\">")
     assert tei.is_dir()

@@ -291,7 +291,7 @@ class Now(Mapping):
     """The files of the edition once this build's are in place: those `on_disk`, less
     `removed`, with `updated` moved in: a mapping path → (size, mtime), or anything with
     `items()` that can be gone through more than once (a build's is read from its
-    records, not held as a dict of every file it wrote: see `incremental._MovedIn`)."""
+    records, not held as a dict of every file it wrote: see `incremental.commit._MovedIn`)."""
 
     def __init__(self, on_disk: OnDisk, removed: list[str], updated):
         self.on_disk, self.removed, self.updated = on_disk, set(removed), updated

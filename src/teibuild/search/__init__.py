@@ -10,7 +10,6 @@ of a site held in memory.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
