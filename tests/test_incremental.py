@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -646,6 +647,92 @@ def test_unreadable_manifest_means_a_full_build(site, tmp_path):
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
+def test_the_manifest_is_loaded_as_it_is_read_and_checked_against_its_digest(tmp_path):
+    """The manifest of 10,000 issues is 135 MB: it is unpickled from the file, a frame at
+    a time, not read whole first; its digest (the quick record's) is taken on the way, and
+    a byte more or less after the pickle, or a torn one, is not the manifest expected."""
+    import hashlib
+    import io
+
+    from teibuild.incremental import keys
+    from teibuild.incremental.manifest import _dump_plainly, _Hashed, _load_record
+
+    record = {"format": keys._FORMAT, "fingerprint": "f",
+              "issues": {f"hongkou-{n}.xml": {"outputs": f"html/issues/hongkou-{n}.html\x1f1"}
+                         for n in range(20000)}}
+    path = tmp_path / "manifest.pickle"
+    with path.open("wb") as fh:
+        _dump_plainly(record, fh)
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    sizes = []   # (of what each read gave)
+    real_read, real_into = _Hashed.read, _Hashed.readinto
+
+    def read(self, size=-1):
+        sizes.append(len(got := real_read(self, size)))
+        return got
+
+    def readinto(self, buffer):
+        sizes.append(got := real_into(self, buffer))
+        return got
+
+    with mock.patch.object(_Hashed, "read", read), \
+            mock.patch.object(_Hashed, "readinto", readinto):
+        loaded = _load_record(path, "f", digest, pickled=True)
+    assert len(data) > 1_000_000 and sum(sizes) == len(data) and max(sizes) < 200_000
+    assert loaded.pop("verified") and loaded.pop("digest") == digest
+    loaded.pop("written_ns")
+    assert loaded == record
+    assert not _load_record(path, "f", hashlib.sha256(b"other").hexdigest(),
+                            pickled=True)["verified"]
+    assert _load_record(path, "other fingerprint", digest, pickled=True) == {}
+    path.write_bytes(data + b"\0")
+    assert not _load_record(path, "f", digest, pickled=True)["verified"]
+    path.write_bytes(data[:len(data) // 2])
+    assert _load_record(path, "f", digest, pickled=True) == {}
+    assert _load_record(tmp_path / "none", "f", digest, pickled=True) == {}
+    hashed = _Hashed(io.BytesIO(b"ab\ncd"), hashlib.sha256())
+    assert hashed.readline() == b"ab\n" and hashed.read() == b"cd"
+    assert hashed.digest.hexdigest() == hashlib.sha256(b"ab\ncd").hexdigest()
+
+
+def test_a_manifest_whose_stamp_holds_is_not_read_to_be_known(site, tmp_path):
+    """The quick record keeps the manifest's stamp (size, times, inode) with its digest: a
+    build knows the manifest as its own by the stamp, as it knows its inputs, and reads
+    its bytes to know it only when the stamp does not hold (a copy of the edition, say)."""
+    from teibuild.incremental import manifest
+
+    tei, out = site
+    path = out / STATE / MANIFEST
+    hashed, read = [], []
+    real_sha, real_read = manifest.sha256, manifest._Hashed.read
+
+    def reading(self, size=-1):
+        read.append(size)
+        return real_read(self, size)
+
+    with mock.patch.object(manifest, "sha256", lambda data: hashed.append(data) or
+                           real_sha(data)), mock.patch.object(manifest._Hashed, "read", reading):
+        assert build(tei, out, EDITION, jobs=1).rendered_issues == 0
+        assert hashed == []                                     # (nothing to do)
+        edited = tei / "hongkou-1847.xml"
+        edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
+                          encoding="utf-8")
+        first = build(tei, out, EDITION, jobs=1)
+        assert first.rendered_issues == 1 and read == []        # (loaded, not hashed)
+        data = path.read_bytes()
+        path.write_bytes(data)   # the same bytes, another stamp: read to be known
+        assert build(tei, out, EDITION, jobs=1).rendered_issues == 0
+        assert hashed == [data]
+        path.write_bytes(data)
+        edited.write_text(edited.read_text(encoding="utf-8").replace("出席了会议", "出席会议"),
+                          encoding="utf-8")
+        report = build(tei, out, EDITION, jobs=1)
+        assert read   # (hashed as it was loaded, and known: no more rendered than before)
+        assert (report.rendered_issues, report.rendered_entries) == (1, first.rendered_entries)
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
 def test_a_manifest_that_would_run_code_is_not_run_and_means_a_full_build(site, tmp_path):
     """The manifest is a pickle (faster to read than JSON); one planted in the output folder
     cannot name a function to call: it is unreadable, as a torn one is."""
@@ -1130,14 +1217,14 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     again; the headings an edit needs are unpickled alone, and a torn one is read again
     from its issue."""
     import teibuild.incremental as incremental
-    from teibuild.incremental import caches, keys, manifest, plan, workers
+    from teibuild.incremental import caches, keys, plan, workers
 
     tei, out = site
     heads = out / incremental.STATE / incremental.HEADS
     before = heads.stat().st_mtime_ns, heads.read_bytes()
     unpickled = []
     real = caches._unpickled
-    for module in (caches, manifest, plan, workers):
+    for module in (caches, plan, workers):
         monkeypatch.setattr(module, "_unpickled",
                             lambda data: unpickled.append(data) or real(data))
     edited = tei / "hongkou-1847.xml"

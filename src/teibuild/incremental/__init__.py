@@ -79,12 +79,12 @@ from ..errors import TeiBuildError
 from ..fsutil import staging_dir
 from ..output_scan import SEARCH_INDEX, Now, Scan, remove_abandoned_staging
 from .caches import ENTRIES, FORMER, FORMER_MANIFEST, HEADS, ISSUES, MANIFEST, MENTIONED, \
-    NAMES, QUICK, REGISTERS, ROMANIZED, STATE, _file_digest
+    NAMES, QUICK, REGISTERS, ROMANIZED, STATE
 from .commit import _MovedIn, _commit
 from .indexing import _search_current
 from .keys import _fingerprint, _hash_inputs, _search_code
-from .manifest import BuildReport, _load_manifest, _load_record, _removed, _report, \
-    _save_manifest
+from .manifest import BuildReport, _is_manifest, _load_manifest, _load_record, _removed, \
+    _report, _save_manifest
 from .plan import ENTRY_STEPS, ISSUE_STEPS, _Plan, _cpu
 
 __all__ = ["ENTRIES", "ENTRY_STEPS", "FORMER", "FORMER_MANIFEST", "HEADS", "ISSUES", "ISSUE_STEPS",
@@ -119,7 +119,7 @@ def build(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = Non
                                                    edition.opencc):
             return BuildReport(**quick["report"])
         if old is None:
-            old = _load_manifest(out_dir, fingerprint, quick.get("manifest"))
+            old = _load_manifest(out_dir, fingerprint, quick)
         return _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint,
                       quick, old, tei, scan)
     finally:
@@ -183,6 +183,6 @@ def _nothing_to_do(quick: dict, tei: dict, scan: str, out_dir: Path, search: boo
     """Same inputs, and every output on disk exactly as it was written (and nothing else)."""
     return quick.get("tei") == tei["issues"] and quick.get("registers") == tei["registers"] \
         and quick.get("scan") == scan and "report" in quick and \
-        _file_digest(out_dir / STATE / MANIFEST) == quick.get("manifest") and (not search or (
+        _is_manifest(out_dir / STATE / MANIFEST, quick) and (not search or (
             quick["search"].get("code") == _search_code(opencc) and
             _search_current(quick["search"], out_dir)))

@@ -58,8 +58,7 @@ def _load_pickle(path: Path, stamp: tuple):
     try:
         with path.open("rb") as fh:
             cached = _IssueData(fh).load()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError, KeyError):
+    except (OSError, *_TORN):
         return None
     if not isinstance(cached, tuple) or len(cached) != 2 or cached[0] != stamp:
         return None
@@ -74,11 +73,21 @@ def _unpickled(data):
     """What `_pickled` made of it, or None (no bytes, or torn ones)."""
     if not isinstance(data, bytes):
         return None
+    return _load_pickled(io.BytesIO(data))
+
+
+def _load_pickled(file):
+    """What the pickle `file` reads on to holds, or None if it is torn (only issue data
+    loads: `_IssueData`)."""
     try:
-        return _IssueData(io.BytesIO(data)).load()
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError, IndexError, KeyError):
+        return _IssueData(file).load()
+    except _TORN:
         return None
+
+
+#: what a torn pickle raises
+_TORN = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+         IndexError, KeyError)
 
 
 def _dump_pickle(path: Path, stamp: tuple, value) -> None:
@@ -135,8 +144,7 @@ def _cached_issue(state: Path, name: str, fingerprint: str, digest: str) -> byte
     try:
         with (state / ISSUES / f"{name}.pickle").open("rb") as fh:
             cached = _IssueData(fh).load()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError, KeyError):
+    except (OSError, *_TORN):
         return None
     if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest):
         return None
