@@ -200,10 +200,11 @@ def _summaries(files: Mapping[str, bytes]) -> dict[str, bytes]:
 
 def _report(files: Mapping[str, bytes], summaries: Mapping[str, bytes] | None = None) -> SearchReport:
     summaries = _summaries(files) if summaries is None else summaries
-    loaded = list(current_summaries(summaries).values())
-    return SearchReport(records=sum(s["records"] for s in loaded),
-                        issues=sum(len(s["issues"]) for s in loaded), files=len(files),
-                        bytes=sum(map(len, files.values())), shards=len(loaded))
+    sizes = [(summary["records"], len(summary["issues"]))   # (one summary loaded at a time)
+             for _shard, summary in current_summaries(summaries)]
+    return SearchReport(records=sum(records for records, _ in sizes),
+                        issues=sum(issues for _, issues in sizes), files=len(files),
+                        bytes=sum(map(len, files.values())), shards=len(sizes))
 
 
 def _write(folder: Path, files: Mapping[str, bytes], prefix: str) -> None:
