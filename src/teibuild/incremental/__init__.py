@@ -138,7 +138,9 @@ def _build(tei_dir, out_dir, edition, jobs, progress, search, paths, fingerprint
     state = out_dir / STATE
     made_out, made_state = not out_dir.exists(), not state.exists()
     state.mkdir(parents=True, exist_ok=True)
-    (state / ".gitignore").write_text("*\n", encoding="utf-8")
+    ignore = state / ".gitignore"   # (written once: a build that fails leaves nothing new)
+    if not ignore.is_file() or ignore.read_bytes() != b"*\n":
+        ignore.write_bytes(b"*\n")
     staging = staging_dir(state, "staging-")
     try:
         try:
