@@ -153,11 +153,7 @@ class Scan:
         if self._result is None:
             try:
                 halves = [receive.recv() for receive, _child in self._children]
-                files, digests = {}, {}
-                for found, _digest, folders, _totals in halves:
-                    files.update(found)
-                    digests.update(folders)
-                self._result = files, combine(digests), digests
+                self._result = _joined([half[:3] for half in halves])
                 self._totals = {key: sum(half[3][key] for half in halves)
                                 for key in halves[0][3]}
             except (EOFError, OSError, ValueError):   # one failed: the disk is read here
@@ -239,8 +235,16 @@ def _scan_in_two(out_dir: Path) -> tuple | None:
             child.terminate()
         child.join()
         receive.close()
-    rows, digests = {**mine[0], **theirs[0]}, {**mine[2], **theirs[2]}
-    return rows, combine(digests), digests
+    return _joined([mine, theirs])
+
+
+def _joined(parts: list[tuple]) -> tuple:
+    """`scan_folders`'s results of parts of the folder (no folder in two), as one."""
+    files, digests = {}, {}
+    for found, _digest, folders in parts:
+        files.update(found)
+        digests.update(folders)
+    return files, combine(digests), digests
 
 
 def scan_into(out_dir: Path, send, tops: tuple[str, ...] = TOPS, with_totals: bool = True,
