@@ -1,8 +1,10 @@
-"""What the outputs depend on: the fingerprint of everything but the TEI, and the
-digests of the TEI files and the registers.
+"""What the outputs depend on, digested: the fingerprint (everything every page depends
+on but the TEI), the search stage's code, each TEI file and the registers, a register
+entry; and an issue's heading data, what the pages of other issues and entries may
+show of it (`head`).
 
-A page is rendered again exactly when one of these changed for it (see the
-package's docstring): this is what cannot be left out of a key.
+The pages' keys (see the package's docstring) are made of these: what a key leaves
+out could change and leave a page stale.
 """
 
 from __future__ import annotations

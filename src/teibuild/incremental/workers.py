@@ -2,7 +2,9 @@
 the pages of the whole edition, or a shard of the search index, into the staging folder.
 
 Each takes plain data (pickled where that saves the main process the work) and gives
-back the paths it wrote, so that the main process holds no pages.
+back only what the manifest records of its work (the paths it wrote, their digests, a
+shard's summary), so that the main process holds no pages. The pieces of work are
+handed out by `ordered_map`, made only as a worker is about to take them (`_Lazy`).
 """
 
 from __future__ import annotations
