@@ -104,3 +104,34 @@ def test_a_name_unlinked_keeps_its_text_and_loses_its_link(tmp_path):
     assert after.count("<persName") == before.count("<persName") - 1
     text = lambda xml: "".join(etree.fromstring(xml.encode()).itertext())  # noqa: E731
     assert text(after) == text(before) and name in text(after)
+
+
+def test_the_rebuilds_alone_are_timed_on_the_edition_in_place(tmp_path, monkeypatch):
+    """`--rebuilds-only`: an edition too large to convert and build again for each change
+    of code is built with the code first, then its no-op rebuild, each kind of edit and
+    the corrected sources are timed as in a whole run, and written down."""
+    import json
+
+    import benchmarks.run as bench
+
+    ran, edited = [], []
+    monkeypatch.setattr(bench, "run", lambda label, args, cwd: ran.append((label, args)) or
+                        {"wall_s": 1.0})
+    monkeypatch.setattr(bench, "_stamps", lambda folder: {"html/x": (1, 0)})
+    monkeypatch.setattr(bench, "timed_edits", lambda label, edit, build, work, after: (
+        edited.append(edit.__name__) or {"wall_s": 2.0}, after))
+    monkeypatch.setattr(bench, "timed_corrections", lambda build, work, after: (
+        {"wall_s": 3.0}, {"wall_s": 4.0}, after))
+    monkeypatch.setattr(bench, "compile_package", lambda: None)
+    monkeypatch.setattr(bench, "_become_subreaper", lambda: None)
+    bench.main(["--work", str(tmp_path), "--out", str(tmp_path / "r"), "--rebuilds-only",
+                "--jobs", "2"])
+    build = ["build", "--tei", "tei", "--out", "editions", "--jobs", "2"]
+    assert ran == [("build with this code first", build), ("no-op rebuild", build)]
+    assert edited == ["edit_one_issue", "edit_next_to_a_name", "edit_a_heading",
+                      "unlink_a_name"]
+    steps = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["steps"]
+    assert list(steps) == ["catch_up", "noop_rebuild", "one_edit_rebuild", "name_edit_rebuild",
+                           "heading_edit_rebuild", "unlink_rebuild", "corrected_source_convert",
+                           "corrected_source_rebuild"]
+    assert steps["noop_rebuild"]["files_changed"] == 0 and steps["unlink_rebuild"]["wall_s"] == 2
