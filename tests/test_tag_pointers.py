@@ -113,7 +113,7 @@ def test_an_issue_whose_stamp_is_as_it_was_is_not_even_read(folder, tmp_path, mo
     first.save()
     # ctime is now, so the stamps are not kept until a second look after the racy time
     assert Remembered(path).stamps == {}
-    monkeypatch.setattr(pointers.fsutil, "RACY_NS", -10**18)   # (as if long after)
+    monkeypatch.setattr(pointers, "RACY_NS", -10**18)   # (as if long after)
     second = Remembered(path)
     assert pointers_in(folder, second) == plain
     second.save()

@@ -55,11 +55,7 @@ class _IssueData(pickle.Unpickler):
 
 def _load_pickle(path: Path, stamp: tuple):
     """What a cache file holds, if it was written with `stamp` (fingerprint, …), else None."""
-    try:
-        with path.open("rb") as fh:
-            cached = _IssueData(fh).load()
-    except (OSError, *_TORN):
-        return None
+    cached = _load_file(path)
     if not isinstance(cached, tuple) or len(cached) != 2 or cached[0] != stamp:
         return None
     return cached[1]
@@ -82,6 +78,15 @@ def _load_pickled(file):
     try:
         return _IssueData(file).load()
     except _TORN:
+        return None
+
+
+def _load_file(path: Path):
+    """What the pickle file at `path` holds, or None if it is missing, unreadable or torn."""
+    try:
+        with path.open("rb") as fh:
+            return _load_pickled(fh)
+    except OSError:
         return None
 
 
@@ -141,11 +146,7 @@ def _load_issue(state: Path, name: str, fingerprint: str, digest: str):
 def _cached_issue(state: Path, name: str, fingerprint: str, digest: str) -> bytes | None:
     """An issue's data pickled, as its cache holds it, if a build with this fingerprint
     read it from this TEI; else None."""
-    try:
-        with (state / ISSUES / f"{name}.pickle").open("rb") as fh:
-            cached = _IssueData(fh).load()
-    except (OSError, *_TORN):
-        return None
+    cached = _load_file(state / ISSUES / f"{name}.pickle")
     if not isinstance(cached, tuple) or len(cached) != 3 or cached[:2] != (fingerprint, digest):
         return None
     return cached[2] if isinstance(cached[2], bytes) else None

@@ -24,8 +24,7 @@ from lxml import etree
 from .. import TEI_NS, XML_NS
 from ..cachedir import drop_others, kept_file
 from ..errors import TeiBuildError
-from .. import fsutil
-from ..fsutil import atomic_write, sha256
+from ..fsutil import RACY_NS, atomic_write, file_stamp, sha256
 from ..xmlsafe import parse_bytes
 from .registers import KINDS, Pointed
 
@@ -134,8 +133,8 @@ class Remembered(dict):
         self.path, self.used = path, set()
         self.stamps: dict[str, list] = {}   # file → [size, mtime, ctime, inode, digest]
         self._seen: dict[str, list] = {}    # the stamps taken this time, to keep
-        # a stamp is kept only of files changed before this (`fsutil.RACY_NS`)
-        self._since = time.time_ns() - fsutil.RACY_NS
+        # a stamp is kept only of files changed before this (`RACY_NS`)
+        self._since = time.time_ns() - RACY_NS
         if path is not None:
             try:   # as read: lists where issue_pointers gives tuples, which unpack alike
                 data = orjson.loads(path.read_bytes())
@@ -154,7 +153,7 @@ class Remembered(dict):
         clock tick cannot hide behind it; any change after it changes its ctime."""
         name = os.path.abspath(path)
         st = os.stat(name)
-        stamp = fsutil.file_stamp(st)
+        stamp = file_stamp(st)
         before = self.stamps.get(name)
         if before is not None and before[:4] == stamp and super().__contains__(before[4]):
             self._seen[name] = before
