@@ -765,8 +765,6 @@ def test_a_manifest_an_earlier_version_wrote_is_read_once_and_nothing_rendered_a
     tei, out = site
     before = snapshot(out)
     manifest = _unpickled((out / STATE / MANIFEST).read_bytes())
-    for record in manifest["issues"].values():   # (packed in a str then, not UTF-8 bytes)
-        record["names"] = record["names"].decode("utf-8")
     data = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)
     (out / STATE / FORMER_MANIFEST).write_bytes(data)
     (out / STATE / MANIFEST).unlink()
@@ -1153,6 +1151,67 @@ def test_a_damaged_table_of_who_mentions_what_is_made_again(site, tmp_path):
                       encoding="utf-8")
     build(tei, out, EDITION, jobs=1)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
+
+
+def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_path,
+                                                                     monkeypatch):
+    """An issue's mentions by entry (half the manifest, read and written by every build)
+    are kept beside the table of who mentions what, under its TEI's digest. A table made
+    anew takes those of the unchanged issues from the table it replaces, whatever its
+    stamp, and works out only what it cannot find there."""
+    import sqlite3
+
+    from teibuild.incremental import MENTIONED, manifest, plan
+    from teibuild.incremental.caches import _unpickled
+
+    tei, out = site
+    record = _unpickled((out / STATE / MANIFEST).read_bytes())
+    assert "names" not in next(iter(record["issues"].values()))
+    db = sqlite3.connect(out / STATE / MENTIONED)
+    kept = dict(db.execute("SELECT file, key FROM issues").fetchall())
+    db.close()
+    assert {name: key.rsplit(":", 1)[1] for name, key in kept.items()} == \
+        {name: r["tei"] for name, r in record["issues"].items()}
+    worked_out = []
+    monkeypatch.setattr(plan, "_issue_names", lambda issue: worked_out.append(
+        issue.path.name) or manifest._issue_names(issue))
+
+    def edit(name, old, new):
+        path = tei / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    def stamp(value):
+        db = sqlite3.connect(out / STATE / MENTIONED)
+        with db:
+            db.execute("UPDATE stamp SET value = ?", (value,))
+        db.close()
+
+    # the table's stamp is not the manifest's: made anew, the issues' mentions as kept
+    stamp("another build's")
+    edit("hongkou-1847.xml", "出席会议", "出席了会议")
+    build(tei, out, EDITION, jobs=1)
+    assert worked_out == ["hongkou-1847.xml"]   # (read, as edited)
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
+    # no table at all: every issue's mentions worked out from its data
+    worked_out.clear()
+    (out / STATE / MENTIONED).unlink()
+    edit("hongkou-1847.xml", "出席了会议", "出席会议")
+    build(tei, out, EDITION, jobs=1)
+    assert sorted(worked_out) == sorted(kept)
+    assert contents(out) == fresh(tei, tmp_path / "fresh2")
+    # the edited issue's mentions missing from a table otherwise whole: made anew (else
+    # the rows of the name it no longer has would stay)
+    db = sqlite3.connect(out / STATE / MENTIONED)
+    with db:
+        assert db.execute("DELETE FROM issues WHERE file = 'hongkou-1845.xml'").rowcount == 1
+    db.close()
+    worked_out.clear()
+    edit("hongkou-1845.xml", '<persName ref="persons.xml#qian-jing">钱晶</persName>',
+         '<persName ref="persons.xml#qian-jing-2">钱静</persName>')
+    build(tei, out, EDITION, jobs=1)
+    assert worked_out == ["hongkou-1845.xml"]
+    assert contents(out) == fresh(tei, tmp_path / "fresh3")
+    assert build(tei, out, EDITION, jobs=1).written == 0
 
 
 def test_the_table_of_who_mentions_what_is_always_the_one_a_fresh_build_makes(site, tmp_path):

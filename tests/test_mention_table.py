@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from teibuild.errors import TeiBuildError
-from teibuild.mention_table import MentionTable, make_whole
+from teibuild.mention_table import MentionTable, make_whole, saved_issue_names
 
 ROWS = {"persons/guo-fang": "a.xml\x1fa\x1fd1\x1f2\x1f郭芳\x1e",
         "places/hongkou": "a.xml\x1fa\x1fd2\x1f1\x1f虹口\x1e"
@@ -112,3 +112,59 @@ def test_a_table_that_cannot_be_written_is_one_error_naming_the_file(tmp_path):
     assert dict(MentionTable.open(path, "s1").items()) == ROWS   # as it was
     with pytest.raises(TeiBuildError, match="gone/mentioned.sqlite cannot be written"):
         make_whole(tmp_path / "gone" / "mentioned.sqlite", ROWS.items())
+
+
+NAMES = {"a.xml": ("k-a", "persons/guo-fang\x1fd1\x1f2\x1f郭芳\x1e".encode()),
+         "b.xml": ("k-b", "places/hongkou\x1fd3\x1f4\x1f虹口区\x1e".encode())}
+
+
+def test_each_issues_mentions_are_kept_with_the_key_they_were_made_from(tmp_path):
+    """An issue's mentions by entry are found only under the key given with them (its
+    TEI as it was), are changed and dropped with the rows, and only when saved."""
+    path = tmp_path / "mentioned.sqlite"
+    make_whole(path, sorted(ROWS.items()),
+               ((f, key, names) for f, (key, names) in NAMES.items())).save("s1")
+    table = MentionTable.open(path, "s1")
+    assert table.issue_names("a.xml", "k-a") == NAMES["a.xml"][1]
+    assert table.issue_names("a.xml", "k-b") is None   # (another TEI)
+    assert table.issue_names("c.xml", "k-c") is None
+    table.set_issue_names("c.xml", "k-c", b"new")
+    table.drop_issue("a.xml")
+    assert table.issue_names("c.xml", "k-c") == b"new"
+    assert table.issue_names("a.xml", "k-a") is None
+    table.close()   # not saved
+    table = MentionTable.open(path, "s1")
+    assert table.issue_names("a.xml", "k-a") == NAMES["a.xml"][1]
+    table.set_issue_names("c.xml", "k-c", b"new")
+    table.set_issue_names("b.xml", "k-b2", b"changed")
+    table.drop_issue("a.xml")
+    table.save("s2")
+    table = MentionTable.open(path, "s2")
+    assert [table.issue_names(f, k) for f, k in
+            (("a.xml", "k-a"), ("b.xml", "k-b"), ("b.xml", "k-b2"), ("c.xml", "k-c"))] == \
+        [None, None, b"changed", b"new"]
+    table.close()
+
+
+def test_the_mentions_a_table_keeps_are_read_whatever_its_stamp(tmp_path):
+    """What a table made anew takes from the one it replaces: the mentions of each issue
+    asked for, under the key asked for, from a table saved with any stamp."""
+    path = tmp_path / "mentioned.sqlite"
+    assert saved_issue_names(path, {"a.xml": "k-a"}) == {}   # none there
+    make_whole(path, sorted(ROWS.items()),
+               ((f, key, names) for f, (key, names) in NAMES.items())).save("old stamp")
+    assert saved_issue_names(path, {"a.xml": "k-a", "b.xml": "k-other", "c.xml": "k-c"}) \
+        == {"a.xml": NAMES["a.xml"][1]}
+    path.write_bytes(b"not a database at all" * 100)
+    assert saved_issue_names(path, {"a.xml": "k-a"}) == {}
+
+
+def test_a_table_an_earlier_version_saved_without_the_issues_mentions_is_not_used(tmp_path):
+    path = tmp_path / "mentioned.sqlite"
+    save_whole(path, ROWS, "s1")
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("DROP TABLE issues")
+    db.close()
+    assert MentionTable.open(path, "s1") is None
+    assert saved_issue_names(path, {"a.xml": "k-a"}) == {}

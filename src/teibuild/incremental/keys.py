@@ -22,7 +22,7 @@ from ..resources import resource_dir
 
 #: what this package records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
-_FORMAT = 6
+_FORMAT = 7
 _PACKAGE = Path(__file__).resolve().parent.parent   # (teibuild)
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
@@ -50,20 +50,33 @@ class BuildReport:
 
 def _summary(issue, digest: str, heading: str) -> dict:
     """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
-    its heading data's digest, what the pages listing every issue show of it (`site.Listed`),
-    and for each entry it mentions, the digest of those mentions
-    with the issue as the entry's page shows it (`site.cited`: so a heading the page does
-    not show leaves the page alone), their number and first name."""
-    from ..render.site import cited, listed
+    its heading data's digest, and what the pages listing every issue show of it
+    (`site.Listed`). (Its mentions by entry, `_issue_names`, are kept in the table of who
+    mentions what.)"""
+    from ..render.site import listed
+
+    return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
+            "articles": len(issue.articles), "head": heading,
+            "listed": list(astuple(listed(issue)))}
+
+
+def _issue_names(issue) -> bytes:
+    """An issue's mentions by entry, packed (`_pack_names`): for each entry it mentions,
+    the digest of those mentions with the issue as the entry's page shows it
+    (`site.cited`: so a heading the page does not show leaves the page alone), their
+    number and first name."""
+    from ..render.site import cited
 
     names: dict[str, list] = {}
     for m in issue.mentions:
         names.setdefault(f"{m.kind}/{m.key}", []).append(m)
-    return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
-            "articles": len(issue.articles), "head": heading,
-            "listed": list(astuple(listed(issue))),
-            "names": _pack_names({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
-                                  for k, ms in sorted(names.items())})}
+    return _pack_names({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
+                        for k, ms in sorted(names.items())})
+
+
+def _names_key(fingerprint: str, tei: str) -> str:
+    """What an issue's `_issue_names` were made from, kept with them."""
+    return f"{_FORMAT}:{fingerprint}:{tei}"
 
 
 def _records(manifest: dict) -> list[dict]:
@@ -137,40 +150,39 @@ def _output_row(row: str) -> tuple[str, list]:
 
 
 def _pack_names(table: dict) -> bytes:
-    """An issue's mentions by entry as the manifest keeps them: `_pack`ed, in UTF-8. The
-    first names make a str of two bytes a character, its digests and keys included;
-    in UTF-8 it takes about half (~11 KB an issue held from start to end as str)."""
+    """An issue's mentions by entry as they are kept (`_issue_names`): `_pack`ed, in UTF-8.
+    The first names make a str of two bytes a character, its digests and keys included;
+    in UTF-8 it takes about half."""
     return _pack(table).encode("utf-8")
 
 
 def _unpack_names(value) -> dict:
     """An issue's mentions by entry: {"kind/key": [digest, number, first name]}."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
-    if not isinstance(value, str):
-        return value
     out = {}
-    for row in value.split(_END)[:-1]:
+    for row in value.decode("utf-8").split(_END)[:-1]:
         entry, digest, count, first = row.split(_SEP)
         out[entry] = [digest, int(count), first]
     return out
 
 
-def _mention_rows(names: list[str], summaries: dict) -> dict[str, list[tuple]]:
-    """The rows of `_Plan._mentioned`'s table that the issues `names` (in this order) give."""
+def _mention_rows(names: list[str], summaries: dict, packed: Mapping[str, bytes]
+                  ) -> dict[str, list[tuple]]:
+    """The rows of `_Plan._mentioned`'s table that the issues `names` (in this order) give,
+    from their `packed` mentions by entry (`_issue_names`)."""
     rows: dict[str, list] = {}
     for name in names:
-        s = summaries[name]
-        for entry, (digest, count, first) in _unpack_names(s["names"]).items():
-            rows.setdefault(entry, []).append((name, s["id"], digest, count, first))
+        for entry, (digest, count, first) in _unpack_names(packed[name]).items():
+            rows.setdefault(entry, []).append((name, summaries[name]["id"], digest, count,
+                                               first))
     return rows
 
 
-def _packed_mentions(names: list[str], summaries: dict) -> Iterator[tuple[str, str]]:
+def _packed_mentions(names: list[str], summaries: dict, packed: Mapping[str, bytes]
+                     ) -> Iterator[tuple[str, str]]:
     """(entry, packed row) of `_Plan._mentioned`'s table, issue by issue in the order of
     `names`: what `mention_table.make_whole` joins, entry by entry."""
     for name in names:
-        for entry, rows in _mention_rows([name], summaries).items():
+        for entry, rows in _mention_rows([name], summaries, packed).items():
             yield entry, _pack_rows(rows)
 
 
@@ -305,11 +317,6 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
     for record in _records(manifest):   # (what was carried over is packed already)
         if isinstance(record["outputs"], dict):
             record["outputs"] = _pack(record["outputs"])
-    for record in manifest["issues"].values():
-        if isinstance(record["names"], dict):   # (an earlier version's, carried over)
-            record["names"] = _pack_names(record["names"])
-        elif isinstance(record["names"], str):
-            record["names"] = record["names"].encode("utf-8")
     for part in ("issues", "entries", "stat"):   # (the order they are read back in)
         manifest[part] = dict(sorted(manifest[part].items()))
     # written as it is pickled, not held whole first (at 4,000 issues, 47 MB of the main

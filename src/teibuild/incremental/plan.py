@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ..fsutil import sha256
 from ..output_scan import SEARCH_INDEX
@@ -23,12 +24,15 @@ from .caches import ENTRIES, HEADS, MENTIONED, NAMES, REGISTERS, ROMANIZED, SEAR
 from .indexing import _bundle_folders, _overlays, _renamed_in_edits_only, _search_current, \
     _shards, _unstamped
 from .keys import _FORMAT, _digest, _register_digest, _search_code, head
-from .manifest import YEAR, _END, _Made, _SEP, _mention_rows, _mention_stamp, _output, \
-    _outputs, _pack_rows, _packed_mentions, _packed_row, _row_file, _summary, _unpack_names, \
-    _unpack_rows, _without_row
+from .manifest import YEAR, _END, _Made, _SEP, _issue_names, _mention_rows, _mention_stamp, \
+    _names_key, _output, _outputs, _pack_rows, _packed_mentions, _packed_row, _row_file, \
+    _summary, _unpack_names, _unpack_rows, _without_row
 from .workers import _Lazy, _PRELOAD, _at, _common_files_into, _entry_pages_into, _index_shard, \
     _pickled_by_entry, _read_issue, _render_issue_into, _runs, _site_pages_into, _stage, \
     _start_worker
+
+if TYPE_CHECKING:
+    from ..mention_table import MentionTable
 
 
 #: what a step of each kind counts in a build's progress (`progress(done, total, what)`):
@@ -63,6 +67,9 @@ class _Plan:
         # soon as it is read, and their mentions to the spool, not held (see _keep)
         self.fresh: set[str] = set()
         self._fresh_heads: dict = {}
+        # and their mentions by entry (`_issue_names`), until the table of who mentions
+        # what has them
+        self.names_read: dict[str, bytes] = {}
         self._loaded: dict = {}
         self._registers = None
         self._register_sources: dict = {}   # (registers) what each entry was read from
@@ -109,12 +116,13 @@ class _Plan:
         the spool, and the main process holds only its heading (on 2,000 issues its PSS
         while the issues rendered went 390 → 181 MB; the spool alone saved 120 MB), pickled
         as the heads cache keeps it (`_head_part`: ~2.3 KB an issue, where its objects
-        took ~9). Each issue is written once (a cache is checked against the digests when
-        used, so one written by a build that then fails is harmless). Returns the
-        heading's digest (`_summary`'s "head")."""
+        took ~9), and its mentions by entry packed (`names_read`). Each issue is written
+        once (a cache is checked against the digests when used, so one written by a build
+        that then fails is harmless). Returns the heading's digest (`_summary`'s "head")."""
         _save_issues(self.state, self.fingerprint,
                      {name: _pickled(issue)}, self.tei)
         self.fresh.add(name)
+        self.names_read[name] = _issue_names(issue)
         kept = head(issue)
         self._fresh_heads[name] = _head_part(kept, _digest(kept))
         self.spool.add(name, _pickled_by_entry(issue))
@@ -524,9 +532,10 @@ class _Plan:
 
         The last build's table is brought up to date when it can be trusted (made with
         the very manifest read, the registers' entries and every entry's listing
-        recorded); else it is made anew from every issue's names, in SQLite
-        (`make_whole`)."""
-        from ..mention_table import MentionTable, make_whole   # (sqlite3: not for a no-op)
+        recorded); else it is made anew, in SQLite (`make_whole`), from every issue's
+        mentions by entry: those read this time, those the table holds for the same TEI
+        (whatever its stamp), else worked out from the issue's data."""
+        from ..mention_table import MentionTable, make_whole, saved_issue_names  # (not for a no-op)
 
         old = self.old
         index = None
@@ -539,10 +548,27 @@ class _Plan:
                 return self._update_mentioned(index, order, summaries)
             except (ValueError, KeyError):   # a damaged table: made again below
                 index.close()
-        self.mentioned = make_whole(self.state / MENTIONED, _packed_mentions(order, summaries))
+        keys = {name: _names_key(self.fingerprint, summaries[name]["tei"]) for name in order}
+        packed = saved_issue_names(self.state / MENTIONED, {
+            name: key for name, key in keys.items() if name not in self.names_read})
+        packed.update(self.names_read)
+        for name in order:
+            if name not in packed:   # (no table, or not one an earlier build saved them in)
+                packed[name] = self._names_worked_out(name)
+        self.mentioned = make_whole(self.state / MENTIONED, _packed_mentions(
+            order, summaries, packed), ((name, keys[name], packed[name]) for name in order))
+        self.names_read = {}   # (in the table now: on 10,000 issues, 65 MB)
         return self.mentioned, None
 
-    def _update_mentioned(self, index: dict, order: list[str], summaries: dict):
+    def _names_worked_out(self, name: str) -> bytes:
+        """An issue's mentions by entry (`_issue_names`) from its data, which is not kept."""
+        loaded = name in self._loaded
+        issue = self.issue(name)
+        if not loaded:
+            self._loaded.pop(name, None)
+        return self.names_read.get(name) or _issue_names(issue)
+
+    def _update_mentioned(self, index: "MentionTable", order: list[str], summaries: dict):
         """The last build's table of `_mentioned`, brought up to date from the issues read
         now (and gone), and the entries whose rows changed.
 
@@ -551,13 +577,23 @@ class _Plan:
         not of the issue's other 100-odd): their pages and keys stand, and their rows
         are compared packed, not unpacked and digested again."""
         old = self.old
-        redo = set(self.fresh) | (set(old["issues"]) - set(summaries))
+        gone = set(old["issues"]) - set(summaries)
+        redo = set(self.fresh) | gone
         touched: set[str] = set()
-        for name in redo:
+        for name in sorted(redo):
             if name in old["issues"]:
-                touched.update(_unpack_names(old["issues"][name]["names"]))
-        fresh = _mention_rows(sorted(self.fresh), summaries)
+                before = index.issue_names(name, _names_key(self.fingerprint,
+                                                            old["issues"][name]["tei"]))
+                if before is None:
+                    raise ValueError(f"no mentions kept of {name}")
+                touched.update(_unpack_names(before))
+        fresh = _mention_rows(sorted(self.fresh), summaries, self.names_read)
         touched.update(fresh)
+        for name in sorted(self.fresh):
+            index.set_issue_names(name, _names_key(self.fingerprint, summaries[name]["tei"]),
+                                  self.names_read[name])
+        for name in sorted(gone):
+            index.drop_issue(name)
         place = {name: n for n, name in enumerate(order)}
         changed = set()
 
