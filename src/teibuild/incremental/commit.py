@@ -11,7 +11,7 @@ from pathlib import Path
 from ..output_scan import SEARCH_INDEX
 from .caches import MANIFEST, QUICK, STATE
 from .indexing import _search_stamp
-from .manifest import _Made, _outputs, _pack, _records
+from .manifest import _Made, _outputs, _pack_outputs, _records
 
 
 def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
@@ -54,11 +54,11 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
     return written, made
 
 
-def _stamped(out_dir: Path, made: _Made) -> str:
+def _stamped(out_dir: Path, made: _Made) -> str | bytes:
     """The outputs `made`, now in place, each with its size and mtime, packed as the
     manifest keeps them (one record's dict at a time, not every record's until saved)."""
     base = str(out_dir)
-    return _pack({rel: [(st := os.stat(f"{base}/{rel}")).st_size, st.st_mtime_ns]
+    return _pack_outputs({rel: [(st := os.stat(f"{base}/{rel}")).st_size, st.st_mtime_ns]
                   for rel in made})
 
 
