@@ -374,8 +374,10 @@ def test_bad_input_is_one_error_and_leaves_the_edition_alone(tmp_path):
 def test_duplicate_issue_ids_are_refused(tmp_path):
     path = issue_with_body(tmp_path, '<div type="article" xml:id="hongkou-1845-a01"><p>x</p></div>')
     shutil.copy(path, path.with_name("copy.xml"))
-    with pytest.raises(TeiBuildError, match="also used by"):
+    with pytest.raises(TeiBuildError, match="also used by") as err:
         build_site(path.parent, tmp_path / "out", EDITION, jobs=1)
+    assert {Path(str(err.value.path)).name, Path(str(err.value).split("also used by ")[1]).name} \
+        == {path.name, "copy.xml"}
 
 
 def test_issue_data_comes_from_the_header():

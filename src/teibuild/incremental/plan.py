@@ -259,7 +259,8 @@ class _Plan:
                 summaries[path.name] = {k: v for k, v in kept.items()
                                         if k not in ("key", "outputs")}
         order = sorted(summaries, key=lambda n: tuple(summaries[n]["sort"]))
-        _check_unique([SimpleNamespace(id=summaries[n]["id"], path=self.tei_dir / n)
+        folder = str(self.tei_dir)   # (a Path for each of 10,000 issues: 0.1 s)
+        _check_unique([SimpleNamespace(id=summaries[n]["id"], path=f"{folder}/{n}")
                        for n in order])
         manifest = {"format": _FORMAT, "fingerprint": self.fingerprint, "issues": {},
                     "entries": {}, "site": {}, "search": {}, "stat": self.tei["stat"],
