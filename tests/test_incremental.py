@@ -1220,12 +1220,16 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     build(tei, out, EDITION, jobs=1)
     assert worked_out == ["hongkou-1847.xml"]   # (read, as edited)
     assert contents(out) == fresh(tei, tmp_path / "fresh")
-    # no table at all: every issue's mentions worked out from its data
+    # no table at all: every issue's mentions worked out from its data, which is not kept
     worked_out.clear()
     (out / STATE / MENTIONED).unlink()
+    held = []
+    real_mentioned = plan._Plan._mentioned
+    monkeypatch.setattr(plan._Plan, "_mentioned", lambda self, *a: (
+        real_mentioned(self, *a), held.append(sorted(self._loaded)))[0])
     edit("hongkou-1847.xml", "出席了会议", "出席会议")
     build(tei, out, EDITION, jobs=1)
-    assert sorted(worked_out) == sorted(kept)
+    assert sorted(worked_out) == sorted(kept) and held == [[]]
     assert contents(out) == fresh(tei, tmp_path / "fresh2")
     # the edited issue's mentions missing from a table otherwise whole: made anew (else
     # the rows of the name it no longer has would stay)

@@ -96,8 +96,12 @@ def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str
             for rel in _outputs(record):
                 folder, _, name = rel.rpartition("/")
                 listed.setdefault(folder, set()).add(name)
-        return sorted(rel for rel in on_disk
-                      if rel.rpartition("/")[2] not in listed.get(rel.rpartition("/")[0], ()))
+
+        def unlisted(rel: str) -> bool:
+            folder, _, name = rel.rpartition("/")
+            return name not in listed.get(folder, ())
+
+        return sorted(filter(unlisted, on_disk))
     made = set()
     for record in _records(manifest):
         if isinstance(record["outputs"], (dict, _Made)):

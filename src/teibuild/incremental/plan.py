@@ -86,9 +86,9 @@ class _Plan:
         self.search_whole: list[str] = []     # shard folders replaced as a whole
 
     # the issues' data, read only when needed
-    def issue(self, name: str):
+    def issue(self, name: str, keep: bool = True):
         """An issue's data, from its cache (an issue read this time is needed once, and is
-        not kept), else from its TEI."""
+        not kept; nor is one not to `keep`), else from its TEI."""
         if name in self._loaded:
             return self._loaded[name]
         issue = _load_issue(self.state, name, self.fingerprint, self.tei["issues"][name])
@@ -97,7 +97,7 @@ class _Plan:
             self._keep(name, issue)
         else:
             issue = _at(issue, self.tei_dir / name)
-        if name not in self.fresh:
+        if keep and name not in self.fresh:
             self._loaded[name] = issue
         return issue
 
@@ -555,19 +555,11 @@ class _Plan:
         packed.update(self.names_read)
         for name in order:
             if name not in packed:   # (no table, or not one an earlier build saved them in)
-                packed[name] = self._names_worked_out(name)
+                packed[name] = _issue_names(self.issue(name, keep=False))
         self.mentioned = make_whole(self.state / MENTIONED, _packed_mentions(
             order, summaries, packed), ((name, keys[name], packed[name]) for name in order))
         self.names_read = {}   # (in the table now: on 10,000 issues, 65 MB)
         return self.mentioned, None
-
-    def _names_worked_out(self, name: str) -> bytes:
-        """An issue's mentions by entry (`_issue_names`) from its data, which is not kept."""
-        loaded = name in self._loaded
-        issue = self.issue(name)
-        if not loaded:
-            self._loaded.pop(name, None)
-        return self.names_read.get(name) or _issue_names(issue)
 
     def _update_mentioned(self, index: "MentionTable", order: list[str], summaries: dict):
         """The last build's table of `_mentioned`, brought up to date from the issues read
