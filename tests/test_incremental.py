@@ -350,15 +350,12 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
     assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
-def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monkeypatch):
-    """An entry with pages by year (`render.build.year_pages`): a correction to one
-    issue renders that year's page of it, not its other years' nor its own page; when
-    its mentions become few again, its year pages go."""
+def corpus_by_years(tmp_path: Path, monkeypatch) -> Path:
+    """The corpus over three years, its entries given pages by year from two mentions."""
     import teibuild.render.build as render_build
-    from teibuild.render import render_site
 
     monkeypatch.setattr(render_build, "ENTRY_PAGE_MENTIONS", 2)
-    tei, out = corpus(tmp_path), tmp_path / "out"
+    tei = corpus(tmp_path)
     years = {1845: "2021-12-31", 1846: "2022-03-25", 1847: "2022-04-01", 1848: "2023-01-06",
              1849: "2023-01-13"}
     for number, date in years.items():
@@ -368,6 +365,20 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
     persons = tei / "persons.xml"   # (one of them not in the register: named as first printed)
     persons.write_text(re.sub(r'<person xml:id="qian-jing".*?</person>', "", persons.read_text(
         encoding="utf-8"), flags=re.S), encoding="utf-8")
+    return tei
+
+
+def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monkeypatch):
+    """An entry with pages by year (`render.build.year_pages`): a correction to one
+    issue renders that year's page of it, not its other years' nor its own page; when
+    its mentions become few again, its year pages go. The manifest keeps an entry's
+    year pages' records packed together, and an edit takes over those of the entries
+    it does not touch unread (`entry_records.EntryRecords`)."""
+    from teibuild.incremental import entry_records
+    from teibuild.incremental.caches import _unpickled
+    from teibuild.render import render_site
+
+    tei, out = corpus_by_years(tmp_path, monkeypatch), tmp_path / "out"
     first = build(tei, out, EDITION, jobs=1)
     before = snapshot(out)
     assert contents(out) == render_site(tei, EDITION, jobs=1).files   # the pages, made at once
@@ -376,10 +387,22 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
         == [f"html/registers/persons/du-songquan/{y}.html" for y in ("2021", "2022", "2023")]
     assert first.register_entries == len([rel for rel in before if re.fullmatch(
         r"html/registers/\w+/[^/]+\.html", rel)])
+    saved = _unpickled((out / STATE / MANIFEST).read_bytes())
+    assert not [unit for unit in saved["entries"] if "@" in unit]
+    packed = saved["years"]
+    assert {"persons/du-songquan", "persons/qian-jing"} <= set(packed)
     edited = tei / "hongkou-1847.xml"
     edited.write_text(edited.read_text(encoding="utf-8").replace("出席会议", "出席了会议"),
                       encoding="utf-8")
+    unpacked = []
+    real = entry_records._unpacked
+    monkeypatch.setattr(entry_records, "_unpacked", lambda entry, data:
+                        unpacked.append(entry) or real(entry, data))
     again = build(tei, out, EDITION, jobs=1)
+    assert unpacked == ["persons/du-songquan"]   # (the last build's records, read once)
+    saved = _unpickled((out / STATE / MANIFEST).read_bytes())
+    assert set(saved["years"]) == set(packed)   # (the others' bytes as they were)
+    assert [e for e, p in saved["years"].items() if p != packed[e]] == ["persons/du-songquan"]
     after = snapshot(out)
     rewritten = [rel for rel in before if "hongkou-1847" not in rel and after[rel] != before[rel]]
     assert rewritten == ["html/registers/persons/du-songquan/2022.html",
@@ -406,6 +429,31 @@ def test_an_edit_renders_one_year_of_an_entry_with_pages_by_year(tmp_path, monke
     assert sorted(p.name for p in caches.glob("du-songquan*")) == [
         f"du-songquan@{y}.pickle" for y in ("2021", "2022", "2023")]
     assert contents(out) == contents(tmp_path / "fresh")
+
+
+def test_a_manifest_with_every_register_page_in_entries_is_read_as_before(tmp_path,
+                                                                          monkeypatch):
+    """A manifest written before the year pages' records were packed (every page's record
+    in "entries", no "years") is read as it was meant: nothing is rendered again, and the
+    next manifest keeps them packed."""
+    import pickle
+
+    from teibuild.incremental.caches import _unpickled
+    from teibuild.incremental.entry_records import EntryRecords
+
+    tei, out = corpus_by_years(tmp_path, monkeypatch), tmp_path / "out"
+    build(tei, out, EDITION, jobs=1)
+    before = snapshot(out)
+    saved = _unpickled((out / STATE / MANIFEST).read_bytes())
+    records = EntryRecords.loaded(saved["entries"], saved.pop("years"))
+    flat = dict(sorted((unit, records[unit]) for unit in records))
+    assert len(flat) > len(saved["entries"])
+    (out / STATE / MANIFEST).write_bytes(pickle.dumps({**saved, "entries": flat}))
+    again = build(tei, out, EDITION, jobs=1)
+    assert (again.rendered_issues, again.rendered_entries) == (0, 0)
+    assert snapshot(out) == before
+    assert "years" in _unpickled((out / STATE / MANIFEST).read_bytes())
+    assert contents(out) == fresh(tei, tmp_path / "fresh")
 
 
 def test_a_damaged_part_of_an_entrys_cache_is_taken_from_the_issue_instead(site, tmp_path):

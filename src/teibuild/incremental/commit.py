@@ -38,7 +38,7 @@ def _commit(out_dir: Path, staging: Path, manifest: dict, removed: list[str],
             os.replace(kept, path)
         raise
     made = []
-    for record in _records(manifest):   # stamp what was written this time
+    for record in _records(manifest, packed=False):   # stamp what was written this time
         if isinstance(record["outputs"], _Made):
             record["outputs"] = _stamped(out_dir, record["outputs"])
             made.append(record)

@@ -20,10 +20,9 @@ import orjson
 
 from ..fsutil import atomic_write, atomic_write_with, file_stamp, sha256
 from .caches import FORMER, FORMER_MANIFEST, ISSUES, MANIFEST, QUICK, STATE, _load_pickled
+from .entry_records import EntryRecords
 from .keys import _FORMAT, _digest
 
-
-YEAR = "@"                      # "persons/guo-fang@2022": an entry's page of one year
 #: separators of the packed tables in the manifest: characters XML 1.0 does not allow, so
 #: in no name and no path (packed, the manifest of thousands of issues loads in a blink)
 _SEP, _END = "\x1f", "\x1e"
@@ -80,10 +79,15 @@ def _names_key(fingerprint: str, tei: str) -> str:
     return f"{_FORMAT}:{fingerprint}:{tei}"
 
 
-def _records(manifest: dict) -> list[dict]:
-    """Every record with outputs under html/ and txt/ (the search index apart)."""
-    return [*manifest["issues"].values(), *manifest["entries"].values(),
-            *([manifest["site"]] if manifest["site"] else [])]
+def _records(manifest: dict, packed: bool = True) -> Iterator[dict]:
+    """Every record with outputs under html/ and txt/ (the search index apart); without
+    the register year pages' still `packed` (`EntryRecords`): those made, stamped or
+    changed this time are among the rest."""
+    yield from manifest["issues"].values()
+    entries = manifest["entries"]
+    yield from entries.all_records() if packed else entries.opened_records()
+    if manifest["site"]:
+        yield manifest["site"]
 
 
 def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str]:
@@ -103,14 +107,15 @@ def _removed(old: dict, manifest: dict, on_disk: dict, intact: bool) -> list[str
 
         return sorted(filter(unlisted, on_disk))
     made = set()
-    for record in _records(manifest):
+    for record in _records(manifest, packed=False):
         if isinstance(record["outputs"], (dict, _Made)):
             made.update(record["outputs"])
     gone = set()
-    for part in ("issues", "entries"):
-        for name, record in old[part].items():
-            if manifest[part].get(name, {}).get("outputs") is not record["outputs"]:
-                gone.update(_outputs(record))
+    for name, record in old["issues"].items():
+        if manifest["issues"].get(name, {}).get("outputs") is not record["outputs"]:
+            gone.update(_outputs(record))
+    for _, record in manifest["entries"].changed_since(old["entries"]):
+        gone.update(_outputs(record))
     if old["site"] and manifest["site"] is not old["site"]:
         gone.update(_outputs(old["site"]))
     return sorted(gone - made)
@@ -281,8 +286,9 @@ def _load_manifest(out_dir: Path, fingerprint: str, quick: dict | None = None) -
                             stamp=(quick or {}).get("manifest_stamp"))
     else:   # the JSON an earlier version wrote: read once (rather than render it all again)
         data = _load_record(state / FORMER_MANIFEST, fingerprint, digest)
-    if not data or set(empty) - set(data):
-        return empty
+    if not data or set(empty) - set(data) or not isinstance(data["entries"], dict):
+        data = empty
+    data["entries"] = EntryRecords.loaded(data["entries"], data.pop("years", None))
     return data
 
 
@@ -344,16 +350,17 @@ def _save_manifest(state: Path, manifest: dict, report: BuildReport, tei: dict,
         os.unlink(path)
     for name in FORMER:
         (state / name).unlink(missing_ok=True)
-    for record in _records(manifest):   # (what was carried over is packed already)
+    for record in _records(manifest, packed=False):   # (what was carried over is packed)
         if isinstance(record["outputs"], dict):
             record["outputs"] = _pack_outputs(record["outputs"])
-    for part in ("issues", "entries", "stat"):   # (the order they are read back in)
+    for part in ("issues", "stat"):   # (the order they are read back in)
         manifest[part] = dict(sorted(manifest[part].items()))
+    entries, years = manifest["entries"].saved()
     # written as it is pickled, not held whole first (at 4,000 issues, 47 MB of the main
     # process's peak); checked when read (see _load_record): no fsync
     digest = hashlib.sha256()
-    atomic_write_with(state / MANIFEST,
-                      lambda file: _dump_plainly(manifest, _Hashed(file, digest)), durable=False)
+    atomic_write_with(state / MANIFEST, lambda file: _dump_plainly(
+        {**manifest, "entries": entries, "years": years}, _Hashed(file, digest)), durable=False)
     stamp = file_stamp(os.stat(state / MANIFEST))
     counts = {f.name: getattr(report, f.name) for f in fields(report)
               if f.name in ("issues", "articles", "register_entries", "html_pages",
@@ -408,6 +415,6 @@ def _report(manifest: dict, totals: dict[str, int], **done) -> BuildReport:
     return BuildReport(
         issues=len(manifest["issues"]),
         articles=sum(r["articles"] for r in manifest["issues"].values()),
-        register_entries=sum(YEAR not in name for name in manifest["entries"]), **totals,
+        register_entries=len(manifest["entries"].own), **totals,
         **done)
 

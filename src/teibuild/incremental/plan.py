@@ -23,8 +23,9 @@ from .caches import ENTRIES, HEADS, MENTIONED, NAMES, REGISTERS, ROMANIZED, SEAR
     _unpickled
 from .indexing import _bundle_folders, _overlays, _renamed_in_edits_only, _search_current, \
     _shards, _unstamped
+from .entry_records import YEAR, EntryRecords
 from .keys import _FORMAT, _digest, _register_digest, _search_code, head
-from .manifest import YEAR, _END, _Made, _SEP, _issue_names, _mention_rows, _mention_stamp, \
+from .manifest import _END, _Made, _SEP, _issue_names, _mention_rows, _mention_stamp, \
     _names_key, _output, _outputs, _pack_rows, _packed_mentions, _packed_row, _row_file, \
     _summary, _unpack_names, _unpack_rows, _without_row
 from .workers import _Lazy, _PRELOAD, _at, _common_files_into, _entry_pages_into, _index_shard, \
@@ -263,7 +264,7 @@ class _Plan:
         _check_unique([SimpleNamespace(id=summaries[n]["id"], path=f"{folder}/{n}")
                        for n in order])
         manifest = {"format": _FORMAT, "fingerprint": self.fingerprint, "issues": {},
-                    "entries": {}, "site": {}, "search": {}, "stat": self.tei["stat"],
+                    "entries": EntryRecords(), "site": {}, "search": {}, "stat": self.tei["stat"],
                     "registers": {"key": self.tei["registers"]}}
 
         self.summaries = summaries
@@ -455,14 +456,19 @@ class _Plan:
             touched = touched | {e for e in set(digests) | set(before)
                                  if digests.get(e) != before.get(e)}
         listing, work = [], []
-        old = self.old["entries"]
+        old, records = self.old["entries"], manifest["entries"]
         for entry in sorted(set(digests) | set(index) if touched is None else
-                            set(digests) | {e for e in old if YEAR not in e} | touched):
-            record = old.get(entry)
+                            set(digests) | set(old.own) | touched):
+            record = old.own.get(entry)
             years = (record.get("years") or []) if record else []
-            if touched is not None and entry not in touched and record is not None and \
-                    all(f"{entry}{YEAR}{y}" in old for y, _, _ in years):
+            if touched is not None and entry not in touched and record is not None and (
+                    not years or old.has_years(entry) if self.intact else
+                    all(f"{entry}{YEAR}{y}" in old for y, _, _ in years)):
                 count, first = record["count"], record["first"]
+                listing.append((entry, digests.get(entry, "-"), count, first))
+                if self.intact:   # (its pages stand, as recorded: taken over unread)
+                    records.carry(old, entry)
+                    continue
                 units = {entry: (record["key"], count), **{
                     unit: (old[unit]["key"], old[unit]["count"])
                     for unit in (f"{entry}{YEAR}{y}" for y, _, _ in years)}}
@@ -472,19 +478,19 @@ class _Plan:
                     continue   # no longer in the registers and mentioned nowhere
                 count, first = sum(r[3] for r in rows), rows[0][4] if rows else ""
                 units, years = self._entry_units(entry, digests.get(entry, "-"), rows, first)
-            listing.append((entry, digests.get(entry, "-"), count, first))
+                listing.append((entry, digests.get(entry, "-"), count, first))
             for unit, (key, number) in units.items():
                 record = old.get(unit)
                 if record and record["key"] == key and self.current(record):
-                    manifest["entries"][unit] = record if record.get("count") == number and \
+                    records[unit] = record if record.get("count") == number and \
                         record.get("first") == first else {**record, "count": number,
                                                            "first": first}
                 else:
-                    manifest["entries"][unit] = {"key": key, "outputs": {}, "count": number,
-                                                 "first": first}
+                    records[unit] = {"key": key, "outputs": {}, "count": number,
+                                     "first": first}
                     work.append(unit)
             if years:
-                manifest["entries"][entry] = {**manifest["entries"][entry], "years": years}
+                records[entry] = {**records[entry], "years": years}
         return listing, work
 
     def _entry_units(self, entry: str, register: str, rows: list[tuple], first: str
@@ -541,7 +547,7 @@ class _Plan:
         old = self.old
         index = None
         if recorded and old.get("digest") and all(
-                "count" in r for r in old["entries"].values()):
+                "count" in r for r in old["entries"].opened_records()):
             index = MentionTable.open(self.state / MENTIONED,
                                       _mention_stamp(self.fingerprint, old["digest"]))
         if index is not None:
@@ -853,9 +859,10 @@ class _Plan:
             _dump_pickle(self.state / HEADS, (self.fingerprint,), heads)
         # the mentions caches of pages no longer made, and of an entry's own page once
         # it lists its years instead of its mentions
-        gone = set(self.old["entries"]) - set(manifest["entries"])
-        gone.update(name for name, record in manifest["entries"].items() if record.get("years")
-                    and not self.old["entries"].get(name, {}).get("years"))
+        records, before = manifest["entries"], self.old["entries"]
+        gone = {unit for unit, _ in records.changed_since(before) if unit not in records}
+        gone.update(name for name, record in records.own.items() if record.get("years")
+                    and not before.own.get(name, {}).get("years"))
         for entry in gone:
             (self.state / ENTRIES / f"{entry}.pickle").unlink(missing_ok=True)
 
@@ -903,9 +910,8 @@ class _Plan:
         names = {}
         # (paths as strings: a Path for each of 3,747 entries took 0.1 s)
         new, out_dir = str(self.new), str(self.state.parent)
-        for entry, record in manifest["entries"].items():
-            if YEAR in entry:   # (a year's page of an entry: headed with the same name)
-                continue
+        # (the entries' own pages: a year's page of an entry is headed with the same name)
+        for entry, record in manifest["entries"].own.items():
             rel = f"html/registers/{entry}.html"
             where = f"{new}/{rel}"
             # (only a page rendered this time, its outputs not yet packed, may be staged)
