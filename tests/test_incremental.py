@@ -931,6 +931,38 @@ def test_an_edited_issue_is_indexed_in_an_overlay_of_its_shard(tmp_path):
                                                               if "hongkou-1847" in r)
 
 
+def test_the_index_common_files_come_from_the_sums_the_last_build_kept(tmp_path, monkeypatch):
+    """`search-data.json` is made from the sums of the shards' summaries the last build kept
+    (`search.Sums`), brought up to date with the summaries made this time, not from every
+    summary read again; without those sums, or with a summary in place not as it was
+    summed, from every summary. Each time, the search finds what a fresh build's finds."""
+    import teibuild.search as search
+    from teibuild.incremental.caches import SEARCH_SUMS
+
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    read = []
+    real = search.read_summaries
+    monkeypatch.setattr(search, "read_summaries", lambda *args: read.append(args) or real(*args))
+    steps = [(1847, None, False), (1900, "torn", True), (1848, None, False),
+             (1849, "summary", True)]
+    for n, (number, damage, all_read) in enumerate(steps):
+        edited = tei / f"hongkou-{number}.xml"
+        edited.write_text(edited.read_text(encoding="utf-8").replace(
+            "领导小组", f"领导小组（{n}）", 1), encoding="utf-8")
+        if damage == "torn":
+            (out / STATE / SEARCH_SUMS).write_bytes(b"torn")
+        elif damage == "summary":   # (the overlay the last edits made: summed, now changed)
+            summary = out / "html" / "pagefind" / "n001800-edits" / "shard.json"
+            stat = summary.stat()
+            summary.write_bytes(summary.read_bytes().replace(b"1848", b"1844"))
+            os.utime(summary, ns=(stat.st_atime_ns, stat.st_mtime_ns))   # (unseen by its stamp)
+        read.clear()
+        build_with_search(tei, out, EDITION, jobs=1)
+        assert bool(read) == all_read, (number, damage)
+        assert_as_fresh(out, tei, tmp_path / f"fresh-{n}")
+
+
 def test_an_edited_heading_overlays_its_issue_alone_not_its_neighbours(tmp_path):
     """The neighbours' pages do not show an edited heading (their links to it show its
     number and date): the overlay holds the edited issue alone, and the search finds what

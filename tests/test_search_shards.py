@@ -298,3 +298,49 @@ def test_the_common_files_take_each_shard_as_it_is_now_reading_one_summary_at_a_
     assert data["shards"] == ["n000000", "n000000-edits", "n000050"]
     assert data["superseded"] == {"n000000": ["hongkou-2"]}
     assert data["hant"]["钱静"] == "錢靜" and "钱晶" not in data["hant"]   # (the overlay's names)
+
+
+def test_the_sums_of_summaries_brought_up_to_date_are_the_sums_made_anew(tmp_path):
+    """`Sums`: a build takes out the parts of the summaries it replaces (read again as they
+    are in place) and adds the new ones', and gets what summing every summary gets."""
+    import orjson
+
+    from teibuild.search import Sums
+
+    def summary(issues: dict, persons: list, fold: dict, **more) -> bytes:
+        return orjson.dumps({"issues": {i: {"label": f"第{i}期", "date": d} for i, d in
+                                        issues.items()},
+                             "names": {"person": persons, "place": []}, "fold": fold,
+                             "records": 3, "registers": {}, **more}, option=orjson.OPT_SORT_KEYS)
+
+    disk = {"n000000": summary({"a-1": "2020-01-03"}, ["郭芳"], {"會": {"会": 2}}),
+            "n000050": summary({"a-50": "2021-01-01", "a-51": "2021-01-08"}, ["郭芳", "王伟"],
+                               {"會": {"会": 1}, "後": {"后": 3}}),
+            "n000050-edits": summary({"a-51": "2021-01-08"}, ["王伟"], {"後": {"后": 1}},
+                                     supersedes=["a-51"]),
+            "n000100": summary({"a-100": "2022-01-07"}, ["李强"], {"發": {"发": 1, "髮": 1}})}
+    kept = Sums.of(disk)
+    assert kept.names == {"person": {"郭芳": 1, "王伟": 1, "李强": 1}}   # (current summaries only)
+    made = {"n000000": summary({"a-1": "2020-01-03", "a-2": "2020-01-10"}, ["郭芳", "赵六"],
+                               {"會": {"会": 5}}),
+            "n000050-edits": None,   # (its shard back as its bundle has it)
+            "n000100": None,
+            "n000100-edits": summary({"a-101": "2022-01-14"}, ["李强"], {"發": {"发": 1}},
+                                     supersedes=[]),
+            "n000150": summary({"a-150": "2023-01-06"}, [], {}, indexed=False)}
+    read = []
+    sums = Sums.from_plain(kept.plain())
+    sums.update(made, lambda folder: read.append(folder) or disk[folder], set(disk))
+    now = {folder: data for folder, data in {**disk, **made}.items() if data is not None}
+    anew = Sums.of(now)
+    assert sums.plain() == anew.plain()
+    assert common_files(sums) == common_files(anew)
+    assert sorted(read) == ["n000000", "n000050", "n000050-edits", "n000100"]
+    assert "王伟" in sums.names["person"] and "a-100" not in sums.issues
+    # a summary in place that is not the one summed is never taken out: every one is read
+    changed = {**disk, "n000000": disk["n000000"].replace(b"2020-01-03", b"2020-01-04")}
+    with pytest.raises(ValueError, match="n000000"):
+        Sums.from_plain(kept.plain()).update(made, changed.__getitem__)
+    # nor are the sums used when the bundles in place are not those summed
+    with pytest.raises(ValueError, match="in place"):
+        Sums.from_plain(kept.plain()).update(made, disk.__getitem__, set(disk) - {"n000050-edits"})

@@ -32,6 +32,7 @@ ENTRIES = "entries"             # each register entry's mentions, by issue
 REGISTERS = "registers.pickle"  # the register entries as read from tei/
 ROMANIZED = "romanized.json"    # the romanised words of titles (cite.romanize), by text
 SEARCH_RECORDS = "search"        # each shard's search records, by issue
+SEARCH_SUMS = "search-sums.pickle"   # what the search index's common files sum (search.Sums)
 NAMES = "names.json"            # the name heading each register page (for the search index)
 MENTIONED = "mentioned.sqlite"  # which issues mention each register entry (mention_table)
 FORMER_MANIFEST = "manifest.json"   # the manifest as versions before the pickle wrote it

@@ -27,6 +27,14 @@ def _shards(manifest: dict) -> tuple[dict, dict]:
     return members, {shard: _digest(sorted(issues)) for shard, issues in sorted(members.items())}
 
 
+def _index_identity(search: dict) -> str:
+    """What says which index a manifest's search record is of: the same shards, made from
+    the same issues, register names and code, with the same overlays (a summary on disk not
+    as written is found by `_unstamped`, and its shard indexed again)."""
+    return _digest(*(search.get(part) for part in ("code", "shards", "names", "bases",
+                                                    "overlays")))
+
+
 def _overlays(stale: set[str], whole: set[str], members: dict, bases: dict, overlays: dict,
               on_disk: set[str], limit: int) -> tuple[set[str], dict[str, list[str]]]:
     """Which stale shards are indexed whole and which get an overlay of their edited

@@ -18,11 +18,11 @@ from ..fsutil import sha256
 from ..output_scan import SEARCH_INDEX
 from ..parallel import FORKSERVER_FROM, give_back_memory, ordered_map, resolve_jobs
 from .caches import ENTRIES, HEADS, MENTIONED, NAMES, REGISTERS, ROMANIZED, SEARCH_RECORDS, \
-    _Spool, _cached_issue, _cached_part, _dump_cache, _dump_pickle, _head_part, _load_issue, \
+    SEARCH_SUMS, _Spool, _cached_issue, _cached_part, _dump_cache, _dump_pickle, _head_part, _load_issue, \
     _load_names, _load_pickle, _load_romanized, _pickled, _registers_cache, _save_issues, \
     _unpickled
-from .indexing import _bundle_folders, _overlays, _renamed_in_edits_only, _search_current, \
-    _shards, _unstamped
+from .indexing import _bundle_folders, _index_identity, _overlays, _renamed_in_edits_only, \
+    _search_current, _shards, _unstamped
 from .entry_records import YEAR, EntryRecords
 from .keys import _FORMAT, _digest, _register_digest, _search_code, head
 from .manifest import _END, _Made, _SEP, _issue_names, _mention_rows, _mention_stamp, \
@@ -819,7 +819,9 @@ class _Plan:
             summaries[folder] = summary
             self.step(f"search index {folder}", weight)
         # (their making, here, left this process 37 MB larger to its end on 2,000 issues)
-        common = self._aside(_common_files_into, (summaries, out_dir))
+        summed = None if full else _load_pickle(self.state / SEARCH_SUMS,
+                                                 (self.fingerprint, _index_identity(old)))
+        common, self.search_sums = self._aside(_common_files_into, (summaries, out_dir, summed))
         self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
             if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
@@ -842,8 +844,14 @@ class _Plan:
                 "overlays": dict(sorted(overlays.items())),
                 "outputs": dict(sorted(outputs.items()))}
 
+    search_sums: tuple | None = None   # what the index's common files sum (`search.Sums`)
+
     def save_caches(self, manifest: dict) -> None:
         """The caches of what this build read (torn or stale files are simply not used)."""
+        if self.search_sums is not None:
+            _dump_pickle(self.state / SEARCH_SUMS, (self.fingerprint, _index_identity(
+                manifest["search"])), self.search_sums)
+            self.search_sums = None
         if self.romanized is not None:
             _dump_cache(self.state / ROMANIZED, self.fingerprint, "texts", self.romanized)
         if self.save_registers:

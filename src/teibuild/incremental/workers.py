@@ -205,18 +205,30 @@ def _site_pages_into(work: tuple) -> tuple[dict[str, str], dict[str, str]]:
     return dict(sorted(digests.items())), keys
 
 
-def _common_files_into(work: tuple) -> list[str]:
-    """The search index's common files (`search.common_files`), from every shard's summary
-    (`summaries`: those made this time, None for those gone; the others read from
-    `out_dir`), staged; their paths."""
+def _common_files_into(work: tuple) -> tuple[list[str], tuple]:
+    """The search index's common files (`search.common_files`), staged: from the sums of
+    the last build's shard summaries (`kept`, `search.Sums`) brought up to date with the
+    summaries made this time (`summaries`: None for those gone), else from every summary
+    (the others read from `out_dir`). Returns their paths and the sums, to be kept."""
     from .. import search
+    from ..search.index import BUNDLE
 
-    summaries, out_dir = work
-    common = search.common_files(search.read_summaries(out_dir, summaries),
-                                 _worker.edition.opencc)
+    summaries, out_dir, kept = work
+    sums = None
+    if kept is not None:
+        folder = Path(out_dir) / "html" / BUNDLE
+        try:
+            sums = search.Sums.from_plain(kept)
+            sums.update(summaries, lambda name: (folder / name / search.SUMMARY).read_bytes(),
+                        {path.parent.name for path in folder.glob(f"*/{search.SUMMARY}")})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            sums = None   # (not as summed: every summary is read)
+    if sums is None:
+        sums = search.Sums.of(search.read_summaries(out_dir, summaries))
+    common = search.common_files(sums, _worker.edition.opencc)
     for rel, data in common.items():
         _stage(_worker.new, rel, data)
-    return sorted(common)
+    return sorted(common), sums.plain()
 
 
 def _entry_pages_into(run: list[tuple]) -> list[list[str]]:
