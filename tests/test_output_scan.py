@@ -109,6 +109,23 @@ def test_any_file_name_is_found_as_it_is(tmp_path):
             len(n.encode("utf-8", "surrogateescape")) for n in names)}
 
 
+def test_a_folders_files_are_found_by_name_before_and_after_its_table_is_made(tmp_path):
+    """(the first few lookups in a folder search its joined names; later ones a table)"""
+    names = [f"{n}.html" for n in range(OnDisk._FEW * 2)] + ["1", "0.htm", "x.html"]
+    _files(tmp_path, {f"html/issues/{name}": "x" * len(name) for name in names})
+    rows, _digest, _folders = scan_folders(tmp_path)
+    on_disk = OnDisk(rows)
+    asked = ["x.html", "1", "0.htm", "0.html", "1.html", "10.html", "0.h", ".html", "",
+             "x.html\0", "\0".join(rows["html/issues"].names.split("\0")[1:3]), "html",
+             "issues/0.html"] + names
+    for lookup in range(2):
+        for name in asked:
+            found = on_disk.get(f"html/issues/{name}")
+            assert found == ((len(name), os.stat(tmp_path / "html/issues" / name).st_mtime_ns)
+                             if name in names else None), (lookup, name)
+    assert "html/issues" in on_disk._places   # (the table was made in the end)
+    assert on_disk.get("html/nowhere/0.html") is None and on_disk.get("0.html") is None
+
 class _GoneThrough:
     """Files moved in that can be gone through but not looked up one by one, as a build's
     records give them (`incremental.commit._MovedIn`): a lookup fails the test."""

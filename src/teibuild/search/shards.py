@@ -299,7 +299,8 @@ class Sums:
         for shard in moved:
             folder = after.get(shard)
             if folder is not None:
-                self._add(loaded.get(folder) or self._read(folder, meta[folder][2], read), 1)
+                self._add(loaded[folder] if folder in loaded
+                          else self._read(folder, meta[folder][2], read), 1)
         self.meta = dict(sorted(meta.items()))
 
     @staticmethod
