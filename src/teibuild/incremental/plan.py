@@ -83,6 +83,7 @@ class _Plan:
         self.summaries: dict = {}
         self.done = self.total = 0
         self.indexing = 0   # the steps foreseen for the search index (see run)
+        self._shards_found: tuple[dict, dict] | None = None   # (shards)
         self.search_removed: list[str] = []   # index files and shards no longer made
         self.search_whole: list[str] = []     # shard folders replaced as a whole
 
@@ -283,7 +284,7 @@ class _Plan:
             search_stale = search and (
                 old["search"].get("code") != _search_code(self.edition.opencc)
                 or not _search_current(old["search"], self.state.parent) or bool(entry_work)
-                or old["search"].get("shards") != _shards(manifest)[1])
+                or old["search"].get("shards") != self.shards(manifest)[1])
             # the search index's shards are known only when it comes to them: until then
             # the issues rendered stand for the issues to index (`_render_search`)
             self.indexing = ISSUE_STEPS * len(issue_work) if search_stale else 0
@@ -335,6 +336,13 @@ class _Plan:
             manifest["search"] = old["search"]
         return manifest, {"rendered_issues": len(issue_work), "rendered_entries": len(entry_work),
                           "site_rendered": site_stale, "search_rendered": search_stale, **timed}
+
+    def shards(self, manifest: dict) -> tuple[dict, dict]:
+        """`_shards` of this build's issues, worked out once (from their ids and TEI,
+        which `_stale_issues` sets and nothing changes after: 0.12 s at 10,000 issues)."""
+        if self._shards_found is None:
+            self._shards_found = _shards(manifest)
+        return self._shards_found
 
     def _names_as_foreseen(self, work: list[str], names: dict) -> bool:
         """Whether the register pages rendered this time are headed with the `names` the
@@ -761,7 +769,7 @@ class _Plan:
         old, out_dir = self.old["search"], self.state.parent
         code = _search_code(self.edition.opencc)
         full = old.get("code") != code or not old.get("outputs")
-        members, keys = _shards(manifest)
+        members, keys = self.shards(manifest)
         stale = {s for s, key in keys.items() if full or old.get("shards", {}).get(s) != key}
         bundle = out_dir / "html" / BUNDLE
         on_disk = {p.name for p in bundle.iterdir() if p.is_dir()} if bundle.is_dir() else set()
