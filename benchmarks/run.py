@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -492,6 +493,34 @@ def machine() -> dict:
             "libxslt": ".".join(map(str, etree.LIBXSLT_VERSION)), "system": platform.platform()}
 
 
+def libraries() -> dict[str, str]:
+    """The installed version of each library tei-build needs (its own included): two runs
+    that count differently on the same sources can then be told apart by what they ran on."""
+    from importlib import metadata
+
+    names = ["tei-build", *(re.split(r"[\s<>=!~;\[(]", req, maxsplit=1)[0]
+                            for req in metadata.requires("tei-build") or []
+                            if "extra ==" not in req)]
+    found = {}
+    for name in sorted(set(names), key=str.lower):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def sources_digest(paths: list[Path]) -> str:
+    """SHA-256 of the sources by name and bytes, in name order: whether two runs converted
+    the same issues."""
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode("utf-8"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
 def _generated(work: Path) -> dict:
     """What the sources in `work` were generated as (before this was recorded: with no
     rare names, of an unknown count, taken as asked for)."""
@@ -550,7 +579,9 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                      "issues": len(sources), "rare_names": args.rare_names,
                      "jobs": args.jobs or os.cpu_count(),
-                     "machine": machine(), "load_average_at_start": os.getloadavg()}
+                     "machine": machine(), "libraries": libraries(),
+                     "sources_sha256": sources_digest([work / s for s in sources]),
+                     "load_average_at_start": os.getloadavg()}
     steps = results["steps"] = {}
     partial = args.out.with_suffix(".partial.json")
     partial.parent.mkdir(parents=True, exist_ok=True)
@@ -629,7 +660,8 @@ def rebuilds_only(work: Path, build: list[str], out: Path) -> dict:
     brought up to date with this code first (timed apart): for an edition too large to
     convert and build again for each change of code (10,000 issues: 18 minutes)."""
     results: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                     "machine": machine(), "load_average_at_start": os.getloadavg(),
+                     "machine": machine(), "libraries": libraries(),
+                     "load_average_at_start": os.getloadavg(),
                      "steps": {"catch_up": run("build with this code first", build, work)}}
     timed_rebuilds(build, work, results["steps"])
     results["load_average_at_end"] = os.getloadavg()
@@ -666,6 +698,11 @@ def markdown(r: dict) -> str:
         f"{r['load_average_at_start'][0]:.2f} at start, {r['load_average_at_end'][0]:.2f} at end.",
         "",
     ]
+    if "libraries" in r:
+        lines += ["Libraries: " + ", ".join(f"{name} {version}"
+                                            for name, version in r["libraries"].items())
+                  + (f". Sources: SHA-256 {r['sources_sha256'][:16]}…" if "sources_sha256" in r
+                     else "") + ".", ""]
     if "register_entries" in r:
         e = r["register_entries"]
         lines += [f"Register entries after convert: {e['persons']:,} persons, {e['places']:,} "

@@ -135,3 +135,29 @@ def test_the_rebuilds_alone_are_timed_on_the_edition_in_place(tmp_path, monkeypa
                            "heading_edit_rebuild", "unlink_rebuild", "corrected_source_convert",
                            "corrected_source_rebuild"]
     assert steps["noop_rebuild"]["files_changed"] == 0 and steps["unlink_rebuild"]["wall_s"] == 2
+
+
+def test_a_run_records_the_libraries_it_ran_on_and_its_sources_digest(tmp_path):
+    """Two runs that count differently on what should be the same issues can be told
+    apart: by the versions they ran on, and by whether their sources were the same."""
+    from importlib import metadata
+
+    from benchmarks.run import libraries, sources_digest
+
+    found = libraries()
+    assert found["tei-build"] == metadata.version("tei-build")
+    assert found["lxml"] == metadata.version("lxml") and "python-crfsuite" in found
+    assert "pytest" not in found   # a test extra, not what the edition is made with
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    for folder in (a, b):
+        (folder / "hongkou-1.txt").write_bytes("第1期\n".encode())
+        (folder / "hongkou-2.txt").write_bytes("第2期\n".encode())
+    same = sources_digest(list(a.glob("*.txt")))
+    assert same == sources_digest(sorted(b.glob("*.txt"), reverse=True))   # order given: no matter
+    (b / "hongkou-2.txt").write_bytes("第3期\n".encode())
+    assert sources_digest(list(b.glob("*.txt"))) != same
+    (b / "hongkou-2.txt").rename(b / "hongkou-3.txt")
+    (b / "hongkou-3.txt").write_bytes("第2期\n".encode())
+    assert sources_digest(list(b.glob("*.txt"))) != same   # the same bytes under another name
