@@ -699,10 +699,9 @@ def markdown(r: dict) -> str:
         "",
     ]
     if "libraries" in r:
-        lines += ["Libraries: " + ", ".join(f"{name} {version}"
-                                            for name, version in r["libraries"].items())
-                  + (f". Sources: SHA-256 {r['sources_sha256'][:16]}…" if "sources_sha256" in r
-                     else "") + ".", ""]
+        lines += ["Libraries: " + ", ".join(map(" ".join, r["libraries"].items())) + ".", ""]
+    if "sources_sha256" in r:
+        lines += [f"Sources: SHA-256 {r['sources_sha256']}.", ""]
     if "register_entries" in r:
         e = r["register_entries"]
         lines += [f"Register entries after convert: {e['persons']:,} persons, {e['places']:,} "

@@ -161,3 +161,21 @@ def test_a_run_records_the_libraries_it_ran_on_and_its_sources_digest(tmp_path):
     (b / "hongkou-2.txt").rename(b / "hongkou-3.txt")
     (b / "hongkou-3.txt").write_bytes("第2期\n".encode())
     assert sources_digest(list(b.glob("*.txt"))) != same   # the same bytes under another name
+
+
+def test_a_runs_report_names_its_libraries_and_sources_when_it_recorded_them():
+    import copy
+    import json
+
+    from benchmarks.run import markdown
+
+    results = REPO / "benchmarks" / "results"
+    older = json.loads((results / "2026-12-01bc-2000-issues.json").read_text(encoding="utf-8"))
+    text = markdown(older)   # a run from before they were recorded: no such lines
+    assert "Libraries:" not in text and "Sources:" not in text
+    run = copy.deepcopy(older)
+    run["libraries"] = {"lxml": "9.9.9", "tei-build": "0.1.0"}
+    run["sources_sha256"] = "ab" * 32
+    lines = markdown(run).splitlines()
+    assert "Libraries: lxml 9.9.9, tei-build 0.1.0." in lines
+    assert f"Sources: SHA-256 {'ab' * 32}." in lines
