@@ -331,7 +331,7 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
         site, tmp_path, monkeypatch):
     """Its mentions in the issues not edited come from its own cache, the issues' headings
     from theirs: one edit costs the same with five issues or five thousand."""
-    from teibuild.incremental import caches, plan
+    from teibuild.incremental import caches, plan_reads
 
     tei, out = site
     edited = tei / "hongkou-1847.xml"
@@ -339,7 +339,7 @@ def test_an_entry_mentioned_everywhere_is_rendered_without_reading_the_other_iss
                       encoding="utf-8")
     loaded = []
     real = caches._cached_issue   # (what loads an issue's data from its cache)
-    for module in (caches, plan):
+    for module in (caches, plan_reads):
         monkeypatch.setattr(module, "_cached_issue", lambda state, name, *args:
                             loaded.append(name) or real(state, name, *args))
     again = build(tei, out, EDITION, jobs=1)
@@ -1220,12 +1220,12 @@ def test_who_mentions_what_is_worked_out_for_the_edited_issues_only(site, tmp_pa
                                                                      monkeypatch):
     """The last build's table of the issues that mention each entry is brought up to
     date from the edited issues alone, as names move, appear and go."""
-    from teibuild.incremental import manifest, plan
+    from teibuild.incremental import manifest, plan_entries
 
     tei, out = site
     read = []
     real = manifest._unpack_names
-    for module in (manifest, plan):
+    for module in (manifest, plan_entries):
         monkeypatch.setattr(module, "_unpack_names",
                             lambda value: read.append(value) or real(value))
     first = tei / "hongkou-1845.xml"
@@ -1269,7 +1269,7 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     stamp, and works out only what it cannot find there."""
     import sqlite3
 
-    from teibuild.incremental import MENTIONED, manifest, plan
+    from teibuild.incremental import MENTIONED, manifest, plan, plan_entries, plan_reads
     from teibuild.incremental.caches import _unpickled
 
     tei, out = site
@@ -1281,8 +1281,9 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     assert {name: key.rsplit(":", 1)[1] for name, key in kept.items()} == \
         {name: r["tei"] for name, r in record["issues"].items()}
     worked_out = []
-    monkeypatch.setattr(plan, "_issue_names", lambda issue: worked_out.append(
-        issue.path.name) or manifest._issue_names(issue))
+    for module in (plan_reads, plan_entries):
+        monkeypatch.setattr(module, "_issue_names", lambda issue: worked_out.append(
+            issue.path.name) or manifest._issue_names(issue))
 
     def edit(name, old, new):
         path = tei / name
@@ -1389,14 +1390,14 @@ def test_the_heads_cache_is_kept_unless_a_heading_changed_and_read_head_by_head(
     again; the headings an edit needs are unpickled alone, and a torn one is read again
     from its issue."""
     import teibuild.incremental as incremental
-    from teibuild.incremental import caches, keys, plan, workers
+    from teibuild.incremental import caches, keys, plan_reads, workers
 
     tei, out = site
     heads = out / incremental.STATE / incremental.HEADS
     before = heads.stat().st_mtime_ns, heads.read_bytes()
     unpickled = []
     real = caches._unpickled
-    for module in (caches, plan, workers):
+    for module in (caches, plan_reads, workers):
         monkeypatch.setattr(module, "_unpickled",
                             lambda data: unpickled.append(data) or real(data))
     edited = tei / "hongkou-1847.xml"

@@ -1,7 +1,8 @@
 """Which issues mention each register entry, kept between builds in SQLite.
 
-The table ({"kind/key": the entry's packed rows}, see incremental.plan._Plan._mentioned)
-holds every mention of every issue: 15 MB for 2,000 issues. A corrected issue
+The table ({"kind/key": the entry's packed rows}, see
+incremental.plan_entries._EntryPages._mentioned) holds every mention of every
+issue: 15 MB for 2,000 issues. A corrected issue
 changes the rows of the few dozen entries it mentions, so a rebuild reads those
 and writes back the ones that changed, rather than loading and saving the whole
 table (as a pickle, 0.09-0.14 s of each rebuild). A first build makes it in

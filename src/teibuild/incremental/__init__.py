@@ -63,8 +63,10 @@ point (bad input, a full disk, Ctrl-C) leaves the previous edition as it was.
 The modules, in the order a build goes through them: `keys` (what each output
 depends on), `manifest` (what the last build made, and from what), `caches` (the
 state folder's short cuts), `plan` (what is stale, and its rendering, done by
-`workers`), `indexing` (the search index's shards) and `commit` (all of it put in
-place together).
+`workers`: the issues' pages in `plan_issues`, the register entries' in
+`plan_entries`, the search index's shards in `plan_search`, each reading what it
+needs through `plan_reads`), `indexing` (the search index's shards) and `commit`
+(all of it put in place together).
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ from .indexing import _search_current
 from .keys import _fingerprint, _hash_inputs, _search_code
 from .manifest import BuildReport, _is_manifest, _load_manifest, _load_record, _removed, \
     _report, _save_manifest
-from .plan import ENTRY_STEPS, ISSUE_STEPS, _Plan, _cpu
+from .plan import _Plan
+from .steps import ENTRY_STEPS, ISSUE_STEPS, _cpu
 
 __all__ = ["ENTRIES", "ENTRY_STEPS", "FORMER", "FORMER_MANIFEST", "HEADS", "ISSUES", "ISSUE_STEPS",
            "MANIFEST", "MENTIONED", "NAMES", "QUICK", "REGISTERS", "ROMANIZED", "SEARCH_INDEX",
