@@ -37,9 +37,8 @@ from benchmarks.generate import make_issue
 from teibuild.errors import TeiBuildError
 from teibuild.incremental import MANIFEST, STATE
 from teibuild.pipeline import convert_sources
-
-from test_incremental import (EDITION, NUMBERS, assert_as_fresh, build, build_with_search,
-                              contents, corpus, two_shard_corpus)
+from tests.incremental_site import (EDITION, NUMBERS, assert_as_fresh, build, build_with_search,
+                                    contents, corpus, two_shard_corpus)
 
 SCALE = float(os.environ.get("TEIBUILD_FUZZ_SCALE", "1"))
 WORDS = ("（经编者校订）", "再", "复工复产", "Ａ", "〔原文如此〕")
