@@ -47,14 +47,21 @@ def transcribed_pages(issue) -> int:
     return max(1, len({a.page for a in issue.articles if not a.placeholder}))
 
 
-def sample_issues(tei: Path, sample: int, offset: int = 0) -> tuple[list[Path], list]:
-    """`sample` issue files spread evenly over the folder (from the `offset`-th of each
-    stretch), and their issues as read."""
-    from teibuild.render.site import issue_files, read_issue
+def sample_paths(tei: Path, sample: int, offset: int = 0) -> list[Path]:
+    """`sample` issue files spread evenly over the folder, from the `offset`-th of each
+    stretch (the last one, if the stretches are shorter)."""
+    from teibuild.render.site import issue_files
 
     paths = issue_files(tei)
     step = max(1, len(paths) // sample)
-    chosen = paths[min(offset, step - 1)::step][:sample]
+    return paths[min(offset, step - 1)::step][:sample]
+
+
+def sample_issues(tei: Path, sample: int, offset: int = 0) -> tuple[list[Path], list]:
+    """`sample_paths`, and their issues as read."""
+    from teibuild.render.site import read_issue
+
+    chosen = sample_paths(tei, sample, offset)
     return chosen, [read_issue(p) for p in chosen]
 
 

@@ -354,20 +354,23 @@ def check_edit(before: dict, after: dict, out: Path, issue: str, words: str) -> 
 # --- per-issue costs, in one process ---------------------------------------------------------
 
 def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
-    from benchmarks.bench_build import sample_issues, transcribed_pages
+    from benchmarks.bench_build import sample_issues, sample_paths, transcribed_pages
     from teibuild.edition import load_edition
     from teibuild.render.build import _render_issue
-    from teibuild.render.site import issue_files, read_issue
+    from teibuild.render.site import read_issue
     from teibuild.validate import references, relaxng, schematron, validate_file
 
     edition = load_edition(edition_file)
     chosen, issues = sample_issues(tei, sample)
-    # rendering in rounds, each on a sample of its own (an issue rendered again would find
-    # its text converted to zh-Hant already), as many as there are distinct samples
-    samples = min(RENDER_ROUNDS, max(1, len(issue_files(tei)) // max(1, sample)))
-    rounds = [(chosen, issues)] + [sample_issues(tei, sample, offset=n) for n in range(1, samples)]
+    # rendering in rounds, each on issues of its own (an issue rendered again would find its
+    # text converted to zh-Hant already): as many as the folder has samples sharing none
+    offsets = [sample_paths(tei, sample, n) for n in range(RENDER_ROUNDS + 1)]
+    distinct = [paths for n, paths in enumerate(offsets)
+                if not set(paths) & set().union(*offsets[:n])]
+    rounds = [(chosen, issues)] + [(paths, [read_issue(p) for p in paths])
+                                   for paths in distinct[1:RENDER_ROUNDS]]
     # compile stylesheets, load templates: on an issue of no round, where there is one
-    warm = sample_issues(tei, sample, offset=samples)[1][0]
+    warm = read_issue(distinct[RENDER_ROUNDS][0]) if len(distinct) > RENDER_ROUNDS else issues[0]
     _render_issue(warm, None, None, edition)
     # and what a worker loads once for its thousand issues of a first build: jieba's
     # dictionary and pypinyin (loaded among the 40 issues timed, 1.3 s counted as 24 ms each)
