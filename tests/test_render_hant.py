@@ -66,6 +66,18 @@ def test_text_line_by_line_converts_as_the_whole_text(pieces, names, config):
     assert text_to_hant(text, config, tuple(names)) == whole
 
 
+def test_the_lines_not_remembered_are_converted_in_one_call(monkeypatch):
+    calls = []
+    convert = hant._Converter.convert
+    monkeypatch.setattr(hant._Converter, "convert",
+                        lambda self, text: calls.append(text) or convert(self, text))
+    text = "区长说\n头发\n区长说\n发展成就"
+    assert text_to_hant(text, "s2tw", ("胡广杰",)) == "區長說\n頭髮\n區長說\n發展成就"
+    assert calls == ["区长说\n头发\n发展成就"]   # each new line once, together
+    assert text_to_hant(text + "\n方便面", "s2tw", ("胡广杰",)).endswith("\n方便麵")
+    assert calls[1:] == ["方便面"]                  # the lines remembered are not converted
+
+
 # (no length changes in it: a part whose conversion would change one is not given converted)
 PART = '  <ol class="mentions">\n    <li><a href="x">头<br>发</a>\n      <q>区长<mark class="name">胡广杰</mark>发展</q></li>\n  </ol>\n'
 MARKER = "<!--tei-build:part-->"

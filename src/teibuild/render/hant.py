@@ -106,23 +106,27 @@ def text_to_hant(text: str, config: str = DEFAULT, names: tuple[str, ...] = ()) 
     """Convert plain text; each of `names` (as printed) is converted on its own.
 
     Line by line (no phrase or name runs across a line break), each line remembered:
-    an article's text is also part of its issue's."""
+    an article's text is also part of its issue's. The lines not remembered are
+    converted together, in one call, as the text they make when joined (a call a line
+    cost as much as the conversion itself)."""
     if not text:
         return text
     names = frozenset(names)
     if any("\n" in n for n in names):
         return _text_to_hant(text, config, names)
     memo = _memo(("text", config, names))
-    out = []
-    for line in text.split("\n"):
-        converted = memo.get(line)
-        if converted is None:
-            converted = _text_to_hant(line, config, names, whole=False)
-            if converted is None:  # a length changed: convert the text as one
-                return _text_to_hant(text, config, names)
-            memo.put(line, converted)
-        out.append(converted)
-    return "\n".join(out)
+    lines = text.split("\n")
+    found = {line: memo.get(line) for line in lines}
+    new = [line for line, converted in found.items() if converted is None]
+    if new:
+        joined = _text_to_hant("\n".join(new), config, names, whole=False)
+        converted = None if joined is None else joined.split("\n")
+        if converted is None or len(converted) != len(new):
+            return _text_to_hant(text, config, names)  # a length changed: the text as one
+        for line, line_converted in zip(new, converted):
+            found[line] = line_converted
+            memo.put(line, line_converted)
+    return "\n".join(found[line] for line in lines)
 
 
 def _text_to_hant(text: str, config: str, names: frozenset,
