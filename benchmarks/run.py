@@ -360,6 +360,7 @@ def per_issue(tei: Path, edition_file: Path, sample: int) -> dict:
     from teibuild.render.site import read_issue
     from teibuild.validate import references, relaxng, schematron, validate_file
 
+    tei, edition_file = Path(tei), Path(edition_file)   # (as JSON, from per_issue_apart)
     edition = load_edition(edition_file)
     chosen, issues = sample_issues(tei, sample)
     # rendering in rounds, each on issues of its own (an issue rendered again would find its
@@ -443,12 +444,51 @@ def per_issue_apart(tei: Path, edition_file: Path, sample: int) -> dict:
     """per_issue in a process of its own: this one holds the stamps of every file of the
     edition (660,000 objects for 2,000 issues), whose garbage collection made rendering
     and validation look 40 % and 130 % slower than they are."""
-    code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
-            "from benchmarks.run import per_issue; "
-            "print(json.dumps(per_issue(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))))")
-    run = subprocess.run([sys.executable, "-c", code, str(REPO), str(tei), str(edition_file),
-                          str(sample)], capture_output=True, text=True, check=True)
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return _apart("per_issue", str(tei), str(edition_file), sample)
+
+
+def _apart(function: str, *args) -> dict:
+    """`function` of this module called in a process of its own with `args` (JSON values),
+    and what it returned (JSON)."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import benchmarks.run as run; "
+            "print(json.dumps(getattr(run, sys.argv[2])(*json.loads(sys.argv[3]))))")
+    done = subprocess.run([sys.executable, "-c", code, str(REPO), function, json.dumps(args)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def search_split(site: str, edition_file: str) -> dict | None:
+    """Where one shard's indexing goes: Pagefind's own CPU (its process's, as reaped) and
+    this process's (the records read from the pages, the documents written, the bundle
+    made canonical), on the edition's largest shard, its pages read beforehand. Pagefind's
+    part is a floor of the search index that no change of tei-build's can lower. None
+    when the edition has no issue pages."""
+    from teibuild.edition import load_edition
+    from teibuild.search import _issue_pages
+    from teibuild.search.shards import issue_of_page, register_names, shard_files, shard_of
+
+    site_dir = Path(site)
+    by_shard: dict[str, dict[str, bytes]] = {}
+    for rel, path in _issue_pages(site_dir / "html").items():
+        if issue := issue_of_page(rel):
+            by_shard.setdefault(shard_of(issue), {})[rel] = path.read_bytes()
+    if not by_shard:
+        return None
+    shard, pages = min(by_shard.items(), key=lambda item: (-len(item[1]), item[0]))
+    names = register_names(site_dir)
+    opencc = load_edition(Path(edition_file)).opencc
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.process_time()
+    shard_files(shard, pages, names, opencc)
+    own = time.process_time() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pagefind = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    issues = len({issue_of_page(rel) for rel in pages})
+    return {"shard": shard, "issues": issues, "pagefind_cpu_s": round(pagefind, 2),
+            "tei_build_cpu_s": round(own, 2),
+            "pagefind_ms_per_issue": round(1000 * pagefind / issues, 1),
+            "tei_build_ms_per_issue": round(1000 * own / issues, 1),
+            "pagefind_share": round(pagefind / (pagefind + own), 3)}
 
 
 def jing_reference(tei: Path, pages: int) -> dict | None:
@@ -639,6 +679,9 @@ def main(argv: list[str] | None = None) -> dict:
     index_jobs = jobs if _has_option("search-index", "--jobs") else []
     results["search_index"] = run("search index alone", ["search-index", "--out", "editions",
                                                          "-q", *index_jobs], work)
+    results["search_split"] = _apart("search_split", str(work / "editions"),
+                                     str(work / "edition.toml"))
+    print("one shard indexed:", json.dumps(results["search_split"]))
     # that index replaced the build's (its overlays folded in): built again, untimed, so
     # that whoever goes on with this edition by hand starts from what a build leaves
     run("rebuild after the separate index (untimed)", build, work)
@@ -804,6 +847,14 @@ def markdown(r: dict) -> str:
                           f"({index['peak_tree_rss_mb']} MB RSS summed, largest process "
                           f"{index['max_process_rss_mb']} MB)." if "peak_tree_pss_mb" in index
                           else ".")]
+    if r.get("search_split"):
+        split = r["search_split"]
+        lines += ["", f"One shard indexed again in a process of its own ({split['shard']}, "
+                      f"{split['issues']} issues): Pagefind {split['pagefind_cpu_s']} s of CPU "
+                      f"({split['pagefind_ms_per_issue']} ms an issue), tei-build "
+                      f"{split['tei_build_cpu_s']} s ({split['tei_build_ms_per_issue']} ms an "
+                      f"issue): Pagefind's own indexing is "
+                      f"{round(100 * split['pagefind_share'])} % of the search index's CPU."]
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from benchmarks.run import all_pages, jing_reference, per_issue_apart
+from benchmarks.run import all_pages, jing_reference, per_issue_apart, search_split
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,17 @@ def test_per_issue_costs_come_from_a_process_of_their_own():
     assert costs["issues_sampled"] == 1 and costs["validation_rounds"] == 3
     assert costs["render_ms_per_page"] > 0 and 0 < costs["validate_issue_ms"] <= \
         costs["validate_issue_ms_first_round"] * 1.5
+
+
+def test_a_shards_indexing_is_split_between_pagefind_and_tei_build(tmp_path):
+    split = search_split(str(REPO / "editions"), str(REPO / "edition.toml"))
+    assert split["shard"] == "n001800" and split["issues"] == 1
+    # Pagefind's CPU is its own process's, reaped: not counted in this process's
+    assert split["pagefind_cpu_s"] > 0 and split["tei_build_cpu_s"] > 0
+    pagefind, own = split["pagefind_cpu_s"], split["tei_build_cpu_s"]   # (to 0.01 s)
+    assert (pagefind - 0.005) / (pagefind + own) <= split["pagefind_share"] <= \
+        (pagefind + 0.005) / (pagefind + own - 0.005) + 0.001
+    assert search_split(str(tmp_path), str(REPO / "edition.toml")) is None   # nothing built
 
 
 def test_rendering_is_the_least_slowed_of_three_rounds_each_on_other_issues(tmp_path,
@@ -224,3 +235,10 @@ def test_a_runs_report_names_its_libraries_and_sources_when_it_recorded_them():
     lines = markdown(run).splitlines()
     assert "Libraries: lxml 9.9.9, tei-build 0.1.0." in lines
     assert f"Sources: SHA-256 {'ab' * 32}." in lines
+    assert not any(line.startswith("One shard indexed") for line in lines)
+    run["search_split"] = {"shard": "n001800", "issues": 50, "pagefind_cpu_s": 1.5,
+                           "tei_build_cpu_s": 0.75, "pagefind_ms_per_issue": 30.0,
+                           "tei_build_ms_per_issue": 15.0, "pagefind_share": 0.667}
+    assert "One shard indexed again in a process of its own (n001800, 50 issues): Pagefind " \
+        "1.5 s of CPU (30.0 ms an issue), tei-build 0.75 s (15.0 ms an issue): Pagefind's own " \
+        "indexing is 67 % of the search index's CPU." in markdown(run).splitlines()
