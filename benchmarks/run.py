@@ -130,11 +130,19 @@ def _reap_orphans() -> None:
             return
 
 
+def children_cpu() -> float:
+    """CPU time (user + system) of every process this one has waited for so far, theirs
+    included: the difference over a command is that command's, its workers' and what they
+    ran (Pagefind)."""
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return done.ru_utime + done.ru_stime
+
+
 def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     """Run a tei-build command; wall, CPU (user+sys of it and its workers) and memory.
 
     With `may_fail` (validation), exit status 1 is a result (problems found), not an error."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu()
     load = os.getloadavg()[0]
     start = time.perf_counter()
     # GNU time reports this command's own largest process (getrusage(RUSAGE_CHILDREN)
@@ -166,14 +174,14 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     stop.set()
     sampler.join()
     _reap_orphans()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = children_cpu() - before
     if proc.returncode != 0 and not (may_fail and proc.returncode == 1):
         raise SystemExit(f"{label} failed ({proc.returncode}): {err.decode()[-2000:]}")
     result = {
         "command": "tei-build " + " ".join(a if len(a) < 60 else "…" for a in args[:8])
         + (" …" if len(args) > 8 else ""),
         "wall_s": round(wall, 2),
-        "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "cpu_s": round(cpu, 2),
         "max_process_rss_mb": _max_rss_mb(cwd / ".maxrss") if timer else None,
         "peak_tree_rss_mb": round(peak[0] / 2**20, 1),
         "peak_tree_pss_mb": round(peak[1] / 2**20, 1),
@@ -477,12 +485,9 @@ def search_split(site: str, edition_file: str) -> dict | None:
     shard, pages = min(by_shard.items(), key=lambda item: (-len(item[1]), item[0]))
     names = register_names(site_dir)
     opencc = load_edition(Path(edition_file)).opencc
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.process_time()
+    before, start = children_cpu(), time.process_time()
     shard_files(shard, pages, names, opencc)
-    own = time.process_time() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pagefind = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    own, pagefind = time.process_time() - start, children_cpu() - before
     issues = len({issue_of_page(rel) for rel in pages})
     return {"shard": shard, "issues": issues, "pagefind_cpu_s": round(pagefind, 2),
             "tei_build_cpu_s": round(own, 2),
@@ -502,13 +507,12 @@ def jing_reference(tei: Path, pages: int) -> dict | None:
     from benchmarks.bench_validate import REGISTERS
 
     issues = [str(p) for p in sorted(tei.glob("*.xml")) if p.name not in REGISTERS]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu()
     start = time.perf_counter()
     run = subprocess.run([jing, str(REPO / "schemas" / "tei_all.rng"), *issues],
                          capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    cpu = children_cpu() - before
     problems = [line for line in run.stdout.splitlines() if line.strip()]
     return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "cpu_ms_per_page": round(cpu * 1000 / pages, 2), "problems": len(problems)}

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -94,14 +93,16 @@ def measure(variant: str, tei: Path, out: Path, edition_file: Path,
             sources: Path | None = None) -> dict:
     """`run_variant` in a process of its own: its wall time, and the CPU time of it and of
     what it ran."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--variant", variant, str(tei), "--out", str(out),
-                    "--edition", str(edition_file), *(["--sources", str(sources)] if sources else [])],
-                   check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    from benchmarks.run import children_cpu
+
+    before, start = children_cpu(), time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--variant", variant, str(tei), "--out",
+                           str(out), "--edition", str(edition_file),
+                           *(["--sources", str(sources)] if sources else [])], check=False)
+    wall, cpu = time.perf_counter() - start, children_cpu() - before
+    if done.returncode != 0:
+        raise SystemExit(f"what_if: the variant {variant} failed (exit {done.returncode}); "
+                         "nothing measured")
     return {"variant": variant, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
 
 
@@ -129,13 +130,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     if args.variant:   # (the process of one variant)
-        run_variant(args.variant, str(args.tei), str(args.out), str(args.edition),
-                    str(args.sources or ""))
+        from teibuild.errors import TeiBuildError
+
+        try:
+            run_variant(args.variant, str(args.tei), str(args.out), str(args.edition),
+                        str(args.sources or ""))
+        except TeiBuildError as exc:   # bad input: one line, as tei-build itself says it
+            raise SystemExit(f"error: {exc}") from None
         return
     chosen = [v for v in args.only.split(",") if v]
     unknown = set(chosen) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
+    if not list(args.tei.glob("*.xml")):
+        parser.error(f"{args.tei}: no TEI issues here")
+    if args.sources is not None and not list(args.sources.glob("*.txt")):
+        parser.error(f"{args.sources}: no sources (*.txt) here")
     results = []
     with tempfile.TemporaryDirectory(prefix="tei-build-what-if-") as tmp:
         for variant in chosen + (list(CONVERTS) if args.sources else []):
@@ -149,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    if str(REPO / "src") not in sys.path:
-        sys.path.insert(0, str(REPO / "src"))
+    for folder in (REPO, REPO / "src"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     main()

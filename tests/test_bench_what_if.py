@@ -45,3 +45,24 @@ def test_the_report_gives_what_each_variant_saves_against_the_first_of_its_kind(
     assert "| full | 100.0 | 200.0 | — |" in table
     assert "| no-search | 60.0 | 120.0 | 80.0 s (40 %) |" in table
     assert "| convert-without-model | 40.0 | 40.0 | 10.0 s (20 %) |" in table
+
+
+def test_bad_input_is_one_line_a_non_zero_exit_and_nothing_written(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    script = REPO / "benchmarks" / "what_if.py"
+    broken = tmp_path / "tei"
+    shutil.copytree(REPO / "tei", broken)
+    (broken / "hongkou-1846.xml").write_text('<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader>',
+                                             encoding="utf-8")
+    results = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, str(script), str(broken), "--only", "full",
+                           "--json", str(results)], capture_output=True, text=True)
+    assert done.returncode != 0 and not results.exists()
+    assert "Traceback" not in done.stderr
+    assert f"{broken / 'hongkou-1846.xml'}:1:" in done.stderr and "not well-formed" in done.stderr
+    empty = subprocess.run([sys.executable, str(script), str(tmp_path / "none")],
+                           capture_output=True, text=True)
+    assert empty.returncode == 2 and "no TEI issues here" in empty.stderr
