@@ -19,7 +19,6 @@ import argparse
 import compileall
 import io
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -32,7 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.run import TEI_BUILD, edit_a_heading, edit_one_issue, unlink_a_name  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    TEI_BUILD, children_cpu, edit_a_heading, edit_one_issue, unlink_a_name)
 
 EDITS = {"heading": edit_a_heading, "text": edit_one_issue, "unlink": unlink_a_name, "none": None}
 
@@ -63,15 +63,14 @@ def code_folder(code: str, into: Path) -> Path:
 def rebuild(src: Path, work: Path, out: str) -> tuple[float, float]:
     """`tei-build build` of `work/tei` into `work/out` with the code in `src`: (wall, CPU)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu()
     start = time.perf_counter()
     done = subprocess.run([*TEI_BUILD, "build", "--tei", "tei", "--out", out, "-q"], cwd=work,
                           env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(f"{src}: the build failed: {done.stderr.strip()}")
-    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, children_cpu() - before
 
 
 def alternate(codes: dict[str, Path], work: Path, rounds: int, kind: str,

@@ -250,3 +250,18 @@ def test_the_converter_object_is_never_freed():
     before = sys.getrefcount(cc)
     hant._never_freed(cc)
     assert sys.getrefcount(cc) == before + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="胡广杰区长发头", max_size=40),
+       st.lists(st.text(alphabet="胡广杰区长发头", max_size=4), max_size=6))
+def test_names_are_found_where_a_pattern_of_them_longest_first_finds_them(text, names):
+    import re
+
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(set(names), key=lambda n: (-len(n), n))
+                                  if n) or "(?!)")
+    assert hant.name_spans(text, names) == [m.span() for m in pattern.finditer(text)]
+
+
+def test_a_name_is_found_whole_where_a_shorter_one_begins_inside_a_longer():
+    assert hant.name_spans("区长胡广杰说胡广", ["胡广", "胡广杰", "长胡"]) == [(1, 3), (6, 8)]

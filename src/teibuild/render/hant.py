@@ -134,22 +134,35 @@ def _text_to_hant(text: str, config: str, names: frozenset,
     convert = converter(config).convert
     if not text or not names:
         return convert(text) if text else text
-    pattern = _names_pattern(names)
     parts: list[str | None] = []
     pos = 0
-    for m in pattern.finditer(text):
-        parts += [text[pos:m.start()], None, m.group(0), None]
-        pos = m.end()
+    for start, end in name_spans(text, names):
+        parts += [text[pos:start], None, text[start:end], None]
+        pos = end
     parts.append(text[pos:])
     converted = _convert_runs(config, parts, whole)
     return None if converted is None else "".join(p for p in converted if p is not None)
 
 
-@lru_cache(maxsize=256)
-def _names_pattern(names: frozenset) -> re.Pattern:
-    """Longest names first (two names of one length cannot both match at one place)."""
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))
-                               if n))
+def name_spans(text: str, names) -> list[tuple[int, int]]:
+    """Where `names` occur in `text`, from the left, the longest name where several begin,
+    none overlapping: what a pattern of the names, longest first, finds. Looked for name
+    by name (compiling that pattern for each issue's names cost more than converting)."""
+    longest: dict[int, int] = {}   # start: end of the longest name there
+    for name in names:
+        if not name:
+            continue
+        at = text.find(name)
+        while at >= 0:
+            if longest.get(at, 0) < at + len(name):
+                longest[at] = at + len(name)
+            at = text.find(name, at + 1)
+    spans, pos = [], 0
+    for start in sorted(longest):
+        if start >= pos:
+            spans.append((start, longest[start]))
+            pos = longest[start]
+    return spans
 
 
 _NEUTRAL = ("", 0, "", 0)   # (translate="no" tag, its depth, name tag, its depth)
