@@ -242,3 +242,19 @@ def test_a_runs_report_names_its_libraries_and_sources_when_it_recorded_them():
     assert "One shard indexed again in a process of its own (n001800, 50 issues): Pagefind " \
         "1.5 s of CPU (30.0 ms an issue), tei-build 0.75 s (15.0 ms an issue): Pagefind's own " \
         "indexing is 67 % of the search index's CPU." in markdown(run).splitlines()
+
+
+def test_validation_beside_jing_is_said_both_ways_never_as_less_than_once():
+    import copy
+    import json
+
+    from benchmarks.run import markdown
+
+    results = REPO / "benchmarks" / "results"
+    run = json.loads((results / "2026-12-01bc-2000-issues.json").read_text(encoding="utf-8"))
+    run = copy.deepcopy(run)
+    run["jing"] = {"wall_s": 6.0, "cpu_s": 10.0, "cpu_ms_per_page": 4.0, "problems": 0}
+    run["steps"]["validate"].update(wall_s=4.0, cpu_s=5.0)
+    assert "5.0 s CPU (2.0× less CPU than jing)." in markdown(run)
+    run["steps"]["validate"].update(cpu_s=14.5)
+    assert "14.5 s CPU (1.45× the CPU of jing)." in markdown(run)
