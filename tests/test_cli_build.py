@@ -118,3 +118,30 @@ def test_no_bar_drawn_where_there_is_no_terminal():
         bars(n, 3, f"hongkou-{n}")
     bars.close()
     assert "1/3" not in screen.getvalue() and "hongkou" not in screen.getvalue()
+
+
+def test_no_search_builds_the_pages_alone_and_says_what_makes_the_index(tmp_path):
+    """`--no-search`: the pages, no index, and a line naming the command that makes it; a
+    build without it makes the index; `--no-search` again leaves that index as it was."""
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    first = build(tei, out, "--no-search")
+    assert first.code == 0 and first.stderr == ""
+    assert (out / "html" / "issues" / "hongkou-1845.html").is_file()
+    assert not (out / "html" / "pagefind").exists()
+    assert "the search index (" not in first.stdout
+    assert first.stdout.splitlines()[-1] == (
+        f"no search index yet (--no-search): `tei-build search-index --out {out}`, or a build "
+        "without --no-search, makes it")
+    indexed = build(tei, out)
+    assert indexed.stdout.splitlines()[-1].startswith("rendered 0 issue(s), 0 register page(s), "
+                                                      "the search index (")
+    index = sorted((p.relative_to(out), p.stat().st_mtime_ns)
+                   for p in (out / "html" / "pagefind").rglob("*"))
+    issue = tei / "hongkou-1845.xml"
+    issue.write_bytes(issue.read_bytes().replace("晚，区疫情".encode(), "晚，新区疫情".encode()))
+    put_off = build(tei, out, "--no-search")
+    assert put_off.stdout.splitlines()[-2].startswith("rendered 1 issue(s), ")
+    assert put_off.stdout.splitlines()[-1].startswith("the search index was left as it was")
+    assert index == sorted((p.relative_to(out), p.stat().st_mtime_ns)
+                           for p in (out / "html" / "pagefind").rglob("*"))
+    assert "the search index (" in build(tei, out).stdout   # brought up to date

@@ -365,3 +365,36 @@ def test_a_name_changed_in_the_edited_issue_alone_takes_an_overlay(tmp_path):
     assert any(later[rel] != after[rel] for rel in files if rel in later)
     assert not (out / "html/pagefind/n001800-edits").exists()
     assert_as_fresh(out, tei, tmp_path / "fresh-again")
+
+
+def test_a_build_that_puts_the_index_off_leaves_it_and_the_next_brings_it_up_to_date(tmp_path):
+    """`build --no-search` (`search=False`) renders the pages alone: the index already there
+    is left byte for byte and file for file as it was; the next build with the index indexes
+    again what changed meanwhile, and its search finds what a fresh build's finds."""
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build_with_search(tei, out, EDITION, jobs=1)
+    index = ("html/pagefind/", "html/search-data.json")
+    before = {rel: v for rel, v in snapshot(out).items() if rel.startswith(index)}
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    put_off = build(tei, out, EDITION, jobs=1)
+    assert put_off.rendered_issues == 1 and not put_off.search_rendered
+    assert {rel: v for rel, v in snapshot(out).items() if rel.startswith(index)} == before
+    assert "全体会议" in (out / "html" / "issues" / "hongkou-1847.html").read_text(encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_issues == 0
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+    records = searchable(out)["records"]
+    assert sum("全体会议" in r for r in records) == 1
+    assert build_with_search(tei, out, EDITION, jobs=1).written == 0   # and then nothing to do
+
+
+def test_an_edition_first_built_without_its_index_gets_it_whole_from_the_next_build(tmp_path):
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build(tei, out, EDITION, jobs=1)
+    assert (out / "html" / "search.html").is_file()   # the page is there, saying it has no index
+    assert not (out / "html" / "pagefind").exists() and not (out / "html" / "search-data.json").exists()
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    assert again.search_rendered and again.rendered_issues == 0
+    assert_as_fresh(out, tei, tmp_path / "fresh")

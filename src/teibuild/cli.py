@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import shlex
 import sys
 from pathlib import Path
 
@@ -123,21 +124,39 @@ def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
               help="Folder for the editions (html/ and txt/ are replaced).")
 @edition_option
 @jobs_option
+@click.option("--search/--no-search", default=True, show_default=True,
+              help="Bring the search index up to date; --no-search puts it off (the pages "
+                   "alone, about half a first build's time): the index there is left as it "
+                   "was until a build with it or `tei-build search-index`.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
-def build(tei_dir, out_dir, edition_file, jobs, quiet):
+def build(tei_dir, out_dir, edition_file, jobs, search, quiet):
     """Build the HTML and plain-text editions (zh-Hans and zh-Hant) from TEI."""
     from .lock import build_lock
     from .render import build_site
 
     edition = resolve_edition(edition_file)
     with build_lock(tei_dir, out_dir), progress_bars(quiet, counted=False) as progress:
-        report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress)
+        report = build_site(tei_dir, out_dir, edition, jobs=jobs, progress=progress,
+                            search=search)
     if not quiet:
         click.echo(f"built {report.issues} issue(s), {report.articles} articles, "
                    f"{report.register_entries} register entries: {report.html_pages} HTML pages, "
                    f"{report.text_files} text files ({report.bytes / 1e6:.1f} MB) in {out_dir}")
         click.echo(_work_done(report))
+        if not search:
+            click.echo(_index_put_off(out_dir))
+
+
+def _index_put_off(out_dir: Path) -> str:
+    """What `build --no-search` left of the search index, and what brings it up to date."""
+    from .search.shards import DATA_FILE
+
+    command = f"tei-build search-index --out {shlex.quote(str(out_dir))}"
+    if (out_dir / "html" / DATA_FILE).is_file():
+        return (f"the search index was left as it was (--no-search): `{command}`, or a build "
+                "without --no-search, brings it up to date")
+    return f"no search index yet (--no-search): `{command}`, or a build without --no-search, makes it"
 
 
 def _work_done(report) -> str:

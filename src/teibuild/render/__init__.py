@@ -20,11 +20,14 @@ __all__ = ["BuildReport", "build_site", "render_site"]
 
 
 def build_site(tei_dir: Path, out_dir: Path, edition: Edition, jobs: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> BuildReport:
+               progress: Callable[[int, int, str], None] | None = None,
+               search: bool = True) -> BuildReport:
     """Build `out_dir/html` and `out_dir/txt` from the TEI in `tei_dir`, search index
-    included; only what changed is rendered again, and nothing is ever half-written."""
+    included; only what changed is rendered again, and nothing is ever half-written.
+    `search=False` puts the index off: the one there, if any, is left as it was, and the
+    next build with it indexes again what changed meanwhile."""
     return incremental.build(Path(tei_dir), Path(out_dir), edition, jobs=jobs,
-                             progress=progress)
+                             progress=progress, search=search)
 
 
 def __getattr__(name: str):
