@@ -147,7 +147,8 @@ def _text_to_hant(text: str, config: str, names: frozenset,
 def name_spans(text: str, names) -> list[tuple[int, int]]:
     """Where `names` occur in `text`, from the left, the longest name where several begin,
     none overlapping: what a pattern of the names, longest first, finds. Looked for name
-    by name (compiling that pattern for each issue's names cost more than converting)."""
+    by name (compiling that pattern for each issue's names cost about as much as the
+    conversion itself)."""
     longest: dict[int, int] = {}   # start: end of the longest name there
     for name in names:
         if not name:
