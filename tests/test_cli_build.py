@@ -129,8 +129,9 @@ def test_no_search_builds_the_pages_alone_and_says_what_makes_the_index(tmp_path
     assert (out / "html" / "issues" / "hongkou-1845.html").is_file()
     assert not (out / "html" / "pagefind").exists()
     assert "the search index (" not in first.stdout
-    assert first.stdout.splitlines()[-1] == \
-        "no search index yet (--no-search): the next build without --no-search makes it"
+    assert first.stdout.splitlines()[-1] == (
+        "no search index yet (--no-search): the next build without --no-search, or "
+        f"`tei-build search-index --out {out}`, makes it")
     indexed = build(tei, out)
     assert indexed.stdout.splitlines()[-1].startswith("rendered 0 issue(s), 0 register page(s), "
                                                       "the search index (")

@@ -288,8 +288,9 @@ def test_an_index_made_again_by_search_index_is_not_made_a_third_time(tmp_path):
 def test_search_index_folds_overlays_in_and_the_next_build_redoes_only_their_shards(
         tmp_path, monkeypatch):
     """`tei-build search-index` indexes every shard whole, overlays folded in; the next build
-    indexes again only the shard whose bundle is not what it wrote (not the other), and
-    the edition is then exactly a fresh build's."""
+    finds the shard whose bundle is not what it wrote made from the pages it has
+    (`search.made_from`) and indexes nothing again, and the edition is then exactly a
+    fresh build's."""
     import teibuild.search
     from teibuild.search import build_search_index
 
@@ -314,8 +315,8 @@ def test_search_index_folds_overlays_in_and_the_next_build_redoes_only_their_sha
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh")
     indexed.clear()
     again = build_with_search(tei, out, EDITION, jobs=1)
-    assert again.search_rendered and again.rendered_issues == 0
-    assert indexed == ["n001800"]
+    assert again.rendered_issues == 0
+    assert indexed == []   # n001800, made from the pages the build has, is taken as it is
     assert contents(out) == contents_of_fresh(tei, tmp_path / "fresh-2")
     assert not build_with_search(tei, out, EDITION, jobs=1).search_rendered
 
@@ -398,3 +399,41 @@ def test_an_edition_first_built_without_its_index_gets_it_whole_from_the_next_bu
     again = build_with_search(tei, out, EDITION, jobs=1)
     assert again.search_rendered and again.rendered_issues == 0
     assert_as_fresh(out, tei, tmp_path / "fresh")
+
+
+def test_a_build_takes_as_its_own_an_index_search_index_made_after_it_put_the_index_off(
+        tmp_path):
+    """`build --no-search`, an edit, `build --no-search`, `tei-build search-index`: the next
+    build finds each shard made from the pages it has (`search.made_from`) and keeps it,
+    not a file rewritten; then it has nothing to do. A shard whose pages changed after
+    `search-index` is made again: the search finds what a fresh build's finds."""
+    from teibuild.search import build_search_index
+
+    tei, out = two_shard_corpus(tmp_path), tmp_path / "out"
+    build(tei, out, EDITION, jobs=1)
+    edited = tei / "hongkou-1847.xml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "防控工作领导小组会议召开", "防控工作领导小组全体会议召开"), encoding="utf-8")
+    build(tei, out, EDITION, jobs=1)
+    build_search_index(out, jobs=1)
+    shards = {rel: v for rel, v in snapshot(out).items() if rel.count("/") >= 3
+              and rel.startswith("html/pagefind/")}
+    assert shards
+    taken = build_with_search(tei, out, EDITION, jobs=1)
+    assert taken.rendered_issues == 0
+    assert {rel: v for rel, v in snapshot(out).items() if rel in shards} == shards
+    assert build_with_search(tei, out, EDITION, jobs=1).written == 0
+    assert_as_fresh(out, tei, tmp_path / "fresh")
+
+    build_search_index(out, jobs=1)   # then one shard's pages change: that one is made again
+    before = snapshot(out)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("全体会议", "会议"),
+                      encoding="utf-8")
+    again = build_with_search(tei, out, EDITION, jobs=1)
+    after = snapshot(out)
+    assert again.search_rendered
+    assert {rel for rel in after if rel.startswith("html/pagefind/n001800")} != \
+        {rel for rel in before if rel.startswith("html/pagefind/n001800")}
+    assert all(after.get(rel) == before[rel] for rel in before
+               if rel.startswith("html/pagefind/n001900/"))
+    assert_as_fresh(out, tei, tmp_path / "fresh-2")

@@ -344,3 +344,35 @@ def test_the_sums_of_summaries_brought_up_to_date_are_the_sums_made_anew(tmp_pat
     # nor are the sums used when the bundles in place are not those summed
     with pytest.raises(ValueError, match="in place"):
         Sums.from_plain(kept.plain()).update(made, disk.__getitem__, set(disk) - {"n000050-edits"})
+
+
+def test_a_summary_says_what_its_bundle_was_made_from(site, indexed):
+    """`made_from`: the same pages, register names, code and bundle, the summary as
+    written; not an overlay."""
+    from teibuild.code_digests import search_code
+    from teibuild.search import made_from, overlay_files
+
+    shard = shard_of("hongkou-1845")
+    files = {rel: data for rel, data in indexed[0].items()
+             if rel.startswith(f"html/pagefind/{shard}/")}
+    summary = files.pop(f"html/pagefind/{shard}/{SUMMARY}")
+    pages = {rel: data for rel, data in site.items() if rel in shard_pages("hongkou-1845")}
+    names = register_names(site)
+    assert json.loads(summary)["code"] == search_code("s2tw")
+
+    def made(summary=summary, pages=pages, files=files, names=names, opencc="s2tw"):
+        return made_from(summary, lambda: pages, lambda: files, names, opencc)
+
+    assert made()
+    first = next(iter(pages))
+    assert not made(pages={**pages, first: pages[first] + b" "})
+    shown = next(iter(json.loads(summary)["registers"]))
+    assert not made(names={**names, tuple(shown.split("/", 1)): "另一个名字"})
+    assert not made(opencc="s2t")                                         # another conversion
+    fragment = next(rel for rel in files if "/fragment/" in rel)
+    assert not made(files={rel: data for rel, data in files.items() if rel != fragment})
+    assert not made(files={**files, fragment: files[fragment] + b"x"})
+    assert not made(summary=summary.replace(b'"records":', b'"records":1', 1))  # by hand
+    assert not made(summary=b"{not json")
+    overlay = overlay_files(shard, pages, names, ["hongkou-1845"], ["hongkou-1845"])
+    assert not made(summary=overlay[f"html/pagefind/{shard}-edits/{SUMMARY}"])

@@ -126,7 +126,7 @@ def convert(sources, out_dir, edition_file, force, encoding, jobs, quiet):
 @click.option("--search/--no-search", default=True, show_default=True,
               help="Bring the search index up to date; --no-search puts it off (the pages "
                    "alone, about half a first build's time): the index there is left as it "
-                   "was until the next build without --no-search.")
+                   "was until a build without it or `tei-build search-index`.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @one_line_errors
 def build(tei_dir, out_dir, edition_file, jobs, search, quiet):
@@ -148,15 +148,13 @@ def build(tei_dir, out_dir, edition_file, jobs, search, quiet):
 
 
 def _index_put_off(out_dir: Path) -> str:
-    """What `build --no-search` left of the search index, and what brings it up to date: a
-    build without --no-search (`tei-build search-index` would make it too, but the next
-    build, which keeps its own record of the index, would then make it again)."""
+    """What `build --no-search` left of the search index, and what brings it up to date."""
     from .search.shards import DATA_FILE
 
+    make = f"the next build without --no-search, or `tei-build search-index --out {out_dir}`,"
     if (out_dir / "html" / DATA_FILE).is_file():
-        return ("the search index was left as it was (--no-search): the next build without "
-                "--no-search brings it up to date")
-    return "no search index yet (--no-search): the next build without --no-search makes it"
+        return f"the search index was left as it was (--no-search): {make} brings it up to date"
+    return f"no search index yet (--no-search): {make} makes it"
 
 
 def _work_done(report) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import fields, replace
-from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
+from ..code_digests import search_code
+from ..code_digests import version as _version
 from ..edition import Edition
 from ..fsutil import RACY_NS, file_stamp, sha256
 from ..resources import resource_dir
-
 
 #: what this package records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
@@ -53,13 +53,6 @@ def _fingerprint(edition: Edition) -> str:
     return digest.hexdigest()
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return ""
-
-
 def _hash_inputs(tei_dir: Path, paths: list[Path], old: dict) -> dict:
     """The sha256 of every issue and register file, and of the registers together.
 
@@ -91,12 +84,9 @@ def _hash_inputs(tei_dir: Path, paths: list[Path], old: dict) -> dict:
 
 
 def _search_code(opencc: str) -> str:
-    """What the whole search index depends on besides the pages: the search stage."""
-    digest = hashlib.sha256(repr((_FORMAT, opencc, _version("pagefind"))).encode())
-    folder = _PACKAGE / "search"
-    for path in sorted(folder.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """What the whole search index depends on besides the pages: the search stage
+    (`code_digests.search_code`), and the manifest's format."""
+    return hashlib.sha256(repr((_FORMAT, search_code(opencc))).encode()).hexdigest()
 
 
 def _digest(*parts) -> str:

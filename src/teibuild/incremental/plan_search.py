@@ -115,6 +115,8 @@ class _SearchIndex:
         overlays = {} if full else dict(old.get("overlays", {}))
         whole, overlaid = _overlays(stale | changed, renamed | changed, members, bases, overlays,
                                     on_disk, search.OVERLAY_ISSUES)
+        adopted = self._made_by_search_index(whole & on_disk, members, names)
+        whole -= adopted
         kept = set(keys) | {search.overlay_of(s) for s in overlays}
         gone = on_disk - kept
 
@@ -145,8 +147,8 @@ class _SearchIndex:
             summaries[folder] = summary
             self.step(f"search index {folder}", weight)
         # (their making, here, left this process 37 MB larger to its end on 2,000 issues)
-        summed = None if full else _load_pickle(self.state / SEARCH_SUMS,
-                                                 (self.fingerprint, _index_identity(old)))
+        summed = None if full or adopted else _load_pickle(
+            self.state / SEARCH_SUMS, (self.fingerprint, _index_identity(old)))
         common, self.search_sums = self._aside(_common_files_into, (summaries, out_dir, summed))
         self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
@@ -164,13 +166,44 @@ class _SearchIndex:
             if not folders:   # (a shard without records has no bundle)
                 continue
             for rel in (f"{folders[0]}/{search.shards.SUMMARY}", *folders):
-                outputs[rel] = [0, 0] if folder in made else was.get(rel, [0, 0])
+                outputs[rel] = [0, 0] if folder in made or folder in adopted else \
+                    was.get(rel, [0, 0])
         return {"code": code, "shards": keys, "names": names_digest,
                 "bases": {s: dict(sorted(b.items())) for s, b in sorted(bases.items())},
                 "overlays": dict(sorted(overlays.items())),
                 "outputs": dict(sorted(outputs.items()))}
 
     search_sums: tuple | None = None   # what the index's common files sum (`search.Sums`)
+
+    def _made_by_search_index(self, shards: set[str], members: dict, names: dict) -> set[str]:
+        """Of `shards` (to be indexed whole, their bundles in place), those whose bundle
+        was made from the very pages this build leaves and the register names it has, by
+        this code (`search.made_from`): `tei-build search-index` after `build
+        --no-search`. They are kept as they are, and stamped (made again, the whole index
+        after a first build put it off: 58 s on 2,000 issues)."""
+        from .. import search
+        from ..search.index import BUNDLE
+
+        folder = self.state.parent / "html" / BUNDLE
+        adopted = set()
+        for shard in sorted(shards):
+            try:
+                summary = (folder / shard / search.SUMMARY).read_bytes()
+            except OSError:
+                continue
+
+            def pages(shard=shard) -> dict[str, bytes]:
+                return {rel: self._page(rel).read_bytes() for issue, _ in sorted(members[shard])
+                        for rel in search.shard_pages(issue) if self._page(rel).exists()}
+
+            def bundle(shard=shard) -> dict[str, bytes]:
+                root = folder / shard
+                return {f"html/{BUNDLE}/{shard}/{rel}": path.read_bytes()
+                        for path in root.rglob("*") if path.is_file()
+                        and (rel := path.relative_to(root).as_posix()) != search.SUMMARY}
+            if search.made_from(summary, pages, bundle, names, self.edition.opencc):
+                adopted.add(shard)
+        return adopted
 
     def _register_names(self, manifest: dict, staged: bool = True) -> dict:
         """The name each register entry's page is headed with, in the new edition: read

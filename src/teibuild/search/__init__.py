@@ -24,13 +24,13 @@ from ..render.hant import DEFAULT as HANT_DEFAULT
 from .index import BUNDLE
 from .records import HANT_PREFIX
 from .shards import DATA_FILE, OVERLAY_ISSUES, SUMMARY, Sums, base_of, common_files, \
-    current_summaries, issue_of_page, overlay_files, overlay_of, read_summaries, register_names, \
-    shard_files, shard_of, shard_pages, stale_shards
+    current_summaries, issue_of_page, made_from, overlay_files, overlay_of, read_summaries, \
+    register_names, shard_files, shard_of, shard_pages, stale_shards
 
 __all__ = ["DATA_FILE", "OVERLAY_ISSUES", "SearchReport", "Sums", "base_of", "build_search_index",
-           "common_files", "overlay_files", "overlay_of", "read_summaries", "register_names",
-           "reindex_shards", "search_files", "shard_files", "shard_of", "shard_pages",
-           "stale_shards"]
+           "common_files", "made_from", "overlay_files", "overlay_of", "read_summaries",
+           "register_names", "reindex_shards", "search_files", "shard_files", "shard_of",
+           "shard_pages", "stale_shards"]
 
 
 @dataclass(frozen=True)

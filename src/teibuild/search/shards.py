@@ -31,6 +31,7 @@ from pathlib import Path
 
 import orjson
 
+from ..code_digests import search_code
 from ..render.hant import DEFAULT as HANT_DEFAULT, text_to_hant
 from .canonical import empty_index
 from .index import BUNDLE, pagefind_files, run_pagefind
@@ -110,8 +111,8 @@ def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str
     data); an issue whose pages and register names are the same is not read
     again, and `known` is brought up to date.
     """
-    records, used = _shard_records(shard, pages, names, known)
-    return shard_bundle(shard, records, used, opencc, _known_folds(known))
+    records, used, digest = _shard_records(shard, pages, names, known)
+    return shard_bundle(shard, records, used, opencc, _known_folds(known), digest)
 
 
 def _shard_records(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
@@ -122,7 +123,38 @@ def _shard_records(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[
             if (issue := issue_of_page(path)) and shard_of(issue) == shard}
     used = _Used(names)
     records = site_records(mine, used) if known is None else _known_records(mine, used, known)
-    return records, used.seen
+    return records, used.seen, pages_digest(mine)
+
+
+def pages_digest(pages: Mapping[str, bytes]) -> str:
+    """The digest of files ({'html/…': bytes}): of a shard's issue pages (both scripts),
+    which with the register names it used and the search stage's code are all its bundle
+    is made from, and of its bundle's files but the summary, both kept in its summary
+    (`made_from`)."""
+    digest = hashlib.sha256()
+    for path in sorted(pages):
+        digest.update(f"{path}\0{len(pages[path])}\0".encode() + pages[path])
+    return digest.hexdigest()
+
+
+def made_from(summary: bytes, pages: Callable[[], Mapping[str, bytes]],
+              bundle: Callable[[], Mapping[str, bytes]],
+              names: Mapping[tuple[str, str], str], opencc: str) -> bool:
+    """Whether a whole shard (not an overlay) is what `shard_files` makes of the `pages` and
+    `names` with this code: its `summary` as written (its seal), of this code
+    (`code_digests.search_code`), showing the same name for every register entry, made
+    from the same pages, and its other files, `bundle` ({'html/…': bytes}), as written
+    with it. `pages` and `bundle` are read only when all before them holds. (A build
+    takes such a shard, made by `tei-build search-index` after `build --no-search`, as
+    its own rather than make it again.)"""
+    try:
+        made = json.loads(summary)
+        return made.get("seal") == _seal(made) and made.get("code") == search_code(opencc) \
+            and "supersedes" not in made and not names_changed(made["registers"], names) \
+            and made.get("pages") == pages_digest(pages()) \
+            and made.get("bundle") == pages_digest(bundle())
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
 
 
 def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
@@ -136,14 +168,14 @@ def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[s
     the overlay's summary speaks for the whole shard as it is now (its issues, names and
     characters, for the common files), so that search-data.json is what a full index
     of the same pages would give, its list of bundles apart."""
-    records, used = _shard_records(shard, pages, names, known)
+    records, used, digest = _shard_records(shard, pages, names, known)
     edited = set(edited)
     indexed = [r for r in records if r.issue in edited]
     folder = overlay_of(shard)
     files = _bundle(folder, indexed)
     files[f"html/{BUNDLE}/{folder}/{SUMMARY}"] = _summary(
-        records, used, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)},
-        _known_folds(known))
+        records, used, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed),
+                                **_made_with(digest, opencc)}, _known_folds(known))
     return files
 
 
@@ -203,14 +235,23 @@ def _known_issue(before, digest: str, names: Mapping[tuple[str, str], str]) -> l
 
 
 def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str], str | None],
-                 opencc: str = HANT_DEFAULT, folds: list[dict] | None = None) -> dict[str, bytes]:
+                 opencc: str = HANT_DEFAULT, folds: list[dict] | None = None,
+                 pages: str = "") -> dict[str, bytes]:
     """One shard's Pagefind bundle and summary, from its records (in record order);
-    `folds`: their issues' character counts, if known (`_known_records`)."""
+    `folds`: their issues' character counts, if known (`_known_records`); `pages`: the
+    digest of the pages they were read from (`pages_digest`)."""
     if not records:
         return {}
     files = _bundle(shard, records)
-    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(records, used, opencc, None, folds)
+    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(
+        records, used, opencc, {**_made_with(pages, opencc), "bundle": pages_digest(files)},
+        folds)
     return files
+
+
+def _made_with(pages: str, opencc: str) -> dict[str, str]:
+    """What a summary says its bundle was made from (`made_from`)."""
+    return {"code": search_code(opencc), "pages": pages}
 
 
 def _bundle(folder: str, records: list[Record]) -> dict[str, bytes]:
@@ -416,8 +457,18 @@ def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], 
                "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},
                "fold": fold}
     summary.update(overlay or {})
+    summary["seal"] = _seal(summary)
+    return _dumped(summary)
+
+
+def _dumped(summary: dict) -> bytes:
     return json.dumps(summary, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
+
+
+def _seal(summary: dict) -> str:
+    """The digest of a summary without its seal: one changed by hand no longer matches it."""
+    return hashlib.sha256(_dumped({k: v for k, v in summary.items() if k != "seal"})).hexdigest()
 
 
 class _Used:
