@@ -7,7 +7,8 @@ unlinked, an issue removed, added, renumbered, touched or put back as it was, an
 article taken out, a register entry renamed or taken out, outputs deleted, changed
 or added by hand, an issue cut short: refused, the edition left as it was, and
 mended, a source converted, corrected or not, into a new issue or over one, a
-setting of edition.toml changed), and after every step the edition must be byte for
+setting of edition.toml changed, a paragraph corrected and built with the search
+index put off, then `tei-build search-index` or not), and after every step the edition must be byte for
 byte what a build from nothing makes of the same TEI; the search index,
 whose overlays record each edition's own history, must find what the fresh one's
 finds (as test_incremental.py compares them). The rebuilds run in this process, in
@@ -37,6 +38,7 @@ from benchmarks.generate import make_issue
 from teibuild.errors import TeiBuildError
 from teibuild.incremental import MANIFEST, STATE
 from teibuild.pipeline import convert_sources
+from teibuild.search import build_search_index
 from tests.incremental_site import (EDITION, NUMBERS, assert_as_fresh, build, build_with_search,
                                     contents, corpus, two_shard_corpus)
 
@@ -65,6 +67,10 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 9)),
     st.tuples(st.just("add"), st.integers(0, 9), st.sampled_from(DATES)),
     st.tuples(st.just("restore"), st.integers(0, 9)),
+    # a paragraph corrected and built with the search index put off (`build --no-search`),
+    # then, or not, `tei-build search-index`, before the step's own build
+    st.tuples(st.just("put off"), st.integers(0, 9), st.integers(0, 9), st.sampled_from(WORDS),
+              st.booleans()),
     st.tuples(st.just("register"), st.sampled_from(("persons.xml", "places.xml", "orgs.xml")),
               st.integers(0, 99), st.sampled_from(WORDS)),
     st.tuples(st.just("delete output"), st.integers(0, 10 ** 6)),
@@ -114,6 +120,8 @@ def test_every_rebuild_after_a_sequence_of_edits_is_a_fresh_build(sequence, work
           suppress_health_check=list(HealthCheck))
 @given(steps, st.sampled_from((2, None)))
 @example([("convert", 1848, 3, 7, "复工复产"), ("edition", ("title", "虹口报（周刊）"))], 2)
+@example([("put off", 2, 1, "再", True), ("text", 5, 0, "Ａ"), ("put off", 1, 3, "复工复产", False),
+          ("put off", 5, 2, "再", True)], None)
 def test_after_a_sequence_of_edits_the_search_finds_what_a_fresh_builds_finds(sequence, overlay):
     """With the search index, on issues in two shards; `overlay`: the issues a shard's
     overlay holds at most (None: as shipped) before the shard is indexed again whole."""
@@ -137,6 +145,12 @@ def run_sequence(sequence: list[tuple], make_corpus, jobs: int, search: bool = F
             if step[0] == "edition":
                 edition = replace(edition, **dict([step[1]]))
                 note(f"step {n}: {step}: edition.toml's {step[1][0]} = {step[1][1]!r}")
+            elif step[0] == "put off":
+                note(f"step {n}: {step}: {apply(('text', *step[1:4]), tei, out, originals)}, "
+                     "built without the search index" + (", then search-index" * step[4]))
+                build_with_search(tei, out, edition, jobs=jobs, search=False)
+                if step[4] and search:   # (a sequence without the index has none to make)
+                    build_search_index(out, edition.opencc, jobs=1)
             else:
                 note(f"step {n}: {step}: {apply(step, tei, out, originals)}")
             event(f"a step: {step[0]}")
