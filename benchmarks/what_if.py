@@ -3,8 +3,8 @@
     python benchmarks/what_if.py TEI_DIR [--edition edition.toml] [--only full,lean]
                                  [--sources SOURCES_DIR]
 
-A measurement for deciding what a first build may leave out or put off, not an
-option of tei-build's. Each variant builds TEI_DIR from scratch into a folder of
+A measurement for deciding what a first build may leave out or put off (of these,
+only the search index can be put off by tei-build itself: `build --no-search`). Each variant builds TEI_DIR from scratch into a folder of
 its own, in a process of its own, with one job: what is patched out must be
 patched out where the work is done, and a worker process would not see a patch
 made here. Reported: the CPU time of that process and of the programs it ran
@@ -12,7 +12,8 @@ made here. Reported: the CPU time of that process and of the programs it ran
 what the variant saves against the full build.
 
 - `full`: the build as it is;
-- `no-search`: without the search index (`incremental.build(search=False)`);
+- `no-search`: without the search index (`incremental.build(search=False)`, as
+  `tei-build build --no-search`);
 - `no-hant-conversion`: the zh-Hant pages and texts rendered and written, but
   not converted (OpenCC and the code that cuts pages for it patched out): the
   conversion's cost, not a whole zh-Hant edition's;
