@@ -145,3 +145,20 @@ def test_no_search_builds_the_pages_alone_and_says_what_makes_the_index(tmp_path
     assert index == sorted((p.relative_to(out), p.stat().st_mtime_ns)
                            for p in (out / "html" / "pagefind").rglob("*"))
     assert "the search index (" in build(tei, out).stdout   # brought up to date
+
+
+def test_no_search_on_a_broken_issue_says_where_in_one_line_and_leaves_the_edition(tmp_path):
+    """Bad input under `--no-search`: one line naming the file and line, exit 1, nothing
+    written; the index and the pages of the build before are as they were."""
+    from hostile.harness import snapshot
+
+    tei, out = tei_folder(tmp_path), tmp_path / "editions"
+    assert build(tei, out).code == 0
+    before = snapshot(out)
+    issue = tei / "hongkou-1845.xml"
+    issue.write_bytes(issue.read_bytes().replace(b"</body>", b"</bdy>", 1))
+    broken = build(tei, out, "--no-search")
+    assert broken.code == 1 and broken.stdout == ""
+    assert len(broken.stderr.splitlines()) == 1 and "hongkou-1845.xml:" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    assert snapshot(out) == before

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent   # (teibuild)
+PACKAGE = Path(__file__).resolve().parent   # (teibuild)
 
 
 def version(distribution: str) -> str:
@@ -27,6 +27,6 @@ def search_code(opencc: str) -> str:
     """What a search bundle is made with besides its pages and the register names: the
     search stage's code, Pagefind's version and the zh-Hant conversion."""
     digest = hashlib.sha256(repr((opencc, version("pagefind"))).encode())
-    for path in sorted((_PACKAGE / "search").glob("*.py")):
+    for path in sorted((PACKAGE / "search").glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

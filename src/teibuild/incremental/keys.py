@@ -14,6 +14,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from .. import __version__
+from ..code_digests import PACKAGE as _PACKAGE
 from ..code_digests import search_code
 from ..code_digests import version as _version
 from ..edition import Edition
@@ -23,7 +24,6 @@ from ..resources import resource_dir
 #: what this package records and how it renders; it is not part of the fingerprint,
 #: so a change to either must change this number
 _FORMAT = 7
-_PACKAGE = Path(__file__).resolve().parent.parent   # (teibuild)
 #: parts of tei-build whose work reaches the editions only through the TEI files (which
 #: are hashed), or not at all
 _NOT_RENDERING = {"convert", "tag", "cli.py", "lock.py", "pipeline.py", "parallel.py",

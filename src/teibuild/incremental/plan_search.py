@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from ..parallel import ordered_map
 from .caches import NAMES, SEARCH_RECORDS, SEARCH_SUMS, _dump_cache, _load_names, _load_pickle
@@ -125,8 +126,7 @@ class _SearchIndex:
             flight are listed (all at once, they were held to the end: ~2 MB on 2,000
             issues, in process)."""
             shard, overlay = spec
-            pages = [(rel, str(self._page(rel))) for issue, _ in sorted(members[shard])
-                     for rel in search.shard_pages(issue) if self._page(rel).exists()]
+            pages = [(rel, str(path)) for rel, path in self._shard_pages(members[shard])]
             return shard, pages, overlay, names, self.edition.opencc, self.new, self.state, code
 
         work = [(shard, None) for shard in sorted(whole)]
@@ -175,6 +175,14 @@ class _SearchIndex:
 
     search_sums: tuple | None = None   # what the index's common files sum (`search.Sums`)
 
+    def _shard_pages(self, members: list) -> list[tuple[str, Path]]:
+        """The pages a shard of these (issue, TEI digest) members is made from, both
+        scripts, as this build leaves them: ('html/…', where it is)."""
+        from .. import search
+
+        return [(rel, page) for issue, _ in sorted(members) for rel in search.shard_pages(issue)
+                if (page := self._page(rel)).exists()]
+
     def _made_by_search_index(self, shards: set[str], members: dict, names: dict) -> set[str]:
         """Of `shards` (to be indexed whole, their bundles in place), those whose bundle
         was made from the very pages this build leaves and the register names it has, by
@@ -193,8 +201,7 @@ class _SearchIndex:
                 continue
 
             def pages(shard=shard) -> dict[str, bytes]:
-                return {rel: self._page(rel).read_bytes() for issue, _ in sorted(members[shard])
-                        for rel in search.shard_pages(issue) if self._page(rel).exists()}
+                return {rel: path.read_bytes() for rel, path in self._shard_pages(members[shard])}
 
             def bundle(shard=shard) -> dict[str, bytes]:
                 root = folder / shard

@@ -111,29 +111,29 @@ def shard_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str
     data); an issue whose pages and register names are the same is not read
     again, and `known` is brought up to date.
     """
-    records, used, digest = _shard_records(shard, pages, names, known)
-    return shard_bundle(shard, records, used, opencc, _known_folds(known), digest)
+    records, used, mine = _shard_records(shard, pages, names, known)
+    return shard_bundle(shard, records, used, opencc, _known_folds(known), files_digest(mine))
 
 
 def _shard_records(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[str, str], str],
                    known: MutableMapping[str, list] | None):
-    """The records of the shard's issues in `pages` (from `known` where it holds), and the
-    register names they looked up."""
+    """The records of the shard's issues in `pages` (from `known` where it holds), the
+    register names they looked up, and the shard's pages."""
     mine = {path: data for path, data in pages.items()
             if (issue := issue_of_page(path)) and shard_of(issue) == shard}
     used = _Used(names)
     records = site_records(mine, used) if known is None else _known_records(mine, used, known)
-    return records, used.seen, pages_digest(mine)
+    return records, used.seen, mine
 
 
-def pages_digest(pages: Mapping[str, bytes]) -> str:
-    """The digest of files ({'html/…': bytes}): of a shard's issue pages (both scripts),
-    which with the register names it used and the search stage's code are all its bundle
-    is made from, and of its bundle's files but the summary, both kept in its summary
+def files_digest(files: Mapping[str, bytes]) -> str:
+    """The digest of files ({'html/…': bytes}): a shard's summary keeps that of its issue
+    pages (both scripts), which with the register names it used and the search stage's
+    code are all its bundle is made from, and that of its bundle's other files
     (`made_from`)."""
     digest = hashlib.sha256()
-    for path in sorted(pages):
-        digest.update(f"{path}\0{len(pages[path])}\0".encode() + pages[path])
+    for path in sorted(files):
+        digest.update(f"{path}\0{len(files[path])}\0".encode() + files[path])
     return digest.hexdigest()
 
 
@@ -150,9 +150,9 @@ def made_from(summary: bytes, pages: Callable[[], Mapping[str, bytes]],
     try:
         made = json.loads(summary)
         return made.get("seal") == _seal(made) and made.get("code") == search_code(opencc) \
-            and "supersedes" not in made and not names_changed(made["registers"], names) \
-            and made.get("pages") == pages_digest(pages()) \
-            and made.get("bundle") == pages_digest(bundle())
+            and not names_changed(made["registers"], names) \
+            and made.get("pages") == files_digest(pages()) \
+            and made.get("bundle") == files_digest(bundle())
     except (ValueError, TypeError, KeyError, AttributeError):
         return False
 
@@ -168,14 +168,14 @@ def overlay_files(shard: str, pages: Mapping[str, bytes], names: Mapping[tuple[s
     the overlay's summary speaks for the whole shard as it is now (its issues, names and
     characters, for the common files), so that search-data.json is what a full index
     of the same pages would give, its list of bundles apart."""
-    records, used, digest = _shard_records(shard, pages, names, known)
+    records, used, _ = _shard_records(shard, pages, names, known)
     edited = set(edited)
     indexed = [r for r in records if r.issue in edited]
     folder = overlay_of(shard)
     files = _bundle(folder, indexed)
     files[f"html/{BUNDLE}/{folder}/{SUMMARY}"] = _summary(
-        records, used, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed),
-                                **_made_with(digest, opencc)}, _known_folds(known))
+        records, used, opencc, {"supersedes": sorted(supersedes), "indexed": len(indexed)},
+        _known_folds(known))
     return files
 
 
@@ -239,19 +239,13 @@ def shard_bundle(shard: str, records: list[Record], used: Mapping[tuple[str, str
                  pages: str = "") -> dict[str, bytes]:
     """One shard's Pagefind bundle and summary, from its records (in record order);
     `folds`: their issues' character counts, if known (`_known_records`); `pages`: the
-    digest of the pages they were read from (`pages_digest`)."""
+    digest of the pages they were read from (`files_digest`)."""
     if not records:
         return {}
     files = _bundle(shard, records)
-    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(
-        records, used, opencc, {**_made_with(pages, opencc), "bundle": pages_digest(files)},
-        folds)
+    made = {"code": search_code(opencc), "pages": pages, "bundle": files_digest(files)}
+    files[f"html/{BUNDLE}/{shard}/{SUMMARY}"] = _summary(records, used, opencc, made, folds)
     return files
-
-
-def _made_with(pages: str, opencc: str) -> dict[str, str]:
-    """What a summary says its bundle was made from (`made_from`)."""
-    return {"code": search_code(opencc), "pages": pages}
 
 
 def _bundle(folder: str, records: list[Record]) -> dict[str, bytes]:
@@ -435,8 +429,10 @@ def _known_folds(known: Mapping[str, list] | None) -> list[dict] | None:
 
 
 def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], opencc: str,
-             overlay: Mapping[str, object] | None = None,
+             extra: Mapping[str, object] | None = None,
              folds: list[dict] | None = None) -> bytes:
+    """A shard's summary (`extra`: an overlay's, or what a whole shard was made from),
+    sealed (`_seal`)."""
     issues = {}
     for r in records:   # (an issue's records share its label)
         if r.issue not in issues:
@@ -456,7 +452,7 @@ def _summary(records: list[Record], used: Mapping[tuple[str, str], str | None], 
                "names": {kind: sorted(found) for kind, found in names.items()},
                "registers": {f"{kind}/{key}": name for (kind, key), name in used.items()},
                "fold": fold}
-    summary.update(overlay or {})
+    summary.update(extra or {})
     summary["seal"] = _seal(summary)
     return _dumped(summary)
 
