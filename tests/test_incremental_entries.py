@@ -280,7 +280,7 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     stamp, and works out only what it cannot find there."""
     import sqlite3
 
-    from teibuild.incremental import MENTIONED, manifest, plan, plan_entries, plan_reads
+    from teibuild.incremental import MENTIONED, manifest, plan, plan_entries
     from teibuild.incremental.caches import _unpickled
 
     tei, out = site
@@ -292,9 +292,10 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     assert {name: key.rsplit(":", 1)[1] for name, key in kept.items()} == \
         {name: r["tei"] for name, r in record["issues"].items()}
     worked_out = []
-    for module in (plan_reads, plan_entries):
+    real = manifest._issue_names
+    for module in (manifest, plan_entries):   # (an issue read: `workers._kept`)
         monkeypatch.setattr(module, "_issue_names", lambda issue: worked_out.append(
-            issue.path.name) or manifest._issue_names(issue))
+            issue.path.name) or real(issue))
 
     def edit(name, old, new):
         path = tei / name
@@ -431,3 +432,29 @@ def test_a_register_changed_brings_the_table_of_mentions_up_to_date(tmp_path, mo
     again = build(tei, out, EDITION, jobs=1)
     assert made == [] and again.rendered_issues == 1
     assert contents(out) == fresh(tei, tmp_path / "fresh-again")
+
+
+def test_each_entrys_digest_in_an_issue_is_that_of_what_its_page_shows(tmp_path):
+    """`_issue_names` works out what the pages show of the issue once for each set of
+    articles, and digests the same text as `_digest(cited(issue, mentions), *mentions)`:
+    for an entry in one article, in two, and in every one."""
+    from dataclasses import replace
+
+    from teibuild.incremental.keys import _digest, _digest_after
+    from teibuild.incremental.manifest import _issue_names, _unpack_names
+    from teibuild.render.site import cited, read_issue
+
+    issue = read_issue(corpus(tmp_path) / "hongkou-1845.xml")
+    articles = [a.id for a in issue.articles]
+    first = issue.mentions[0]
+    spread = [replace(first, article=a, anchor=f"{a}-p01") for a in articles]
+    two = [replace(m, key="two-articles") for m in spread[:2]]
+    issue = replace(issue, mentions=(*issue.mentions, *spread, *two))
+    groups: dict[str, list] = {}
+    for m in issue.mentions:
+        groups.setdefault(f"{m.kind}/{m.key}", []).append(m)
+    assert {len({m.article for m in ms}) for ms in groups.values()} >= {1, 2, len(articles)}
+    assert _unpack_names(_issue_names(issue)) == {
+        k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name] for k, ms in groups.items()}
+    for parts in [(), ("a",), ("a", 1), ((("…", False),),)]:
+        assert _digest_after(repr("x"), *parts) == _digest("x", *parts)

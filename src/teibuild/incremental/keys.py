@@ -93,6 +93,14 @@ def _digest(*parts) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def _digest_after(first: str, *parts) -> str:
+    """`_digest(x, *parts)` given `first`, the repr of x, worked out once for many digests:
+    the same string is digested (a tuple's repr is its items' joined)."""
+    items = [first, *map(repr, parts)]
+    text = "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def head(issue):
     """An issue's data without its name mentions: what other pages may show of it (its
     file named without its folder: no page shows where the TEI was read from, and the

@@ -21,7 +21,7 @@ import orjson
 from ..fsutil import atomic_write, atomic_write_with, file_stamp, sha256
 from .caches import FORMER, FORMER_MANIFEST, ISSUES, MANIFEST, QUICK, STATE, _load_pickled
 from .entry_records import EntryRecords
-from .keys import _FORMAT, _digest
+from .keys import _FORMAT, _digest_after
 
 #: separators of the packed tables in the manifest: characters XML 1.0 does not allow, so
 #: in no name and no path (packed, the manifest of thousands of issues loads in a blink)
@@ -48,16 +48,15 @@ class BuildReport:
     removed: int = 0
 
 
-def _summary(issue, digest: str, heading: str) -> dict:
-    """What the manifest keeps of an issue, so that an unchanged one need not be loaded:
-    its heading data's digest, and what the pages listing every issue show of it
-    (`site.Listed`). (Its mentions by entry, `_issue_names`, are kept in the table of who
-    mentions what.)"""
+def _summary(issue, heading: str) -> dict:
+    """What the manifest keeps of an issue, so that an unchanged one need not be loaded,
+    but its TEI's digest ("tei", put first by the build): its heading data's digest, and
+    what the pages listing every issue show of it (`site.Listed`). (Its mentions by entry,
+    `_issue_names`, are kept in the table of who mentions what.)"""
     from ..render.site import listed
 
-    return {"tei": digest, "id": issue.id, "sort": list(issue.sort_key),
-            "articles": len(issue.articles), "head": heading,
-            "listed": list(astuple(listed(issue)))}
+    return {"id": issue.id, "sort": list(issue.sort_key), "articles": len(issue.articles),
+            "head": heading, "listed": list(astuple(listed(issue)))}
 
 
 def _issue_names(issue) -> bytes:
@@ -70,7 +69,18 @@ def _issue_names(issue) -> bytes:
     names: dict[str, list] = {}
     for m in issue.mentions:
         names.setdefault(f"{m.kind}/{m.key}", []).append(m)
-    return _pack_names({k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name]
+    # what the pages show of the issue depends on the articles alone: most of an issue's
+    # hundred entries are in one article, whose repr was worked out for each (0.6 ms an
+    # issue, in the process that reads them)
+    shown: dict[frozenset, str] = {}
+
+    def digest(ms: list) -> str:
+        articles = frozenset(m.article for m in ms)
+        if articles not in shown:
+            shown[articles] = repr(cited(issue, ms))
+        return _digest_after(shown[articles], *ms)   # `_digest(cited(issue, ms), *ms)`
+
+    return _pack_names({k: [digest(ms), len(ms), ms[0].name]
                         for k, ms in sorted(names.items())})
 
 

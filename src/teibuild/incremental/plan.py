@@ -17,13 +17,13 @@ from .caches import ENTRIES, HEADS, REGISTERS, ROMANIZED, SEARCH_SUMS, _Spool, _
 from .entry_records import EntryRecords
 from .indexing import _index_identity, _search_current
 from .keys import _FORMAT, _digest, _search_code
-from .manifest import _output, _outputs, _summary
+from .manifest import _output, _outputs
 from .plan_entries import _EntryPages
 from .plan_issues import _IssuePages
 from .plan_reads import _Reads
 from .plan_search import _SearchIndex
 from .steps import ENTRY_STEPS, ISSUE_STEPS
-from .workers import _PRELOAD, _read_issue, _site_pages_into, _stage, _start_worker
+from .workers import _PRELOAD, _read_and_kept, _site_pages_into, _stage, _start_worker
 
 
 class _Plan(_Reads, _IssuePages, _EntryPages, _SearchIndex):
@@ -79,11 +79,10 @@ class _Plan(_Reads, _IssuePages, _EntryPages, _SearchIndex):
         changed = [p for p in paths if old["issues"].get(p.name, {}).get("tei")
                    != self.tei["issues"][p.name]]
         summaries = {}
-        for n, (path, issue) in enumerate(zip(changed, ordered_map(
-                _read_issue, changed, self.jobs, preload=_PRELOAD)), start=1):
-            heading = self._keep(path.name, issue)
+        for n, (path, read) in enumerate(zip(changed, ordered_map(
+                _read_and_kept, changed, self.jobs, preload=_PRELOAD)), start=1):
+            summaries[path.name] = self._keep_read(path.name, read)
             self.note(n, len(changed), f"read {path.name}")
-            summaries[path.name] = _summary(issue, self.tei["issues"][path.name], heading)
         for path in paths:
             if path.name not in summaries:
                 kept = old["issues"][path.name]

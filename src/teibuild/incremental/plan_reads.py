@@ -7,10 +7,9 @@ from __future__ import annotations
 import zlib
 
 from .caches import ENTRIES, HEADS, REGISTERS, _cached_issue, _cached_part, _dump_pickle, \
-    _head_part, _load_issue, _load_pickle, _pickled, _registers_cache, _save_issues, _unpickled
-from .keys import _digest, _register_digest, head
-from .manifest import _issue_names
-from .workers import _at, _pickled_by_entry, _read_issue
+    _head_part, _load_issue, _load_pickle, _registers_cache, _save_issues, _unpickled
+from .keys import _register_digest, head
+from .workers import _at, _kept, _pickled_by_entry, _read_issue
 
 
 class _Reads:
@@ -42,22 +41,25 @@ class _Reads:
                 return pickled
         return self.issue(name)
 
-    def _keep(self, name: str, issue) -> str:
-        """An issue read this time: its data goes to its cache at once and its mentions to
-        the spool, and the main process holds only its heading (on 2,000 issues its PSS
-        while the issues rendered went 390 → 181 MB; the spool alone saved 120 MB), pickled
-        as the heads cache keeps it (`_head_part`: ~2.3 KB an issue, where its objects
-        took ~9), and its mentions by entry packed (`names_read`). Each issue is written
-        once (a cache is checked against the digests when used, so one written by a build
-        that then fails is harmless). Returns the heading's digest (`_summary`'s "head")."""
-        _save_issues(self.state, self.fingerprint,
-                     {name: _pickled(issue)}, self.tei)
+    def _keep(self, name: str, issue) -> dict:
+        """An issue read in this process (its cache torn), kept as one a worker read."""
+        return self._keep_read(name, _kept(issue))
+
+    def _keep_read(self, name: str, read) -> dict:
+        """An issue read this time, as the worker that read it kept it (`workers._Read`):
+        its data goes to its cache at once and its mentions to the spool, and the main
+        process holds only its heading (on 2,000 issues its PSS while the issues rendered
+        went 390 → 181 MB; the spool alone saved 120 MB), pickled as the heads cache keeps
+        it (`_head_part`: ~2.3 KB an issue, where its objects took ~9), and its mentions by
+        entry packed (`names_read`). Each issue is written once (a cache is checked against
+        the digests when used, so one written by a build that then fails is harmless).
+        Returns its summary for the manifest."""
+        _save_issues(self.state, self.fingerprint, {name: read.pickled}, self.tei)
         self.fresh.add(name)
-        self.names_read[name] = _issue_names(issue)
-        kept = head(issue)
-        self._fresh_heads[name] = _head_part(kept, _digest(kept))
-        self.spool.add(name, _pickled_by_entry(issue))
-        return self._fresh_heads[name][0]
+        self.names_read[name] = read.names
+        self._fresh_heads[name] = read.head
+        self.spool.add(name, read.by_entry)
+        return {"tei": self.tei["issues"][name], **read.summary}
 
     def registers(self) -> dict:
         """The register entries, as the last build read them while the registers are as
