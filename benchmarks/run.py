@@ -69,9 +69,10 @@ def _max_rss_mb(report: Path) -> float | None:
         report.unlink(missing_ok=True)
 
 
-def _role(pid: int, root: int) -> str:
-    """What a process of the command's tree is: the command itself, Pagefind, or a worker."""
-    if pid == root:
+def _role(pid: int, main: int | None) -> str:
+    """What a process of the command's tree is: tei-build's own process (`main`), Pagefind,
+    or a worker (GNU time, the tree's root when it times the command, is none of them)."""
+    if pid == main:
         return "main"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
@@ -80,9 +81,26 @@ def _role(pid: int, root: int) -> str:
         return "workers"
 
 
-def _tree_memory(root: int, roles: dict[str, int] | None = None) -> tuple[int, int]:
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+            found.extend(int(child) for child in fh.read().split())
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """A process's own CPU time so far (user + system, without its children's)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_memory(root: int, roles: dict[str, int] | None = None, main: int | None = None,
+                 cpu: dict[int, tuple[str, float]] | None = None) -> tuple[int, int]:
     """Memory of a process and all its descendants, in bytes: (RSS, PSS) summed; and,
-    into `roles`, the PSS summed by role (see _role).
+    into `roles`, the PSS summed by role (see _role, `main` the tei-build process); into
+    `cpu`, each process's role and CPU time so far.
 
     Workers may be forked, so they share pages with the main process; summed RSS
     counts those pages once per process, PSS (proportional set size) shares them
@@ -99,14 +117,22 @@ def _tree_memory(root: int, roles: dict[str, int] | None = None) -> tuple[int, i
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1]) * 1024
                         if roles is not None:
-                            role = _role(pid, root)
+                            role = _role(pid, main)
                             roles[role] = roles.get(role, 0) + int(line.split()[1]) * 1024
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
-                    stack.extend(int(child) for child in fh.read().split())
-        except (OSError, ValueError):
+            if cpu is not None and (pid != root or main == root):
+                cpu[pid] = (_role(pid, main), _cpu_seconds(pid))
+            stack.extend(_children(pid))
+        except (OSError, ValueError, IndexError):
             continue  # the process ended meanwhile
     return rss, pss
+
+
+def _cpu_by_role(cpu: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """The CPU seconds of each role (`_tree_memory`'s `cpu`), as last sampled."""
+    totals: dict[str, float] = {}
+    for role, seconds in cpu.values():
+        totals[role] = totals.get(role, 0.0) + seconds
+    return {role: round(seconds, 2) for role, seconds in sorted(totals.items())}
 
 
 def _become_subreaper() -> None:
@@ -154,12 +180,19 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
     peak = [0, 0]
     by_role: dict[str, int] = {}   # each role's peak (not at the same moment)
     at_peak: dict[str, int] = {}   # each role's share at the peak of the whole
+    seen: dict[int, tuple[str, float]] = {}   # each process's role and CPU, as last sampled
+    main = [None if timer else proc.pid]   # tei-build's process (GNU time's child)
     stop = threading.Event()
 
     def sample():
         while not stop.wait(0.2):
+            if main[0] is None:
+                try:
+                    main[0] = next(iter(_children(proc.pid)), None)
+                except (OSError, ValueError):
+                    pass
             roles: dict[str, int] = {}
-            rss, pss = _tree_memory(proc.pid, roles)
+            rss, pss = _tree_memory(proc.pid, roles, main[0], seen)
             if pss > peak[1]:
                 at_peak.clear()
                 at_peak.update(roles)
@@ -188,6 +221,8 @@ def run(label: str, args: list[str], cwd: Path, may_fail: bool = False) -> dict:
         "peak_pss_mb_by_role": {role: round(v / 2**20, 1) for role, v in sorted(by_role.items())},
         "pss_mb_by_role_at_peak": {role: round(v / 2**20, 1)
                                    for role, v in sorted(at_peak.items())},
+        # (sampled every 200 ms: up to that much of each process's last moments is missing)
+        "cpu_s_by_role": _cpu_by_role(seen),
         "load_before": round(load, 2),
         "exit_status": proc.returncode,
         "output_lines": len(out.splitlines()),
@@ -810,6 +845,12 @@ def markdown(r: dict) -> str:
                   + ", ".join(f"{k} {v}" for k, v in b["pss_mb_by_role_at_peak"].items())
                   + "; each one's own peak " + ", ".join(
                       f"{k} {v}" for k, v in b["peak_pss_mb_by_role"].items()) + "."]
+    shares = [f"{step} " + ", ".join(f"{k} {v}" for k, v in s[step]["cpu_s_by_role"].items())
+              for step in ("convert", "build") if s[step].get("cpu_s_by_role")]
+    if shares:
+        lines += ["", "CPU by process (s, sampled every 200 ms): " + "; ".join(shares)
+                  + ". What the main process spends is the part of a step that more cores "
+                  "would not share out (at most: some of it runs beside the workers)."]
     edits = "".join(_edit_sentence(label, s[step]) for label, step in (
         ("The one-issue edit", "one_edit_rebuild"), ("The edit next to a name", "name_edit_rebuild"),
         ("The corrected heading", "heading_edit_rebuild"),
