@@ -110,6 +110,7 @@ def _tree_memory(root: int, roles: dict[str, int] | None = None, main: int | Non
     while stack:
         pid = stack.pop()
         try:
+            role = _role(pid, main)
             with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
                 for line in fh:
                     if line.startswith("Rss:"):
@@ -117,10 +118,9 @@ def _tree_memory(root: int, roles: dict[str, int] | None = None, main: int | Non
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1]) * 1024
                         if roles is not None:
-                            role = _role(pid, main)
                             roles[role] = roles.get(role, 0) + int(line.split()[1]) * 1024
             if cpu is not None and (pid != root or main == root):
-                cpu[pid] = (_role(pid, main), _cpu_seconds(pid))
+                cpu[pid] = (role, _cpu_seconds(pid))
             stack.extend(_children(pid))
         except (OSError, ValueError, IndexError):
             continue  # the process ended meanwhile

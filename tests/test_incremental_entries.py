@@ -280,7 +280,7 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
     stamp, and works out only what it cannot find there."""
     import sqlite3
 
-    from teibuild.incremental import MENTIONED, manifest, plan, plan_entries
+    from teibuild.incremental import MENTIONED, manifest, plan, plan_entries, workers
     from teibuild.incremental.caches import _unpickled
 
     tei, out = site
@@ -293,7 +293,7 @@ def test_each_issues_mentions_are_kept_in_the_table_not_the_manifest(site, tmp_p
         {name: r["tei"] for name, r in record["issues"].items()}
     worked_out = []
     real = manifest._issue_names
-    for module in (manifest, plan_entries):   # (an issue read: `workers._kept`)
+    for module in (workers, plan_entries):   # (an issue read: `workers._kept`)
         monkeypatch.setattr(module, "_issue_names", lambda issue: worked_out.append(
             issue.path.name) or real(issue))
 

@@ -21,6 +21,8 @@ from ..errors import TeiBuildError
 from ..fsutil import sha256
 from .caches import HEADS, SEARCH_RECORDS, STATE, _IssueData, _dump_cache, _head_part, \
     _load_cache, _pickled, _unpickled
+from .keys import _digest, head
+from .manifest import _issue_names, _summary
 
 
 #: what the workers of a build use (imported once by the server that starts them)
@@ -158,7 +160,7 @@ def _read_issue(path: Path):
 
 
 class _Read(NamedTuple):
-    """What a build keeps of an issue it reads (`_Plan._keep`): its data pickled (for its
+    """What a build keeps of an issue it reads (`_Plan._keep_read`): its data pickled (for its
     cache), what the manifest summarises of it but its TEI's digest (`_summary`), its
     mentions by entry packed (`_issue_names`) and pickled (`_pickled_by_entry`), and its
     heading data as the heads cache keeps it (`_head_part`)."""
@@ -177,9 +179,6 @@ def _read_and_kept(path: Path) -> _Read:
 
 
 def _kept(issue) -> _Read:
-    from .keys import _digest, head
-    from .manifest import _issue_names, _summary
-
     heading = head(issue)
     part = _head_part(heading, _digest(heading))
     return _Read(_pickled(issue), _summary(issue, part[0]), _issue_names(issue),
@@ -218,7 +217,7 @@ def _site_pages_into(work: tuple) -> tuple[dict[str, str], dict[str, str]]:
 
     registers, listing, listed, latest, unchanged, before = work
     joined = {(e.kind, e.key): e for e in join_mentions(registers, [])}
-    for entry, _digest, count, first in listing:
+    for entry, _mentions_digest, count, first in listing:
         kind, name = entry.split("/", 1)
         joined.setdefault((kind, name), Entry(kind=kind, key=name)).mentions = \
             _Counted(count, first)
