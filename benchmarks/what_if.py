@@ -48,7 +48,7 @@ def _no_hant_conversion() -> None:
     """zh-Hant pages and texts as rendered, unconverted (each part put back in its page)."""
     from teibuild.render import build, hant, mentions, pages
 
-    pages.html_to_hant = lambda html, config=hant.DEFAULT, done=None: hant._restored(html, done)
+    pages.html_to_hant = lambda html, config=hant.DEFAULT, done=None: hant.restored(html, done)
     build.text_to_hant = lambda text, config=hant.DEFAULT, names=(): text
     mentions.convert_runs = lambda runs, config=hant.DEFAULT: list(runs)
 

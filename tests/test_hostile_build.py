@@ -329,6 +329,9 @@ def test_text_inside_an_empty_element_is_refused_not_dropped(tmp_path):
     ('[edition]\nslug = "hongkou"\ntitle = 5\n', None, ("title",)),
     # named after the file given, not edition.toml, before anything is rendered
     ('[edition]\nslug = "hongkou"\ntitle = "x"\nopencc = "bogus"\n', None, ("opencc", "s2tw")),
+    # a control character could not be printed (and would pass for a link of the other script)
+    ('[edition]\nslug = "hongkou"\ntitle = "x"\n[citation]\naccessed = "2022\\u0001"\n', None,
+     ("citation.accessed", "U+0001")),
 ])
 def test_malformed_edition_toml_refuses_build(built, text, line, words):
     tei, out = built

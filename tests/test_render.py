@@ -17,7 +17,7 @@ from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
 from teibuild.render import build_site
 from teibuild.render.hant import html_to_hant, text_to_hant
-from teibuild.render.pages import Here
+from teibuild.render.pages import Here, _Both
 from teibuild.render.site import issue_from_tree, read_issue
 from teibuild.render.text import render_text
 from teibuild.xmlsafe import parse_file
@@ -398,6 +398,50 @@ def test_relative_links_from_each_tree():
     assert here.switch == "../../../registers/persons/x.html"
     assert here.root == "../../"
     assert Here("index.html").root == ""
+
+
+@pytest.mark.parametrize("path", ["index.html", "issues/hongkou-1845.html",
+                                  "registers/persons/x.html", "registers/persons/x/2022.html"])
+def test_a_page_rendered_once_for_both_scripts_links_as_each_scripts_own_would(path):
+    both = _Both(path)
+    for script in ("zh-Hans", "zh-Hant"):
+        here = Here(path, script)
+        for name in ("root", "switch", "lang", "other", "other_label", "script"):
+            assert both.put_in(getattr(both, name), script) == getattr(here, name)
+        for target in ("index.html", "issues/hongkou-1846.html", "registers/persons/y.html"):
+            assert both.put_in(both.link(target), script) == here.link(target)
+        for target in ("static/edition.css", "tei/hongkou-1845.xml", "cite/x.bib"):
+            assert both.put_in(both.shared(target), script) == here.shared(target)
+        for target in ("hongkou-1845.txt", "hongkou-1845/hongkou-1845-a01.txt"):
+            assert both.put_in(both.text(target), script) == here.text(target)
+
+
+def test_a_page_rendered_once_is_what_each_script_rendered_on_its_own_would_be(
+        tmp_path, monkeypatch):
+    """render_page renders once and converts; rendered twice, with each script's own Here,
+    and the zh-Hant one converted whole, the pages are the same bytes."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from teibuild.render.pages import environment, render_page
+
+    source = ('<html lang="{{ here.lang }}" data-script="{{ here.script }}">'
+              '<a href="{{ here.switch }}" hreflang="{{ here.other }}" translate="no">'
+              '{{ here.other_label }}</a>\n<link href="{{ here.shared(\'static/edition.css\') }}">'
+              '<a href="{{ here.text(\'hongkou-1845.txt\') }}">纯文本</a>\n'
+              '<a href="{{ here.link(\'index.html\') }}" title="头发">{{ words }}</a></html>\n')
+    (tmp_path / "page.html").write_text(source, encoding="utf-8")
+    env = environment()
+    monkeypatch.setattr(env, "loader", ChoiceLoader([env.loader, FileSystemLoader(tmp_path)]))
+    path = "registers/persons/x.html"
+    pages = render_page("page.html", path, EDITION, words="网络头发")
+    template = env.get_template("page.html")
+    for script in ("zh-Hans", "zh-Hant"):
+        here = Here(path, script)
+        alone = template.render(here=here, edition=EDITION, words="网络头发")
+        if script == "zh-Hant":
+            alone = html_to_hant(alone, EDITION.opencc)
+        assert pages[f"html/{here.file}"].decode("utf-8") == alone
+    assert "網絡頭髮" in pages["html/zh-Hant/registers/persons/x.html"].decode("utf-8")
 
 
 def test_cli_build_reports_and_errors_in_one_line(tmp_path):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from teibuild.edition import Edition
 from teibuild.render import hant
 from teibuild.render.hant import html_to_hant
 from teibuild.render.mentions import _escape, mention_list
-from teibuild.render.pages import Here, environment, _hant_page
+from teibuild.render.pages import Here, environment, _both_pages, _Both
 from teibuild.render.site import Article, Cited, Mention
 from teibuild.resources import templates_dir
 
@@ -87,19 +87,19 @@ def test_a_text_with_a_line_break_leaves_the_list_to_its_page():
 
 def test_the_zh_hant_page_takes_the_converted_list_only_where_it_is_a_line_of_its_own():
     edition = Edition()
-    here = Here("registers/persons/x.html", "zh-Hant")
+    here = _Both("registers/persons/x.html")
     part = '  <ol class="mentions">\n    <li>头发</li>\n  </ol>\n'
     parts = {"mention_list": (part, "CONVERTED\n")}
-    context = {"mention_list": Markup(part)}   # (what render_page gives: the parts as they are)
     own_line = environment().from_string("<p>头发</p>\n{{ mention_list -}}\n</section>\n")
-    assert _hant_page(own_line, here, edition, parts, context) == \
-        "<p>頭髮</p>\nCONVERTED\n</section>\n"
+    assert _both_pages(own_line, here, edition, parts, {}) == \
+        ("<p>头发</p>\n" + part + "</section>\n", "<p>頭髮</p>\nCONVERTED\n</section>\n")
     inline = environment().from_string("<p>头发</p>{{ mention_list }}</section>\n")
-    assert _hant_page(inline, here, edition, parts, context) == \
-        html_to_hant("<p>头发</p>" + part + "</section>\n")
+    assert _both_pages(inline, here, edition, parts, {}) == \
+        ("<p>头发</p>" + part + "</section>\n", html_to_hant("<p>头发</p>" + part + "</section>\n"))
     none = {"mention_list": (part, None)}
-    assert _hant_page(own_line, here, edition, none, context) == \
-        html_to_hant("<p>头发</p>\n" + part + "</section>\n")
+    assert _both_pages(own_line, here, edition, none, {}) == \
+        ("<p>头发</p>\n" + part + "</section>\n",
+         html_to_hant("<p>头发</p>\n" + part + "</section>\n"))
 
 
 @settings(max_examples=500, deadline=None)

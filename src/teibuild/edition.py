@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def load_edition(path: str | Path | None) -> Edition:
     if not isinstance(section, dict):
         raise TeiBuildError("missing [edition] table (needs at least slug and title)",
                             path=str(path))
+    _refuse_controls(raw, path)
     known = {f.name for f in fields(Edition)} - {"extra"}
     values = {k: v for k, v in section.items() if k in known}
     for key, value in values.items():
@@ -83,6 +85,24 @@ def load_edition(path: str | Path | None) -> Edition:
                                 f"{' '.join(HOME_UNIT_ENDS)})", path=str(path))
     extra = {k: v for k, v in raw.items() if k != "edition"}
     return Edition(**values, extra=extra)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _refuse_controls(value, path: Path, key: str = "") -> None:
+    """No string of the edition file holds a control character (but tab and line breaks):
+    none can be printed, TEI (XML) cannot hold one, and pages are rendered with them
+    standing in for what differs between the scripts (`render.pages._Both`)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _refuse_controls(item, path, f"{key}.{name}" if key else name)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_controls(item, path, key)
+    elif isinstance(value, str) and (found := _CONTROL.search(value)):
+        raise TeiBuildError(f"{key} holds a control character (U+{ord(found.group()):04X}); "
+                            "remove it", path=str(path))
 
 
 def _check_opencc_config(config: str, path: Path) -> None:

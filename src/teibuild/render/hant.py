@@ -182,7 +182,7 @@ def html_to_hant(html: str, config: str = DEFAULT,
     `html` of its own standing for it. Should the page have to be converted as a
     whole, the parts are put back and converted with it."""
     if _SEP in html:
-        return _convert_page(_restored(html, done), config)
+        return _convert_page(restored(html, done), config)
     memo = _memo(("html", config))
     out: list[str | None] = []
     todo: list[tuple] = []   # pieces met for the first time: (place in out, key, prepared)
@@ -190,7 +190,7 @@ def html_to_hant(html: str, config: str = DEFAULT,
     for line in html.split("\n"):
         if done and line in done:
             if state != _NEUTRAL:
-                return _convert_page(_restored(html, done), config)
+                return _convert_page(restored(html, done), config)
             out += [done[line][1].removesuffix("\n"), "\n"]
             continue
         for piece in _cut(line) if len(line) > _LONG else (line,):
@@ -206,17 +206,17 @@ def html_to_hant(html: str, config: str = DEFAULT,
                     state = known[3]
                     continue
             if known is False:  # this piece cannot be converted on its own
-                return _convert_page(_restored(html, done), config)
+                return _convert_page(restored(html, done), config)
             out.append(known[0])
             state = known[1]
         out.append("\n")
     if todo and not _finish(todo, out, memo, config):
-        return _convert_page(_restored(html, done), config)
+        return _convert_page(restored(html, done), config)
     out.pop()
     return "".join(out)
 
 
-def _restored(html: str, done: dict[str, tuple[str, str]] | None) -> str:
+def restored(html: str, done: dict[str, tuple[str, str]] | None) -> str:
     """The page with its converted parts' markers (html_to_hant's `done`) replaced by the
     parts as they were."""
     for marker, (part, _converted) in (done or {}).items():

@@ -23,7 +23,7 @@ from lxml import etree
 from ..cachedir import cache_dir
 from ..resources import templates_dir
 from ..websafe import CONTENT_SECURITY_POLICY
-from .hant import HANS, HANT, html_to_hant
+from .hant import HANS, HANT, html_to_hant, restored
 
 SCRIPTS = (HANS, HANT)
 _PREFIX = {HANS: "", HANT: "zh-Hant/"}
@@ -83,6 +83,48 @@ class Here:
     def switch(self) -> str:
         """The same page in the other script."""
         return self._rel(_PREFIX[self.other] + self.path)
+
+
+class _Both(Here):
+    """A page of both scripts at once, for one render of its template: what differs
+    between them is written as a stand-in character, and `put_in` writes each script's.
+
+    A zh-Hant page's folder is the zh-Hans one's under zh-Hant/, so a link within a
+    script's tree is the same from both; a link out of it (a shared file, a text) climbs
+    one folder more. The stand-ins are C0 control characters, which no TEI text holds
+    (XML forbids them) and `edition.load_edition` refuses, so they stand for nothing else;
+    none is readable text or in an attribute `html_to_hant` converts."""
+
+    _UP, _SCRIPT, _SWITCH, _LANG, _OTHER, _OTHER_LABEL = "\x01", "\x02", "\x03", "\x04", \
+        "\x05", "\x06"
+    lang, other, other_label, switch = _LANG, _OTHER, _OTHER_LABEL, _SWITCH
+
+    def __init__(self, path: str):
+        super().__init__(path, self._LANG)
+
+    @property
+    def file(self) -> str:
+        return self.path   # (where the zh-Hans page is: links are worked out from there)
+
+    def link(self, target: str) -> str:
+        return self._rel(target)
+
+    def shared(self, target: str) -> str:
+        return self._UP + self._rel(target)
+
+    def text(self, target: str) -> str:
+        return self._UP + self._rel(f"../txt/{self._SCRIPT}/{target}")
+
+    def put_in(self, page: str, script: str) -> str:
+        """The page as `Here(self.path, script)` would have rendered it."""
+        here = Here(self.path, script)
+        for stand_in, value in ((self._UP, "" if script == HANS else "../"),
+                                (self._SCRIPT, script), (self._SWITCH, here.switch),
+                                (self._LANG, script), (self._OTHER, here.other),
+                                (self._OTHER_LABEL, here.other_label)):
+            if stand_in in page:
+                page = page.replace(stand_in, value)
+        return page
 
 
 @lru_cache(maxsize=4096)
@@ -202,36 +244,33 @@ def render_page(template: str, path: str, edition, *,
                 **context) -> dict[str, bytes]:
     """One page in zh-Hans and in zh-Hant: {'html/<path>': bytes, 'html/zh-Hant/<path>': …}.
 
-    `parts`: values of the context given in both scripts, {name: (HTML, its zh-Hant or
-    None)}, each whole lines between block tags (`mentions.mention_list`); the zh-Hant
-    page takes the converted one rather than converting it again."""
+    The template is rendered once, for both scripts (`_Both`), and converted to zh-Hant;
+    each script's links and labels are then put in. `parts`: values of the context given
+    in both scripts, {name: (HTML, its zh-Hant or None)}, each whole lines between block
+    tags (`mentions.mention_list`); the zh-Hant page takes the converted one rather than
+    converting it again."""
     tpl = environment().get_template(template)
-    parts = parts or {}
-    given = {name: Markup(part) for name, (part, _) in parts.items()}
-    out = {}
-    for script in SCRIPTS:
-        here = Here(path, script)
-        if script == HANT:
-            page = _hant_page(tpl, here, edition, parts, {**context, **given})
-        else:
-            page = tpl.render(here=here, edition=edition, **context, **given)
-        out[f"html/{here.file}"] = page.encode("utf-8")
-    return out
+    both = _Both(path)
+    hans, hant = _both_pages(tpl, both, edition, parts or {}, context)
+    return {f"html/{Here(path, script).file}": both.put_in(page, script).encode("utf-8")
+            for script, page in ((HANS, hans), (HANT, hant))}
 
 
-def _hant_page(tpl, here: Here, edition, parts: dict, context: dict) -> str:
-    """The zh-Hant page: rendered with a marker on a line of its own for each of `parts`,
-    converted, and each marker replaced by its part's conversion (`html_to_hant`'s
-    `done`); or rendered from `context` (the parts as they are) and converted whole,
-    where a part has no conversion or the template does not give its marker a line of
-    its own."""
-    markers = {name: f"<!--tei-build:{name}-->" for name in parts}
+def _both_pages(tpl, here, edition, parts: dict, context: dict) -> tuple[str, str]:
+    """The page and its zh-Hant conversion. Rendered with a marker on a line of its own
+    for each of `parts`, which the zh-Hans page replaces with the part and the zh-Hant
+    page with its conversion (`html_to_hant`'s `done`); or rendered with the parts as
+    they are and converted whole, where a part has no conversion or the template does
+    not give its marker a line of its own."""
     if parts and all(converted is not None for _, converted in parts.values()):
+        markers = {name: f"<!--tei-build:{name}-->" for name in parts}
         page = tpl.render(here=here, edition=edition, **{
             **context, **{name: Markup(marker + "\n") for name, marker in markers.items()}})
         if all(page.count(marker) == 1 and (page.startswith(marker + "\n")
                                              or f"\n{marker}\n" in page)
                for marker in markers.values()):
-            return html_to_hant(page, edition.opencc,
-                                {markers[name]: part for name, part in parts.items()})
-    return html_to_hant(tpl.render(here=here, edition=edition, **context), edition.opencc)
+            done = {markers[name]: part for name, part in parts.items()}
+            return restored(page, done), html_to_hant(page, edition.opencc, done)
+    page = tpl.render(here=here, edition=edition, **context,
+                      **{name: Markup(part) for name, (part, _) in parts.items()})
+    return page, html_to_hant(page, edition.opencc)
