@@ -705,6 +705,9 @@ def test_the_outputs_rendered_are_stamped_into_the_rows_the_manifest_keeps(tmp_p
         (tmp_path / rel).write_text(text, encoding="utf-8")
     made = _Made(["html/a.html", "txt/x/a.txt"])
     assert list(made) == ["html/a.html", "txt/x/a.txt"] and list(_Made([])) == []
+    many = [f"html/articles/hongkou-1845-a{n:02d}.html" for n in range(100)]
+    assert list(_Made(many)) == many   # (compressed: an issue's paths)
+    assert len(_Made(many)._paths) < len("\n".join(many)) / 5
     packed = _stamped(tmp_path, made)
     stamps = {rel: [os.stat(tmp_path / rel).st_size, os.stat(tmp_path / rel).st_mtime_ns]
               for rel in ("html/a.html", "txt/x/a.txt", "html/index.html")}

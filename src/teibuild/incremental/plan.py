@@ -211,7 +211,7 @@ class _Plan(_Reads, _IssuePages, _EntryPages, _SearchIndex):
                 manifest["search"])), self.search_sums)
             self.search_sums = None
         if self.romanized is not None:
-            _dump_cache(self.state / ROMANIZED, self.fingerprint, "texts", self.romanized)
+            _dump_cache(self.state / ROMANIZED, self.fingerprint, "texts", self.romanized_words())
         if self.save_registers:
             _dump_pickle(self.state / REGISTERS, (self.fingerprint,), {
                 "key": self.tei["registers"], "entries": self._registers,
