@@ -458,3 +458,28 @@ def test_each_entrys_digest_in_an_issue_is_that_of_what_its_page_shows(tmp_path)
         k: [_digest(cited(issue, ms), *ms), len(ms), ms[0].name] for k, ms in groups.items()}
     for parts in [(), ("a",), ("a", 1), ((("…", False),),)]:
         assert _digest_after(repr("x"), *parts) == _digest("x", *parts)
+
+
+def test_the_spool_finds_an_entrys_part_of_the_issues_asked_for_and_keeps_other_bytes(
+        tmp_path):
+    """A year's page asks for its year's issues only (`_Spool.places` by bisection), and
+    the year pages' rows wait in the spool (`keep`) rather than in memory."""
+    from teibuild.incremental.caches import _Spool
+
+    spool = _Spool(tmp_path)
+    spooled = {}
+    for n in range(1, 40):
+        grouped = {"persons/guo-fang": f"g{n}".encode(), **(
+            {"places/hongkou": f"h{n}".encode()} if n % 3 == 0 else {})}
+        spool.add(f"hongkou-{n}.xml", grouped)
+        spooled.update({(entry, f"hongkou-{n}.xml"): data for entry, data in grouped.items()})
+    kept = spool.keep("行\x1e".encode())
+    for entry in ("persons/guo-fang", "places/hongkou"):
+        asked = [f"hongkou-{n}.xml" for n in (39, 3, 4, 12, 40, 1)]
+        places = spool.places(entry, asked)
+        assert set(places) == {name for name in asked if (entry, name) in spooled}
+        assert {name: spool.read(place) for name, place in places.items()} == {
+            name: spooled[entry, name] for name in places}
+    assert spool.places("orgs/nobody", ["hongkou-1.xml"]) == {}
+    assert spool.read(kept).decode("utf-8") == "行\x1e"
+    spool.close()

@@ -242,10 +242,11 @@ class _EntryPages:
         wanted = {unit.partition(YEAR)[0] for unit in work}
         listed = {f"{e.kind}/{e.key}": e for e in join_mentions(
             {k: e for k, e in self.registers().items() if f"{k[0]}/{k[1]}" in wanted}, [])}
-        # each year page's rows, packed until it is rendered: an entry's rows are unpacked
-        # once for all its year pages (unpacked for each, a first build of 2,000 issues, with
-        # 5,220 year pages, took 298–334 s instead of 236)
-        packed: dict[str, str] = {}
+        # each year page's rows, packed in the spool until it is rendered: an entry's rows
+        # are unpacked once for all its year pages (unpacked for each, a first build of
+        # 2,000 issues, with 5,220 year pages, took 298–334 s instead of 236); packed in
+        # memory, they were 98 MB of the main process on 10,000 issues
+        packed: dict[str, tuple[int, int]] = {}
 
         def entries(run: list[str]):   # made only when a worker is about to get it (_Lazy)
             made = []
@@ -258,7 +259,7 @@ class _EntryPages:
                     page = ("years", [tuple(row) for row in years])
                     made.append((entry, page, record["count"], record["first"], []))
                     continue
-                rows = _unpack_rows(packed.pop(unit)) if year else self.rows(name)
+                rows = self._year_rows(packed.pop(unit)) if year else self.rows(name)
                 page = ("year", year, [y for y, _, _ in years]) if year else ("whole",)
                 made.append((entry, page, record["count"], record["first"],
                              self.entry_mentions(name, [(r[0], r[2]) for r in rows], unit)))
@@ -273,8 +274,9 @@ class _EntryPages:
             if year and unit not in packed:
                 for other, rows in self.rows_by_year(self.rows(name)).items():
                     if f"{name}{YEAR}{other}" in pending:
-                        packed[f"{name}{YEAR}{other}"] = _pack_rows(rows)
-            rows = _unpack_rows(packed[unit]) if year else self.rows(name)
+                        packed[f"{name}{YEAR}{other}"] = self.spool.keep(
+                            _pack_rows(rows).encode("utf-8"))
+            rows = self._year_rows(packed[unit]) if year else self.rows(name)
             count[unit] = sum(r[3] for r in rows)
             mentioning.update(r[0] for r in rows)
         work = sorted(work, key=lambda unit: -count[unit])  # the longest pages first, to share out
@@ -282,6 +284,10 @@ class _EntryPages:
         # a few pages are shared out among the workers, not left in one run of 16
         runs = _runs(work, count, length=min(16, -(-len(work) // (2 * resolve_jobs(self.jobs)))))
         return runs, _Lazy(runs, entries), by_id
+
+    def _year_rows(self, place: tuple[int, int]) -> list[tuple]:
+        """A year page's rows, as `_plan_entries` keeps them in the spool till it is sent."""
+        return _unpack_rows(self.spool.read(place).decode("utf-8"))
 
     def _start_entries(self, planned: tuple) -> Iterator:
         """The entries' pages `_plan_entries` planned, being rendered (`ordered_map`)."""

@@ -153,7 +153,7 @@ class _Reads:
         the entry: see _entry_units)."""
         path = self.state / ENTRIES / f"{unit or entry}.pickle"
         cached = _load_pickle(path, (self.fingerprint,)) or {}
-        spooled = self.spool.places(entry)
+        spooled = self.spool.places(entry, (name for name, _ in groups))
         out, kept = [], {}
         for name, digest in groups:
             issue_id = self.summaries[name]["id"]
