@@ -132,7 +132,7 @@ class _SearchIndex:
         work = [(shard, None) for shard in sorted(whole)]
         work += [(shard, (edited, [issue for issue in edited if issue in bases[shard]]))
                  for shard, edited in sorted(overlaid.items()) if edited]
-        summaries = dict.fromkeys(gone)
+        staged = dict.fromkeys(gone)   # each shard's summary, where it is staged
         for shard in gone:
             (self.state / SEARCH_RECORDS / f"{shard}.json").unlink(missing_ok=True)
         made = [(shard if overlay is None else search.overlay_of(shard))
@@ -144,16 +144,16 @@ class _SearchIndex:
         self.indexing = 0
         for folder, weight, summary in zip(made, weights, ordered_map(
                 _index_shard, _Lazy(work, item), self.jobs, preload=_PRELOAD)):
-            summaries[folder] = summary
+            staged[folder] = summary
             self.step(f"search index {folder}", weight)
         # (their making, here, left this process 37 MB larger to its end on 2,000 issues)
         summed = None if full or adopted else _load_pickle(
             self.state / SEARCH_SUMS, (self.fingerprint, _index_identity(old)))
-        common, self.search_sums = self._aside(_common_files_into, (summaries, out_dir, summed))
+        common, self.search_sums = self._aside(_common_files_into, (staged, out_dir, summed))
         self.search_removed = [f"html/{BUNDLE}/{s}" for s in sorted(gone)] + sorted(
             f"html/{BUNDLE}/{p.name}" for p in (bundle.iterdir() if bundle.is_dir() else ())
             if p.is_file() and f"html/{BUNDLE}/{p.name}" not in common)
-        self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(made) if summaries.get(s)]
+        self.search_whole = [f"html/{BUNDLE}/{s}" for s in sorted(made) if staged.get(s)]
         # what the next build checks (`_unstamped`): the common files and each bundle's
         # summary, and each bundle's folders (not the ~1,800 files of a shard one by one).
         # A bundle not made again keeps its stamps, checked when this build began; what
