@@ -406,7 +406,7 @@ def test_a_page_rendered_once_for_both_scripts_links_as_each_scripts_own_would(p
     both = _Both(path)
     for script in ("zh-Hans", "zh-Hant"):
         here = Here(path, script)
-        for name in ("root", "switch", "lang", "other", "other_label", "script"):
+        for name in ("root", "switch", "lang", "other", "other_label", "script", "file"):
             assert both.put_in(getattr(both, name), script) == getattr(here, name)
         for target in ("index.html", "issues/hongkou-1846.html", "registers/persons/y.html"):
             assert both.put_in(both.link(target), script) == here.link(target)

@@ -95,8 +95,8 @@ class _Both(Here):
     (XML forbids them) and `edition.load_edition` refuses, so they stand for nothing else;
     none is readable text or in an attribute `html_to_hant` converts."""
 
-    _UP, _SCRIPT, _SWITCH, _LANG, _OTHER, _OTHER_LABEL = "\x01", "\x02", "\x03", "\x04", \
-        "\x05", "\x06"
+    _UP, _SCRIPT, _SWITCH, _LANG, _OTHER, _OTHER_LABEL, _TREE = "\x01", "\x02", "\x03", \
+        "\x04", "\x05", "\x06", "\x07"
     lang, other, other_label, switch = _LANG, _OTHER, _OTHER_LABEL, _SWITCH
 
     def __init__(self, path: str):
@@ -104,7 +104,12 @@ class _Both(Here):
 
     @property
     def file(self) -> str:
-        return self.path   # (where the zh-Hans page is: links are worked out from there)
+        return self._TREE + self.path
+
+    @cached_property
+    def _folder(self) -> str:
+        # (the zh-Hans page's: links are worked out from there)
+        return posixpath.dirname(self.path) or "."
 
     def link(self, target: str) -> str:
         return self._rel(target)
@@ -121,7 +126,8 @@ class _Both(Here):
         for stand_in, value in ((self._UP, "" if script == HANS else "../"),
                                 (self._SCRIPT, script), (self._SWITCH, here.switch),
                                 (self._LANG, script), (self._OTHER, here.other),
-                                (self._OTHER_LABEL, here.other_label)):
+                                (self._OTHER_LABEL, here.other_label),
+                                (self._TREE, _PREFIX[script])):
             if stand_in in page:
                 page = page.replace(stand_in, value)
         return page
