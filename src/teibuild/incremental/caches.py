@@ -209,22 +209,20 @@ class _Spool:
     def add(self, name: str, grouped: dict[str, bytes]) -> None:
         number = self.number[name] = len(self.names)
         self.names.append(name)
+        offset = self.end
         for entry, data in grouped.items():
-            self.where.setdefault(entry, array("q")).extend((number, self.end, len(data)))
-            self.end += len(data)
-        self._write(b"".join(grouped.values()))
+            self.where.setdefault(entry, array("q")).extend((number, offset, len(data)))
+            offset += len(data)
+        self.keep(b"".join(grouped.values()))
 
     def keep(self, data: bytes) -> tuple[int, int]:
-        """Spool other bytes; where they are, for `read`."""
-        place = (self.end, len(data))
-        self.end += len(data)
-        self._write(data)
-        return place
-
-    def _write(self, data: bytes) -> None:
+        """Spool bytes; where they are, for `read`."""
         if self.file is None:
             self.file = tempfile.TemporaryFile(dir=self.folder)
         self.file.write(data)
+        place = (self.end, len(data))
+        self.end += len(data)
+        return place
 
     def places(self, entry: str, names: Iterable[str]) -> dict[str, tuple[int, int]]:
         """Where the entry's part of each of the issues `names` is, of those spooled:

@@ -137,20 +137,16 @@ class _Made:
     largest thing a first build's main process held while the entry pages and the search
     index were made (about 120 bytes a path: 18 MB on 1,000 issues); as one string, still
     6 MB of the 40 MB it held on 2,000 issues (an issue's paths share most of their
-    characters: compressed, a fifteenth of that). A register page's two are left as they
-    are (`_COMPRESSED`)."""
+    characters: compressed, `_squeezed`, a tenth of that or less). A register page's two are
+    left as they are."""
 
     __slots__ = ("_paths",)
 
     def __init__(self, paths: Iterable[str]):
-        joined = _END.join(paths)
-        self._paths = zlib.compress(joined.encode("utf-8"), 1) \
-            if len(joined) > _COMPRESSED else joined
+        self._paths = _squeezed(_END.join(paths))
 
     def __iter__(self) -> Iterator[str]:
-        paths = self._paths
-        if isinstance(paths, bytes):
-            paths = zlib.decompress(paths).decode("utf-8")
+        paths = _unsqueezed(self._paths)
         return iter(paths.split(_END) if paths else ())
 
 
@@ -160,7 +156,7 @@ def _outputs(record: dict) -> dict:
     if isinstance(value, _Made):   # (rendered this time, not stamped yet)
         return dict.fromkeys(value)
     if isinstance(value, bytes):
-        value = _unpacked_outputs(value)
+        value = _unsqueezed(value)
     if not isinstance(value, str):
         return value
     return dict(map(_output_row, value.split(_END)[:-1]))
@@ -172,7 +168,7 @@ def _output(record: dict, rel: str) -> list | None:
     if isinstance(value, _Made):
         return None
     if isinstance(value, bytes):
-        value = _unpacked_outputs(value)
+        value = _unsqueezed(value)
     if not isinstance(value, str):
         return value.get(rel)
     span = _row_span(value, rel)
@@ -188,12 +184,17 @@ _COMPRESSED = 1024
 
 def _pack_outputs(table: dict) -> str | bytes:
     """A record's outputs as the manifest keeps them: `_pack`ed, compressed if long."""
-    packed = _pack(table)
-    return zlib.compress(packed.encode("utf-8")) if len(packed) > _COMPRESSED else packed
+    return _squeezed(_pack(table))
 
 
-def _unpacked_outputs(value: bytes) -> str:
-    return zlib.decompress(value).decode("utf-8")
+def _squeezed(text: str) -> str | bytes:
+    """`text` compressed if it is longer than `_COMPRESSED`, else as it is."""
+    return zlib.compress(text.encode("utf-8")) if len(text) > _COMPRESSED else text
+
+
+def _unsqueezed(value: str | bytes) -> str:
+    """What `_squeezed` was given."""
+    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value
 
 
 def _output_row(row: str) -> tuple[str, list]:
