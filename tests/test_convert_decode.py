@@ -31,6 +31,8 @@ def test_form_feed_and_page_markers_start_pages():
     source = read_source("一\n\f二\n=== 第4版 ===\n三\n".encode(), "x.txt")
     assert [(l.text, l.page) for l in source.lines if l.text] == [("一", 1), ("二", 2), ("三", 4)]
     assert source.pages == [1, 2, 4]
+    source = read_source("一\n=== 第二版 ===\n二\n第十二版\n三\n".encode(), "x.txt")
+    assert [(l.text, l.page) for l in source.lines if l.text] == [("一", 1), ("二", 2), ("三", 12)]
 
 
 def test_explicit_encoding_wins():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from teibuild.convert import Overrides, convert_bytes
 from teibuild.edition import Edition
+from teibuild.errors import TeiBuildError
 from tests.conftest import NS
 from tests.layoutgen import wrap
 
@@ -201,6 +203,24 @@ def test_masthead_goes_into_header_and_stays_in_text():
     assert tree.xpath("string(//t:biblScope[@unit='page']/@to)", namespaces=NS) == "4"
     assert texts(tree, "//t:div[@type='masthead']/t:fw")[1] == "第12期"
     assert tree.getroot().get("{http://www.w3.org/XML/1998/namespace}id") == "test-12"
+
+
+def test_masthead_on_lines_of_its_own_and_in_chinese_numerals():
+    """A masthead set line by line: the nameplate (the edition's title), the date in
+    Chinese numerals, the lunar date, the issue and the pages, each alone."""
+    mast = "测试报\n一九九八年五月十六日 星期六\n农历戊寅年四月廿一\n第3120期\n今日四版\n"
+    tree = convert(mast + "本报讯 正文一段。\n").tree
+    assert texts(tree, "//t:div[@type='masthead']/t:fw") == mast.splitlines()
+    assert tree.xpath("string(//t:sourceDesc//t:imprint/t:date/@when)", namespaces=NS) == \
+        "1998-05-16"
+    assert tree.xpath("string(//t:biblScope[@unit='page']/@to)", namespaces=NS) == "4"
+    assert texts(tree, "//t:div[@type='article']/t:p") == ["正文一段。"]
+
+
+def test_an_issue_number_not_read_as_masthead_is_named_with_its_line():
+    with pytest.raises(TeiBuildError) as e:
+        convert("区委召开会议\n第3120期\n本报讯 正文一段。\n")
+    assert e.value.line == 2 and "'第3120期' was not read as the masthead" in e.value.message
 
 
 def test_report_lines_mentioning_issue_or_permit_words_stay_report_text():

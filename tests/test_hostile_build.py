@@ -332,6 +332,13 @@ def test_text_inside_an_empty_element_is_refused_not_dropped(tmp_path):
     # a control character could not be printed (and would pass for a link of the other script)
     ('[edition]\nslug = "hongkou"\ntitle = "x"\n[citation]\naccessed = "2022\\u0001"\n', None,
      ("citation.accessed", "U+0001")),
+    # a misspelt key or table would otherwise be ignored: every page would say 未命名报纸
+    ('[edition]\nslug = "hongkou"\ntitel = "x"\n', 3, ("titel", "did you mean 'title'")),
+    ('[edition]\nslug = "hongkou"\ntitle = "x"\n\n[citaton]\naccessed = "2022-01-01"\n', 5,
+     ("[citaton]", "did you mean 'citation'")),
+    ('[edition]\nslug = "hongkou"\ntitle = "x"\n[citation]\naccesed = "2022-01-01"\n', 5,
+     ("accesed", "did you mean 'accessed'")),
+    ('title = "x"\n[edition]\nslug = "hongkou"\n', 1, ("title", "[edition]")),
 ])
 def test_malformed_edition_toml_refuses_build(built, text, line, words):
     tei, out = built

@@ -202,18 +202,24 @@ def test_long_registers_validate_in_linear_time():
     assert time.process_time() - start < 40 * max(small_cpu, 1e-3)   # 8× the entries
 
 
-def test_relative_dates_may_lie_after_the_issue(tmp_path):
-    """明年 (next year) in a 2022 issue is when="2023", as the tagger writes it."""
-    relative = tmp_path / "relative.xml"
-    relative.write_text(CONTROL.replace('<date when="2022-03-17">3月17日</date>',
-                                        '<date when="2023">明年</date>'), encoding="utf-8")
-    assert validate_file(relative, BROKEN) == []
-    written = tmp_path / "written.xml"
-    written.write_text(CONTROL.replace('<date when="2022-03-17">3月17日</date>',
-                                       '<date when="2023-03-17">3月17日</date>'), encoding="utf-8")
-    [problem] = validate_file(written, BROKEN)
-    assert problem.rule == "date-not-after-issue"
-    assert '<date when="2023-03-17"> is later than the issue date 2022-03-25' in problem.message
+def test_relative_dates_and_written_years_may_lie_after_the_issue(tmp_path):
+    """明年 (next year) in a 2022 issue is when="2023", as the tagger writes it; 到2025年 and
+    2022年7月1日起 write their year; a date without its year is at most three months ahead."""
+    for ok in ('<date when="2023">明年</date>', '<date when="2025">2025年</date>',
+               '<date when="2022-07-01">2022年7月1日</date>', '<date when="2022-06-30">6月30日</date>'):
+        fine = tmp_path / "fine.xml"
+        fine.write_text(CONTROL.replace('<date when="2022-03-17">3月17日</date>', ok),
+                        encoding="utf-8")
+        assert validate_file(fine, BROKEN) == [], ok
+    for wrong in ('<date when="2023-03-17">3月17日</date>', '<date when="2022-07-01">7月1日</date>'):
+        written = tmp_path / "written.xml"
+        written.write_text(CONTROL.replace('<date when="2022-03-17">3月17日</date>', wrong),
+                           encoding="utf-8")
+        [problem] = validate_file(written, BROKEN)
+        assert problem.rule == "date-not-after-issue"
+        when = wrong.split('"')[1]
+        assert (f'<date when="{when}"> is more than three months after the issue date 2022-03-25'
+                in problem.message)
 
 
 def test_a_pointer_to_a_whole_file_needs_only_the_file(tmp_path):

@@ -10,7 +10,7 @@ from ..errors import TeiBuildError
 from ..fsutil import sha256
 from .decode import read_source
 from .layout import segment_page
-from .masthead import IssueMeta, read_masthead
+from .masthead import ISSUE, IssueMeta, read_masthead
 from .overrides import Overrides, load_overrides, overrides_path
 from .structure import build_page
 from .tei import Built, IssueWriter, Source, insert_spaces
@@ -30,12 +30,13 @@ def convert_bytes(data: bytes, name: str, edition: Edition, overrides: Overrides
     for line in source.lines:
         by_page.setdefault(line.page, []).append(line)
     for number in source.pages:
-        blocks = segment_page(by_page.get(number, []), overrides)
+        blocks = segment_page(by_page.get(number, []), overrides,
+                              (edition.title, edition.title_latn))
         all_blocks.extend(blocks)
         pages.append(overrides.apply_structure(build_page(number, blocks)))
     overrides.check_used(name)
     meta = read_masthead([b for b in all_blocks if b.kind == "masthead"], name)
-    meta = _complete_meta(meta, overrides, name)
+    meta = _complete_meta(meta, overrides, name, source.lines)
     decisions = overrides.describe()
     writer = IssueWriter(edition, meta, Source(name=Path(name).name, sha256=sha256(data),
                                                encoding=source.encoding,
@@ -45,11 +46,18 @@ def convert_bytes(data: bytes, name: str, edition: Edition, overrides: Overrides
     return writer.build(pages)
 
 
-def _complete_meta(meta: IssueMeta, overrides: Overrides, name: str) -> IssueMeta:
+def _complete_meta(meta: IssueMeta, overrides: Overrides, name: str, lines) -> IssueMeta:
     """Overrides win over the masthead; without an issue number there is no identifier."""
     for key, value in overrides.issue.items():
         setattr(meta, key, value)
     if meta.number is None:
+        printed = next((line for line in lines if ISSUE.search(line.text)), None)
+        if printed is not None:   # a 第N期 line the layout did not take for the masthead
+            raise TeiBuildError(
+                f"no issue number: {printed.text.strip()!r} was not read as the masthead "
+                "(it has neither its date nor other masthead lines beside it); mark it in the "
+                f"override file as [lines] {printed.number} = \"masthead\", or give "
+                "[issue] number = \"…\"", path=name, line=printed.number)
         raise TeiBuildError("no issue number: the masthead has no 第N期 line; give one in the "
                             "override file as [issue] number = \"…\"", path=name, line=1)
     if not str(meta.number).isdigit():

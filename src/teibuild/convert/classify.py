@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ..numerals import cn_number
+
 #: 下转▶4版, 上接第1版, (转第3版), 接▶2版 — the printed pointer to a continuation.
 NOTICE = re.compile(
     r"^[（(【\[]?\s*(?P<dir>下转|上接|转|接|续)\s*[▶►→▷>》]?\s*(?:第\s*)?"
@@ -18,22 +20,33 @@ BYLINE_LINE = re.compile(
     r"文\s*[/／]|图\s*[/／])(?P<rest>[\s\u4e00-\u9fff/／、·]{0,20})$")
 BYLINE_END = re.compile(r"(?:报道|摄|整理|撰文|供稿|文)$")
 
-#: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电
+_MONTH_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})日"
+_PLACE = r"[^\s，。（(]"   # a dateline's place: anything up to the date
+#: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电,
+#: 本报德国罗滕堡5月16日电 记者薛原报道：, 新华社布宜诺斯艾利斯5月15日电, 据新华社电,
+#: 人民网北京5月3日电, 浙江在线12月2日讯, 本报讯 记者 王建华 通讯员 李晓梅
 RUN_IN_BYLINE = re.compile(
-    r"^(?:本报讯|本报[^\s，。（(]{1,8}电|(?:新华社|中新社)[^\s，。（(]{0,10}电)"
-    r"\s*(?:[（(][^（()）]{1,40}[）)])?")
+    rf"^(?:本报讯|本报{_PLACE}{{1,8}}电|本报{_PLACE}{{1,12}}?{_MONTH_DAY}电"
+    rf"|据?(?:新华社|中新社){_PLACE}{{0,10}}电|据?(?:新华社|中新社){_PLACE}{{1,12}}?{_MONTH_DAY}电"
+    rf"|(?:人民网|新华网|中新网|央视网|人民日报|光明日报|经济日报){_PLACE}{{0,12}}?{_MONTH_DAY}电"
+    rf"|{_PLACE}{{2,6}}(?:网|在线|客户端){_MONTH_DAY}讯)"
+    r"(?:\s*[（(][^（()）]{1,40}[）)])?"
+    r"(?:\s+(?:记者|通讯员|实习生|特约记者)\s*[\u4e00-\u9fff]{2,3}(?=\s|$))*"
+    r"(?:\s*(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,3}报道[：:])?")
 
 #: A photo caption is introduced by a solid square (or triangle) in the print.
 CAPTION = re.compile(r"^[■▲◆●□△]\s*\S")
 
 MASTHEAD_STRONG = [
     re.compile(r"第\s*[0-9０-９]+\s*期"),
-    re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.{0,6}星期[一二三四五六日天]"),
+    re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+               r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日.{0,6}(?:星期|周)[一二三四五六日天]"),
     re.compile(r"网址\s*[:：]"),
     re.compile(r"准印证|刊号|邮发代号|国内统一连续出版物号|CN\s*\d{2}-\d{4}"),
 ]
 MASTHEAD_WEAK = [
-    re.compile(r"^本期\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
+    re.compile(r"^(?:本期|今日)\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
+    re.compile(r"^农历\S{0,4}年\S{1,3}月\S{1,3}$"),   # 农历辛丑年十月廿九, beside the date
     re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$"),
     re.compile(r"公众号|APP|微信|微博|客户端"),
     re.compile(r"内部资料|免费交流"),
@@ -52,21 +65,11 @@ def continues_from(text: str) -> bool:
     return bool(match) and match.group("dir") in ("上接", "接", "续")
 
 
-_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九十")}
-
-
 def notice_page(text: str) -> str | None:
     """The page a notice points to, in Arabic figures (四 → 4, １２ → 12, 十二 → 12)."""
     match = is_notice(text)
-    if not match:
-        return None
-    page = match.group("page")
-    if page[0] in _NUMERALS:
-        tens, _, units = page.partition("十")
-        if "十" not in page:
-            return str(_NUMERALS[page]) if len(page) == 1 else None
-        return str((_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS[units] if units else 0))
-    return str(int(page))
+    number = cn_number(match.group("page")) if match else None
+    return None if number is None else str(number)
 
 
 def is_byline_line(text: str) -> bool:
@@ -94,11 +97,13 @@ def is_caption_start(text: str) -> bool:
 PROSE_PUNCTUATION = re.compile(r"[，。；！？“”]")   # not 、: 每周二、五出版
 
 
-def masthead_strength(text: str) -> int:
+def masthead_strength(text: str, paper: tuple[str, ...] = ()) -> int:
     """2 for a line only a masthead has, 1 for one a masthead often has, else 0.
 
     Masthead lines are labels, not sentences: a line with sentence punctuation or a
-    run-in byline is report text even when it mentions 第5期 or 刊号."""
+    run-in byline is report text even when it mentions 第5期 or 刊号. `paper`: the
+    newspaper's names (edition title, romanised title); a line that is only one of
+    them, spaced out or not, is the nameplate, which a masthead often has."""
     stripped = text.strip()
     if PROSE_PUNCTUATION.search(stripped) or run_in_byline(stripped):
         return 0
@@ -106,6 +111,16 @@ def masthead_strength(text: str) -> int:
         return 2
     if len(stripped) <= 40 and any(p.search(stripped) for p in MASTHEAD_WEAK):
         return 1
+    if paper and _nameplate(stripped, paper):
+        return 1
     if MASTHEAD_SLOGAN.match(stripped.replace(" | ", "|").replace(" ", "|")):
         return 1
     return 0
+
+
+def _nameplate(text: str, paper: tuple[str, ...]) -> bool:
+    """滨江日报, 滨 江 日 报, BINJIANG RIBAO, or the title and its romanisation on one line."""
+    bare = "".join(text.split()).casefold()
+    names = ["".join(name.split()).casefold() for name in paper if name.strip()]
+    return any(bare == name or (bare.startswith(name) and bare[len(name):] in names)
+               for name in names)

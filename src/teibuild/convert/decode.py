@@ -13,10 +13,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..errors import TeiBuildError
+from ..numerals import cn_number
 
 #: pdftotext separates pages with a form feed; an explicit marker line does too.
 PAGE_MARKER = re.compile(
-    r"^\s*(?:[-=#*]{3,}\s*)?(?:第\s*(?P<zh>\d+)\s*版|\[?\s*(?:page|PAGE|Page)\s+(?P<en>\d+)\s*\]?)"
+    r"^\s*(?:[-=#*]{3,}\s*)?(?:第\s*(?P<zh>\d+|[一二三四五六七八九十]{1,3})\s*版|\[?\s*(?:page|PAGE|Page)\s+(?P<en>\d+)\s*\]?)"
     r"(?:\s*[-=#*]{3,})?\s*$")
 
 ENCODINGS = ("utf-8", "gb18030", "big5")
@@ -105,7 +106,7 @@ def _plausible_chinese(text: str) -> bool:
 def split_lines(text: str, name: str) -> DecodedSource:
     """Split into lines (any line ending), NFC-normalise, and assign pages.
 
-    A form feed or a marker line (``=== 第2版 ===``, ``[page 2]``) starts a new
+    A form feed or a marker line (``=== 第2版 ===``, ``=== 第二版 ===``, ``[page 2]``) starts a new
     page; pages without a printed number follow on from the previous one.
     """
     text = unicodedata.normalize("NFC", text)
@@ -124,7 +125,7 @@ def split_lines(text: str, name: str) -> DecodedSource:
                 has_text.append(False)
             marker = PAGE_MARKER.match(part)
             if marker:
-                n = int(marker.group("zh") or marker.group("en"))
+                n = cn_number(marker.group("zh") or marker.group("en"))
                 if has_text[-1]:
                     printed.append(n)
                     has_text.append(False)

@@ -88,12 +88,14 @@ def looks_indented_first(width: float, measure: float) -> bool:
     return width <= measure - 1.5
 
 
-def segment_page(source_lines: list[SourceLine], overrides=None) -> list[Block]:
+def segment_page(source_lines: list[SourceLine], overrides=None,
+                 paper: tuple[str, ...] = ()) -> list[Block]:
     """All blocks of one page in source order; `overrides` (an editor's corrections,
-    by line number) win over every rule."""
+    by line number) win over every rule; `paper`, the newspaper's names, tells its
+    nameplate in the masthead."""
     lines = to_lines(source_lines)
     fixes = _Fixes(lines, overrides)
-    kinds = _strong_kinds(lines)
+    kinds = _strong_kinds(lines, paper)
     for k, line in enumerate(lines):
         role = fixes.role(line.number)
         if role:
@@ -154,10 +156,10 @@ class _Fixes:
         return None
 
 
-def _strong_kinds(lines: list[Line]) -> list[str]:
+def _strong_kinds(lines: list[Line], paper: tuple[str, ...] = ()) -> list[str]:
     """Roles that a line's own text decides: masthead, notice, byline, caption, or text."""
     kinds = ["text"] * len(lines)
-    strength = [classify.masthead_strength(line.text) for line in lines]
+    strength = [classify.masthead_strength(line.text, paper) for line in lines]
     i = 0
     while i < len(lines):
         if strength[i]:

@@ -13,18 +13,20 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import TeiBuildError
+from ..numerals import cn_number
 from .model import Block
 
 WEEKDAYS = "一二三四五六日"
-DATE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+# 2022年3月25日, or in Chinese numerals: 一九九八年五月十六日, 二〇二二年三月二十五日
+_Y, _MD = r"\d{4}|[〇零一二三四五六七八九]{4}", r"\d{1,2}|[一二三四五六七八九十廿卅]{1,3}"
+DATE = re.compile(rf"(?P<y>{_Y})\s*年\s*(?P<m>{_MD})\s*月\s*(?P<d>{_MD})\s*日"
                   r"(?:\s*(?:星期|周)(?P<w>[一二三四五六日天]))?")
 ISSUE = re.compile(r"第\s*(?P<n>[0-9０-９]+)\s*期")
-PAGES = re.compile(r"本期\s*(?P<n>[0-9０-９]+|[一二三四五六七八九十]+)\s*版")
+PAGES = re.compile(r"(?:本期|今日)\s*(?P<n>[0-9０-９]+|[一二三四五六七八九十]+)\s*版")
 PERMIT = re.compile(r"(?:准印证号?|刊号|国内统一连续出版物号)\s*[:：]?\s*(?P<v>[^\s]*?[0-9][^\s]*号?)(?=\s|$)")
 URL = re.compile(r"(?:网址\s*[:：]\s*)?(?P<v>https?://[\w./:\-?=&%#~ ]+?)(?=\s+[^\x00-\x7f]|\s*$)")
 EDITOR = re.compile(r"^(?P<v>\S+?)(?:编辑|主办|编辑出版)$")
 FREQUENCY = re.compile(r"^(?P<v>每(?:周|日|天|月|旬)[一二三四五六日天]?(?:、[一二三四五六日天])*出版|(?:周|日|月)刊)$")
-ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 
 @dataclass
@@ -54,10 +56,10 @@ def _read_line(text: str, line: int, meta: IssueMeta, name: str) -> None:
         meta.date, meta.date_text = check_date(m, name, line), m.group(0)
         meta.lines["date"] = line
     if meta.number is None and (m := ISSUE.search(text)):
-        meta.number = str(int(_ascii_digits(m.group("n"))))
+        meta.number = str(cn_number(m.group("n")))
         meta.lines["number"] = line
     if meta.pages is None and (m := PAGES.search(text)):
-        meta.pages = _number(m.group("n"))
+        meta.pages = cn_number(m.group("n"))
         meta.pages_text = m.group(0)
     if meta.permit is None and (m := PERMIT.search(text)):
         meta.permit = m.group(0).strip()
@@ -71,10 +73,10 @@ def _read_line(text: str, line: int, meta: IssueMeta, name: str) -> None:
 
 def check_date(match: re.Match, name: str, line: int) -> str:
     """The ISO date of a printed date; an impossible date or a wrong weekday is an error."""
-    y, m, d = int(match.group("y")), int(match.group("m")), int(match.group("d"))
+    y, m, d = (cn_number(match.group(k)) for k in "ymd")
     try:
         date = dt.date(y, m, d)
-    except ValueError:
+    except (TypeError, ValueError):
         raise TeiBuildError(f"the masthead date {match.group(0)!r} does not exist",
                             path=name, line=line) from None
     weekday = match.group("w")
@@ -86,21 +88,3 @@ def check_date(match: re.Match, name: str, line: int) -> str:
                 f"星期{WEEKDAYS[date.weekday()]}; correct the source or the date",
                 path=name, line=line)
     return date.isoformat()
-
-
-def _ascii_digits(text: str) -> str:
-    return text.translate({0xFF10 + i: str(i) for i in range(10)})
-
-
-def _number(text: str) -> int:
-    text = _ascii_digits(text)
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + ZH_DIGITS[text[1]]
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return ZH_DIGITS[tens] * 10 + (ZH_DIGITS[ones] if ones else 0)
-    return ZH_DIGITS[text]

@@ -1,7 +1,11 @@
 """Dates in news text, resolved against the issue date.
 
 A Chinese report says 3月17日 without a year: it is the issue's year, unless
-that month-day lies after the issue date, in which case it is the year before.
+its month is more than `AHEAD_MONTHS` after the issue's, in which case it is the
+year before (a paper announces what comes within a season, 4月1日起施行 in a
+March issue, and looks back on last autumn without 去年 only early in a year).
+A date that writes its year (到2025年, 2022年4月1日起) is what it says, even
+after the issue.
 Relative words (日前, 连日来, 今天) only tell that the event was no later than
 the issue, so they get `notAfter`; durations (48小时, 短短两天) are not dates.
 """
@@ -12,10 +16,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_CN = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-       "七": 7, "八": 8, "九": 9, "十": 10}
+from ..numerals import cn_number
+
 _NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
+AHEAD_MONTHS = 3  # how far past the issue's month a date without its year may lie
 _S = r"[ \u3000]?"  # extraction sometimes leaves one space inside a date
 
 DATE_RE = re.compile(
@@ -37,23 +42,6 @@ class DateSpan:
     attrs: tuple[tuple[str, str], ...]
 
 
-def cn_number(text: str) -> int | None:
-    """Arabic or Chinese numerals up to 99, year digits read one by one (二〇二二)."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in _CN for c in text):
-        return None
-    if "十" not in text:
-        if len(text) == 4:  # a year written digit by digit
-            return int("".join(str(_CN[c]) for c in text))
-        return _CN[text] if len(text) == 1 else None
-    tens, _, units = text.partition("十")
-    if len(tens) > 1 or len(units) > 1:
-        return None
-    return (_CN[tens] if tens else 1) * 10 + (_CN[units] if units else 0)
-
-
 def _valid(y: int, m: int, d: int | None) -> bool:
     try:
         dt.date(y, m, d or 1)
@@ -67,9 +55,7 @@ def resolve(month: int, day: int | None, year: int | None, issue: dt.date | None
     if year is None:
         if issue is None:
             return None
-        year = issue.year
-        if (month, day or 1) > (issue.month, issue.day):
-            year -= 1
+        year = issue.year - (month > issue.month + AHEAD_MONTHS)
     if not _valid(year, month, day):
         return None
     return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
