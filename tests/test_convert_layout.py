@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from teibuild.convert import Overrides, convert_bytes
+from teibuild.convert import Overrides, convert_bytes, insert_spaces
 from teibuild.edition import Edition
 from teibuild.errors import TeiBuildError
 from tests.conftest import NS
@@ -52,6 +52,18 @@ def test_extraction_space_removed_and_marked():
     assert "".join(p.itertext()) == "3月17日晚，会议召开。"
     space = p.find("{*}space")
     assert space is not None and space.get("type") == "extraction"
+
+
+def test_a_kicker_that_frames_the_words_of_the_main_heading():
+    for kicker in ("李岚清会见美国前商务部长时表示", "在全县政法工作座谈会上"):
+        page = (f" {kicker}\n 中美经贸合作前景广阔\n新华社北京5月 7日电 国务院副总理李\n"
+                "岚清今天在中南海会见了客人。\n") + MAST
+        built = convert(page)
+        insert_spaces(built.spaces)
+        div = built.tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+        assert [h.get("type") for h in div.findall("{*}head")] == ["kicker", "main"], kicker
+        assert texts(div, "t:byline") == ["新华社北京5月7日电"]   # the space left as <space/>
+        assert div.find("{*}byline/{*}space") is not None
 
 
 def test_heading_before_body():

@@ -79,6 +79,11 @@ def test_a_deputy_title_is_not_a_name_before_a_title():
     assert not any(tag == "persName" for _, tag, _ in found)
 
 
+def test_a_title_before_a_surname_character_and_a_verb_is_no_name():
+    found = tagged("李岚清会见美国前商务部长时表示", [])
+    assert not any(text == "时表示" for text, _, _ in found)
+
+
 def test_common_nouns_and_titles_are_not_place_endings():
     def places(text, spans):
         return [text[h.start:h.end] for h in find_places(text, spans)]

@@ -20,7 +20,8 @@ BYLINE_LINE = re.compile(
     r"文\s*[/／]|图\s*[/／])(?P<rest>[\s\u4e00-\u9fff/／、·]{0,20})$")
 BYLINE_END = re.compile(r"(?:报道|摄|整理|撰文|供稿|文)$")
 
-_MONTH_DAY = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})日"
+_MONTH_DAY = (r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s?月\s?"
+              r"(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s?日")   # 5月 7日: extraction's space
 _PLACE = r"[^\s，。（(]"   # a dateline's place: anything up to the date
 #: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电,
 #: 本报德国罗滕堡5月16日电 记者薛原报道：, 新华社布宜诺斯艾利斯5月15日电, 据新华社电,
@@ -47,7 +48,7 @@ MASTHEAD_STRONG = [
 MASTHEAD_WEAK = [
     re.compile(r"^(?:本期|今日)\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
     re.compile(r"^农历\S{0,4}年\S{1,3}月\S{1,3}$"),   # 农历辛丑年十月廿九, beside the date
-    re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$"),
+    re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$|机关报$"),   # 中共滨江县委机关报
     re.compile(r"公众号|APP|微信|微博|客户端"),
     re.compile(r"内部资料|免费交流"),
 ]

@@ -3,7 +3,8 @@
 Extraction loses type sizes, so the reading follows Chinese news convention:
 a subheading (副题) is the longer descriptive line after the main one, or is
 introduced by a dash; a kicker (引题) names the occasion above the main one
-(…会议, …大会); lines of similar length are one main heading set on two lines.
+(…会议, …大会), or frames the words the main one quotes (…时表示, 在…座谈会上强调);
+lines of similar length are one main heading set on two lines.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from .lines import printed_width
 from .model import Block, Segment
 
 OCCASION = re.compile(r"(?:会议|大会|座谈会|常委会|全会|活动|仪式|论坛|发布会|开幕|闭幕)$")
+# who said the main heading's words, and where: 李岚清会见美国前商务部长时表示, 在全县政法工作座谈会上强调
+SPEECH_FRAME = re.compile(r"(?:表示|强调|指出|要求|提出|呼吁|宣布)$|^在\S{2,}(?:上|时|之际)$")
 DASH = re.compile(r"^[—–-]{1,2}")
 
 
@@ -29,7 +32,8 @@ def split_heading(block: Block) -> list[Block]:
         if DASH.match(seg.text):
             types[k] = "sub"
     main = 0
-    if n >= 2 and not types[0] and OCCASION.search(segments[0].text):
+    first = segments[0].text.strip()
+    if n >= 2 and not types[0] and (OCCASION.search(first) or SPEECH_FRAME.search(first)):
         types[0] = "kicker"
         main = 1
     last = n - 1

@@ -75,6 +75,8 @@ def name_at(text: str, i: int, model_ends: dict[int, int]) -> int | None:
     while run < len(text) and is_han(text[run]) and run - i <= longest:
         run += 1
     if 2 <= run - i <= longest and (run == len(text) or not is_han(text[run])):
+        if run - i == 3 and text[i + 1:run] in AFTER_NAME_WORDS:
+            return None  # 商务部长时表示: a surname's character, then the sentence going on
         if run - i == 3 and text[run - 1] in "说摄":
             return run - 1  # 秘书长林亚说，
         return run  # delimited by punctuation: 吴强、关也彤、
