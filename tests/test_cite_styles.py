@@ -60,6 +60,15 @@ def test_chicago_gives_pinyin_beside_characters():
     assert "Edition" not in text  # citeproc-py printed the label of the empty edition variable
 
 
+def test_chicago_describes_a_supplied_title_rather_than_romanising_it():
+    item = {**ARTICLE, "title": "[无标题]", "custom": {**ARTICLE["custom"], "title-main": "[无标题]",
+                                                     "title-sub": ""}}
+    item.pop("title-short")
+    text = render(item, "chicago")
+    assert text.startswith("Qian Jing 钱晶. “[Untitled].” Hongkou bao 虹口报")
+    assert "Wubiaoti" not in text and "[无标题]" not in text
+
+
 def test_chicago_html_italicises_romanised_newspaper_only():
     markup = render(ARTICLE, "chicago", fmt="html")
     assert "<i>Hongkou bao</i> 虹口报" in markup

@@ -61,3 +61,18 @@ def test_the_papers_name_alone_is_its_nameplate(text, strength):
 ])
 def test_run_in_bylines_and_datelines(line, byline):
     assert classify.run_in_byline(line) == byline
+
+
+@pytest.mark.parametrize("text, running", [
+    ("2 综合新闻 1998年5月16日 星期六 责任编辑：周敏", True), ("第3版 要闻 2022年3月25日", True),
+    ("2022年3月25日 星期五 责任编辑 王某", True), ("一九九八年五月十六日 责编：周敏", True),
+    ("2022年3月25日 星期五", False),               # a masthead's date, not a running head
+    ("3月25日，区委召开会议", False), ("本报讯 2022年3月25日 责任编辑：张三", False),
+    ("2022年3月25日，责任编辑周敏来到现场。", False),
+])
+def test_running_heads_of_inside_pages(text, running):
+    assert classify.is_running_head(text) is running
+
+
+def test_a_photo_credit_of_an_agency_is_a_byline():
+    assert classify.is_byline_line("新华社记者 觉果 摄")

@@ -253,6 +253,17 @@ def test_subheading_inside_report_opens_a_section():
     assert len(div.xpath("t:p|t:div/t:p", namespaces=NS)) == 2
 
 
+def test_an_inside_pages_running_head_is_fw_not_a_heading():
+    page = (MAST + "本报讯 第一版的文字。\n"
+            "\f2 综合新闻 2022年3月25日 星期五 责任编辑：周敏\n 社区志愿者坚守一线\n"
+            "本报讯（记者 李华）第二版的文字。\n")
+    tree = convert(page).tree
+    assert texts(tree, "//t:body/t:fw[@type='header']") == [
+        "2综合新闻2022年3月25日 星期五 责任编辑：周敏"]   # extraction's spaces become <space/>
+    second = tree.xpath("//t:div[@type='article']", namespaces=NS)[1]
+    assert texts(second, "t:head") == ["社区志愿者坚守一线"]
+
+
 def test_form_feed_starts_a_new_page():
     page = MAST + "本报讯 第一版的文字。\n\f本报讯 第二版的文字。\n"
     tree = convert(page).tree

@@ -150,7 +150,7 @@
         <xsl:value-of select="concat(substring($opening, 1, 16), '…')"/>
       </xsl:when>
       <xsl:when test="$opening != ''"><xsl:value-of select="$opening"/></xsl:when>
-      <xsl:otherwise>〔无标题〕</xsl:otherwise>
+      <xsl:otherwise>[无标题]</xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 

@@ -21,7 +21,8 @@ _CHANGES = etree.XPath("t:teiHeader/t:revisionDesc//t:change/@when", namespaces=
                        smart_strings=False)
 XML_ID = f"{{{XML_NS}}}id"
 _SPACE = re.compile(r"\s+")
-UNTITLED = "[无标题]"
+UNTITLED = "[无标题]"        # a title the citer supplies goes in square brackets (GB/T 7714-2015)
+UNTITLED_LATN = "[Untitled]"  # the same in a style that romanises titles (Chicago)
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 

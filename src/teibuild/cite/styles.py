@@ -49,6 +49,7 @@ from lxml import etree
 
 from ..errors import TeiBuildError
 from ..xmlsafe import parse_bytes
+from .csl import UNTITLED, UNTITLED_LATN
 from .romanize import has_han, romanize, romanize_name, romanize_place
 from .shapes import Shape, citeproc_entries, template
 
@@ -213,7 +214,9 @@ def _prepared(item: dict, style: str, medium: str, escape: bool = False) -> dict
         # APA 7 (10.2) identifies a newspaper article by its date and page, not an issue number
         item.pop("issue", None)
     if style == "chicago":
-        if has_han(item.get("title", "")):
+        if main == UNTITLED and not sub:
+            item["title"] = _nocase(UNTITLED_LATN)   # supplied, so described, not romanised
+        elif has_han(item.get("title", "")):
             roman = romanize(main, names) + (f": {romanize(sub, names)}" if sub else "")
             item[ORIGINAL_TITLE] = item["title"]
             item["title"] = _nocase(roman)

@@ -14,9 +14,9 @@ NOTICE = re.compile(
     r"^[（(【\[]?\s*(?P<dir>下转|上接|转|接|续)\s*[▶►→▷>》]?\s*(?:第\s*)?"
     r"(?P<page>[0-9０-９一二三四五六七八九十]+)\s*版\s*[）)】\]]?$")
 
-#: A line that is only a byline: ■本报记者综合报道, 本报记者 王某 摄, 文/记者 X
+#: A line that is only a byline: ■本报记者综合报道, 本报记者 王某 摄, 新华社记者 觉果 摄, 文/记者 X
 BYLINE_LINE = re.compile(
-    r"^(?P<mark>[■□◆●▲]\s*)?(?P<role>本报记者|本报通讯员|记者|通讯员|特约记者|本报评论员|"
+    r"^(?P<mark>[■□◆●▲]\s*)?(?P<role>本报记者|本报通讯员|新华社记者|中新社记者|记者|通讯员|特约记者|本报评论员|"
     r"文\s*[/／]|图\s*[/／])(?P<rest>[\s\u4e00-\u9fff/／、·]{0,20})$")
 BYLINE_END = re.compile(r"(?:报道|摄|整理|撰文|供稿|文)$")
 
@@ -34,6 +34,15 @@ RUN_IN_BYLINE = re.compile(
     r"(?:\s*[（(][^（()）]{1,40}[）)])?"
     r"(?:\s+(?:记者|通讯员|实习生|特约记者)\s*[\u4e00-\u9fff]{2,3}(?=\s|$))*"
     r"(?:\s*(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,3}报道[：:])?")
+
+#: An inside page's running head: its number, section and date, and who edited it
+#: (2 综合新闻 1998年5月16日 星期六 责任编辑：周敏; 第3版 要闻 2022年3月25日)
+_ANY_DATE = (r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+             r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日")
+RUNNING_DATE = re.compile(_ANY_DATE)
+RUNNING_PAGE = re.compile(r"^(?:第\s*)?[0-9０-９]{1,2}\s*(?:版\s*|\s)\s*\S")
+EDITOR_CREDIT = re.compile(r"(?:责任编辑|本版编辑|版面编辑|美术编辑|值班编辑|责编|美编|校对|版式设计)"
+                           r"\s*[:：]?\s*[\u4e00-\u9fff]{2,4}")
 
 #: A photo caption is introduced by a solid square (or triangle) in the print.
 CAPTION = re.compile(r"^[■▲◆●□△]\s*\S")
@@ -87,6 +96,17 @@ def run_in_byline(text: str) -> str:
     """The byline prefix of a report's first line ('' if there is none)."""
     match = RUN_IN_BYLINE.match(text.strip())
     return match.group(0).rstrip() if match else ""
+
+
+def is_running_head(text: str) -> bool:
+    """A page's running head: its date with its page number or its editor's credit, on a
+    label line (no sentence punctuation), not a report's text that mentions a date."""
+    stripped = text.strip()
+    if len(stripped) > 60 or PROSE_PUNCTUATION.search(stripped) or run_in_byline(stripped):
+        return False
+    if not RUNNING_DATE.search(stripped):
+        return False
+    return bool(RUNNING_PAGE.match(stripped) or EDITOR_CREDIT.search(stripped))
 
 
 def is_caption_start(text: str) -> bool:

@@ -99,7 +99,8 @@ def segment_page(source_lines: list[SourceLine], overrides=None,
     for k, line in enumerate(lines):
         role = fixes.role(line.number)
         if role:
-            kinds[k] = role if role in ("masthead", "notice", "byline", "caption") else "text"
+            kinds[k] = role if role in ("masthead", "notice", "byline", "caption",
+                                        "header") else "text"
     blocks: list[Block] = []
     i = 0
     while i < len(lines):
@@ -113,8 +114,8 @@ def segment_page(source_lines: list[SourceLine], overrides=None,
             block.notice_page = classify.notice_page(lines[i].text)
             blocks.append(block)
             i += 1
-        elif kind == "byline":
-            blocks.append(_block("byline", [lines[i]]))
+        elif kind in ("byline", "header"):
+            blocks.append(_block(kind, [lines[i]]))
             i += 1
         elif kind == "caption":
             j = i + 1
@@ -157,7 +158,8 @@ class _Fixes:
 
 
 def _strong_kinds(lines: list[Line], paper: tuple[str, ...] = ()) -> list[str]:
-    """Roles that a line's own text decides: masthead, notice, byline, caption, or text."""
+    """Roles that a line's own text decides: masthead, notice, running head (header),
+    byline, caption, or text."""
     kinds = ["text"] * len(lines)
     strength = [classify.masthead_strength(line.text, paper) for line in lines]
     i = 0
@@ -175,6 +177,8 @@ def _strong_kinds(lines: list[Line], paper: tuple[str, ...] = ()) -> list[str]:
             continue
         if classify.is_notice(line.text):
             kinds[k] = "notice"
+        elif classify.is_running_head(line.text):
+            kinds[k] = "header"
         elif classify.is_byline_line(line.text):
             kinds[k] = "byline"
         elif classify.is_caption_start(line.text):

@@ -6,7 +6,7 @@ way every time.
     number = "1845"
     date = "2022-03-25"
 
-    [lines]                 # the role of a line: head | p | byline | caption | masthead | notice
+    [lines]                 # the role of a line: head | p | byline | caption | masthead | notice | header
     139 = "head"
 
     [paragraphs]
@@ -32,7 +32,7 @@ from ..errors import TeiBuildError
 from ..tomlfile import read_toml
 from .model import Article, Block, Page
 
-ROLES = {"head", "p", "byline", "caption", "masthead", "notice"}
+ROLES = {"head", "p", "byline", "caption", "masthead", "notice", "header"}
 ISSUE_KEYS = {"number": str, "date": str, "pages": int, "publisher": str, "permit": str,
               "url": str, "frequency": str}
 

@@ -33,7 +33,7 @@ def build_page(number: int, blocks: list[Block]) -> Page:
     while i < len(blocks):
         block = blocks[i]
         kind = block.kind
-        if kind in ("masthead", "caption"):
+        if kind in ("masthead", "caption", "header"):
             page.items.append(block)
         elif kind == "notice":
             notices.append((len(page.items), block))
@@ -110,7 +110,7 @@ def heading_convention(blocks: list[Block]) -> str:
         nxt = _next_kind(blocks, i)
         if prev_kind == "p" and nxt not in CONTENT_KINDS and nxt != "head":
             after += 2          # forced: nothing after it to head
-        elif prev_kind in ("masthead", "caption", "notice") and nxt == "byline":
+        elif prev_kind in ("masthead", "caption", "notice", "header") and nxt == "byline":
             before += 1         # nothing before it to close
         elif prev_kind == "p" and nxt == "byline":
             before_text = _text_between(blocks, i, -1)
@@ -161,7 +161,7 @@ def _text_between(blocks: list[Block], i: int, step: int) -> str:
                 break
         elif b.kind == "head" and parts:
             break
-        elif b.kind in ("masthead", "caption", "notice") and parts:
+        elif b.kind in ("masthead", "caption", "notice", "header") and parts:
             break
         k += step
     return "".join(parts)

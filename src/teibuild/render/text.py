@@ -7,6 +7,7 @@ import unicodedata
 
 from lxml import etree
 
+from ..cite.csl import UNTITLED
 from ..edition import Edition
 from .site import Article, Issue
 from .transform import transform
@@ -36,7 +37,7 @@ def citation_fields(issue: Issue, edition: Edition,
     paper = issue.paper or edition.title
     fields: list[tuple[str, str]] = []
     if article is not None:
-        fields.append(("题名", article.title or "（无标题）"))
+        fields.append(("题名", article.title or UNTITLED))
         if article.authors:
             fields.append(("作者", "、".join(article.authors)))
     fields += [
