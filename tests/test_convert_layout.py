@@ -66,6 +66,21 @@ def test_a_kicker_that_frames_the_words_of_the_main_heading():
         assert div.find("{*}byline/{*}space") is not None
 
 
+def test_a_headline_may_ask_or_end_in_a_figure():
+    for headline in ("农业保险业务是怎样进行的？", "埃及经济增长率将达6.2%"):
+        page = (MAST + "本报讯 上一篇报道的文字写在这里。\n" + headline +
+                "\n本报讯（记者 许立群）经过几年的探索，各国\n建立起新体制。\n")
+        div = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)[1]
+        assert texts(div, "t:head") == [headline]
+
+
+def test_a_paragraph_that_asks_stays_with_its_report():
+    page = (MAST + "本报讯 上一篇报道的文字写在这里，写满一\n行还要再写一行才结束。\n"
+            "  你准备好了吗？\n本报讯（记者 许立群）经过几年的探索，各国\n建立起新体制。\n")
+    first = convert(page).tree.xpath("//t:div[@type='article']", namespaces=NS)[0]
+    assert texts(first, "t:p")[-1] == "你准备好了吗？" and not first.findall("{*}head")
+
+
 def test_heading_before_body():
     page = (" 区里召开会议\n 确保工作落实到位\n本报讯（记者 李华）3月20日，区里召开会\n"
             "议，研究部署相关工作。\n") + MAST

@@ -37,6 +37,19 @@ def test_january_issue_sends_december_to_the_year_before():
         ("12月28日", {"when": "2021-12-28"}), ("1月3日", {"when": "2022-01-03"})]
 
 
+@pytest.mark.parametrize("text, expr, years", [
+    ("1998—1999年财政年度", "1998—1999年", ("1998", "1999")),
+    ("十四五（2021—2025年）规划", "2021—2025年", ("2021", "2025")),
+    ("2021至2025年", "2021至2025年", ("2021", "2025")),
+])
+def test_a_span_of_years_is_one_date_from_to(text, expr, years):
+    assert found(text) == [(expr, {"from": years[0], "to": years[1]})]
+
+
+def test_a_span_of_years_backwards_is_no_span():
+    assert found("2025—2021年") == [("2021年", {"when": "2021"})]
+
+
 def test_a_range_end_borrows_the_month():
     assert found("3月17日至19日") == [("3月17日", {"when": "2022-03-17"}),
                                      ("19日", {"when": "2022-03-19"})]

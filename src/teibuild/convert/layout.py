@@ -246,7 +246,8 @@ def find_headings(lines: list[Line], widths: list[float], measures: list[float],
     heading = [False] * n
     for i in range(n - 1, -1, -1):
         line = lines[i]
-        if ends_with_punctuation(line.text) or classify.run_in_byline(line.text):
+        if (ends_with_punctuation(line.text) and not _headline_before_byline(i, lines, starts)) \
+                or classify.run_in_byline(line.text):
             continue
         if not _boundary_before(i, lines, widths, measures, starts):
             continue
@@ -264,6 +265,17 @@ def find_headings(lines: list[Line], widths: list[float], measures: list[float],
                                          or heading_width(widths[i], wide[i])):
             heading[i] = True
     return heading
+
+
+# a headline may ask or exclaim, or end in a figure (农业保险业务是怎样进行的？, 将达6.2%)
+HEADLINE_ENDS = "？！?!%％"
+
+
+def _headline_before_byline(i, lines, starts) -> bool:
+    """A line that ends in ？, ！ or % is still a heading where it stands right above a
+    report's run-in byline and does not begin a paragraph itself."""
+    return (lines[i].text.rstrip()[-1:] in HEADLINE_ENDS and not starts[i]
+            and i + 1 < len(lines) and bool(classify.run_in_byline(lines[i + 1].text)))
 
 
 def _boundary_before(i, lines, widths, measures, starts) -> bool:

@@ -27,6 +27,9 @@ DATE_RE = re.compile(
     rf"(?:(?P<y>{_YEAR}){_S}年{_S})?(?P<m>{_NUM}){_S}月(?:{_S}(?P<d>{_NUM}){_S}[日号])?"
     rf"|(?P<yo>{_YEAR}){_S}年(?!代|度|级|前|后|来|间)"
 )
+# 1998—1999年, 2021至2025年: one span of years, both ends written (@from, @to)
+YEAR_RANGE_RE = re.compile(
+    rf"(?P<a>{_YEAR}){_S}(?:[—–\-－~～]{{1,2}}|至|到){_S}(?P<b>{_YEAR}){_S}年(?!代|级|前|后|来|间)")
 # 3月17日至19日: the second day borrows the first date's month.
 RANGE_END_RE = re.compile(rf"[至到—\-－~～]{_S}(?P<d>{_NUM}){_S}[日号]")
 RELATIVE = ("连日来", "日前", "近日", "今天", "今日", "昨天", "昨日", "前天", "当天", "当日")
@@ -64,7 +67,15 @@ def resolve(month: int, day: int | None, year: int | None, issue: dt.date | None
 def find_dates(text: str, issue: dt.date | None) -> list[DateSpan]:
     """Absolute dates with @when, relative ones with what can honestly be said."""
     out: list[DateSpan] = []
+    spans = []
+    for m in YEAR_RANGE_RE.finditer(text) if "年" in text else ():
+        first, last = cn_number(m.group("a")), cn_number(m.group("b"))
+        if first and last and 1000 <= first < last <= 2999 and not _follows_digit(text, m.start()):
+            out.append(DateSpan(m.start(), m.end(), (("from", f"{first:04d}"), ("to", f"{last:04d}"))))
+            spans.append((m.start(), m.end()))
     for m in DATE_RE.finditer(text) if "月" in text or "年" in text else ():
+        if any(s < m.end() and m.start() < e for s, e in spans):
+            continue   # the end of a span of years
         if m.group("yo"):
             year = cn_number(m.group("yo"))
             if year and 1000 <= year <= 2999 and not _follows_digit(text, m.start()):
