@@ -279,6 +279,19 @@ def test_an_inside_pages_running_head_is_fw_not_a_heading():
     assert texts(second, "t:head") == ["社区志愿者坚守一线"]
 
 
+def test_a_notice_below_a_cut_report_is_not_part_of_it():
+    page = (MAST + " 公安形象工程列为全县头件大事\n本报讯（记者 王建华）近两年来，县公安局把形象\n"
+            "工程列为头件大事。县委的做法推动了全县干部\n工作作风的转变，\n（转第2版）\n征订启事\n"
+            "本报1999年度征订工作即日开始，各乡镇邮电所\n均可办理，欢迎广大读者踊跃订阅。\n"
+            "滨江日报社发行部\n1998年5月16日\n\f（上接第1版）\n受到群众的欢迎。\n")
+    tree = convert(page).tree
+    cut, notice, rest = tree.xpath("//t:div[@type='article']", namespaces=NS)
+    assert texts(cut, "t:head") == ["公安形象工程列为全县头件大事"] and not cut.xpath(".//t:div", namespaces=NS)
+    assert texts(notice, "t:head") == ["征订启事"]
+    assert texts(notice, "t:p")[-2:] == ["滨江日报社发行部", "1998年5月16日"]   # its signature
+    assert cut.get("next") == "#" + rest.get("{http://www.w3.org/XML/1998/namespace}id")
+
+
 def test_form_feed_starts_a_new_page():
     page = MAST + "本报讯 第一版的文字。\n\f本报讯 第二版的文字。\n"
     tree = convert(page).tree

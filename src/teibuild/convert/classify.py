@@ -40,6 +40,7 @@ RUN_IN_BYLINE = re.compile(
 _ANY_DATE = (r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
              r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日")
 RUNNING_DATE = re.compile(_ANY_DATE)
+DATE_ONLY = re.compile(rf"{_ANY_DATE}\Z")   # a notice's signature date, on a line of its own
 RUNNING_PAGE = re.compile(r"^(?:第\s*)?[0-9０-９]{1,2}\s*(?:版\s*|\s)\s*\S")
 EDITOR_CREDIT = re.compile(r"(?:责任编辑|本版编辑|版面编辑|美术编辑|值班编辑|责编|美编|校对|版式设计)"
                            r"\s*[:：]?\s*[\u4e00-\u9fff]{2,4}")

@@ -247,7 +247,7 @@ def find_headings(lines: list[Line], widths: list[float], measures: list[float],
     for i in range(n - 1, -1, -1):
         line = lines[i]
         if (ends_with_punctuation(line.text) and not _headline_before_byline(i, lines, starts)) \
-                or classify.run_in_byline(line.text):
+                or classify.run_in_byline(line.text) or _signature(i, lines):
             continue
         if not _boundary_before(i, lines, widths, measures, starts):
             continue
@@ -276,6 +276,16 @@ def _headline_before_byline(i, lines, starts) -> bool:
     report's run-in byline and does not begin a paragraph itself."""
     return (lines[i].text.rstrip()[-1:] in HEADLINE_ENDS and not starts[i]
             and i + 1 < len(lines) and bool(classify.run_in_byline(lines[i + 1].text)))
+
+
+def _signature(i, lines) -> bool:
+    """A notice's signature: a line that is only a date, and the line above it (滨江日报社发行部 /
+    1998年5月16日), which are the notice's own text, not a heading. A date right above a
+    run-in byline is a report's heading all the same."""
+    def dated(k: int) -> bool:
+        return k < len(lines) and bool(classify.DATE_ONLY.match(lines[k].text.strip())) and not (
+            k + 1 < len(lines) and classify.run_in_byline(lines[k + 1].text))
+    return dated(i) or dated(i + 1)
 
 
 def _boundary_before(i, lines, widths, measures, starts) -> bool:

@@ -28,6 +28,7 @@ def build_page(number: int, blocks: list[Block]) -> Page:
     current: Article | None = None
     pending: list[Block] = []          # heads / summary waiting for their report
     pending_cert = "high"
+    closed: Article | None = None      # a report whose 下转 notice was printed: no more body
     notices: list[tuple[int, Block]] = []
     i = 0
     while i < len(blocks):
@@ -39,6 +40,8 @@ def build_page(number: int, blocks: list[Block]) -> Page:
             notices.append((len(page.items), block))
             if continues_from(block.text):    # what follows goes on from another page
                 current = None
+            else:     # 下转: the report above goes on elsewhere; its heading may still follow
+                closed = current
         elif kind == "byline":
             current = _new_article(page, pending, pending_cert)
             pending, pending_cert = [], "high"
@@ -46,7 +49,7 @@ def build_page(number: int, blocks: list[Block]) -> Page:
         elif kind == "head":
             nxt = _next_kind(blocks, i)
             open_body = current is not None and bool(current.body)
-            if nxt == "p" and open_body and not pending:
+            if nxt == "p" and open_body and not pending and current is not closed:
                 block.head_type = "sub"
                 current.body.append(block)           # a subheading inside the report
             elif open_body and not _has_after_heads(current) and (
@@ -58,7 +61,7 @@ def build_page(number: int, blocks: list[Block]) -> Page:
                 if open_body:     # could have closed the report above: say how sure
                     pending_cert = _agreement(block, current, blocks, i, "before")
         elif kind == "p":
-            if current is not None and not pending:
+            if current is not None and not pending and current is not closed:
                 current.body.append(block)
             else:
                 run = _summary_run(blocks, i)
