@@ -77,3 +77,7 @@ def test_citations_stay_in_the_printed_script_on_zh_hant_pages(site):
     gb = page.xpath("//span[contains(@class, 'citation-gb7714')]")[0].text_content()
     assert gb.startswith("钱晶.始终绷紧疫情防控这根弦:区领导实地检查医疗卫生机构")
     assert page.xpath("//meta[@name='citation_title']/@content")[0].startswith("始终绷紧")
+    # … and say so, so that their characters are drawn with simplified glyphs
+    assert page.xpath("//span[contains(@class, 'citation-gb7714')]/@lang") == ["zh-Hans"]
+    # the page's own description is in the page's script
+    assert page.xpath("//meta[@name='description']/@content")[0].endswith("始終繃緊疫情防控這根弦")

@@ -227,6 +227,13 @@ def test_the_default_conversion_writes_what_readers_of_traditional_characters_ex
             '<p title="准印證">准印證號</p>'
 
 
+def test_a_pages_description_is_converted_its_citation_metadata_is_not():
+    page = ('<meta name="description" content="虹口报 第1版：区领导检查">\n'
+            '<meta name="citation_title" content="区领导检查">\n')
+    assert html_to_hant(page) == ('<meta name="description" content="虹口報 第1版：區領導檢查">\n'
+                                  '<meta name="citation_title" content="区领导检查">\n')
+
+
 def test_what_is_never_freed_outlives_its_last_reference():
     """(the converters are kept this way: `_never_freed`)"""
     import gc

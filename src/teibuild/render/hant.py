@@ -1,7 +1,7 @@
 """The zh-Hant edition: OpenCC applied to what readers read, never to markup.
 
 Text between tags and a few human-readable attributes (title, aria-label,
-alt …) are converted; tag names, ids, hrefs and anything inside an element
+alt …, a page's meta description) are converted; tag names, ids, hrefs and anything inside an element
 marked `translate="no"` (the 简/繁 switcher's own label) are left alone.
 
 OpenCC converts by phrases, so where a phrase ends matters twice: a phrase cut
@@ -44,7 +44,8 @@ _SPLIT = re.compile(r"(<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:[^>\"']|\"[^\"]*\"|
 # what begins a tag or a comment (<!DOCTYPE does not)
 _OPENER = re.compile(r"<(?:!--|/?[A-Za-z])")
 _READABLE_ATTR = re.compile(
-    r"(\s(?:title|aria-label|alt|placeholder|data-label-[a-z-]+)=\")([^\"]*)(\")")
+    r"(\s(?:title|aria-label|alt|placeholder|data-label-[a-z-]+)=\"|"
+    r"\sname=\"description\"\scontent=\")([^\"]*)(\")")   # and a page's description
 _NO_TRANSLATE = re.compile(r"\stranslate=\"no\"")
 _NAME = re.compile(r"\sclass=\"name\b")
 _INLINE = {"a", "abbr", "b", "br", "cite", "code", "em", "i", "mark", "q", "small", "span",
