@@ -339,6 +339,7 @@ def test_text_inside_an_empty_element_is_refused_not_dropped(tmp_path):
     ('[edition]\nslug = "hongkou"\ntitle = "x"\n[citation]\naccesed = "2022-01-01"\n', 5,
      ("accesed", "did you mean 'accessed'")),
     ('title = "x"\n[edition]\nslug = "hongkou"\n', 1, ("title", "[edition]")),
+    ('[editon]\nslug = "hongkou"\ntitle = "x"\n', 1, ("[editon]", "did you mean 'edition'")),
 ])
 def test_malformed_edition_toml_refuses_build(built, text, line, words):
     tei, out = built

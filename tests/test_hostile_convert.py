@@ -121,6 +121,15 @@ def test_impossible_masthead_date(tmp_path):
     refused(tmp_path, data, MASTHEAD_LINE, "2022年2月30日", "does not exist")
 
 
+def test_impossible_masthead_date_without_a_weekday(tmp_path):
+    """Found auditing a paper the sample never showed: a date set without its weekday, on
+    the masthead's line or a line of its own, was not read, and so not checked."""
+    for masthead, line in (("滨江日报 2021年2月30日 第5012期 本期8版\n", 1),
+                           ("滨江日报\n2021年2月30日\n第5012期\n", 2)):
+        data = (masthead + "全县规划出台\n本报讯（记者 蒋小燕）根据规划，全县将建成高标准农田。\n").encode()
+        refused(tmp_path, data, line, "2021年2月30日", "does not exist")
+
+
 def test_masthead_weekday_disagrees_with_date(tmp_path):
     data = SAMPLE_BYTES.replace("星期五".encode(), "星期二".encode())
     refused(tmp_path, data, MASTHEAD_LINE, "星期二", "星期五")

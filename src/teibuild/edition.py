@@ -53,13 +53,13 @@ def load_edition(path: str | Path | None) -> Edition:
         return Edition()
     path = Path(path)
     raw = read_toml(path, "edition file")
+    known = {f.name for f in fields(Edition)} - {"extra"}
+    _refuse_unknown(raw, {"edition": known, **OTHER_TABLES}, path)   # [editon] says so
     section = raw.get("edition")
     if not isinstance(section, dict):
         raise TeiBuildError("missing [edition] table (needs at least slug and title)",
                             path=str(path))
     _refuse_controls(raw, path)
-    known = {f.name for f in fields(Edition)} - {"extra"}
-    _refuse_unknown(raw, {"edition": known, **OTHER_TABLES}, path)
     values = dict(section)
     for key, value in values.items():
         if not isinstance(value, str):

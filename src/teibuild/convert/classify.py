@@ -58,6 +58,8 @@ MASTHEAD_STRONG = [
 MASTHEAD_WEAK = [
     re.compile(r"^(?:本期|今日)\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
     re.compile(r"^农历\S{0,4}年\S{1,3}月\S{1,3}$"),   # 农历辛丑年十月廿九, beside the date
+    # the date without its weekday (with it, it is MASTHEAD_STRONG): 2021年12月3日
+    re.compile(_ANY_DATE + r"(?!\s*(?:星期|周)[一二三四五六日天])"),
     re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$|机关报$"),   # 中共滨江县委机关报
     re.compile(r"公众号|APP|微信|微博|客户端"),
     re.compile(r"内部资料|免费交流"),
