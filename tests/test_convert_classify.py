@@ -28,7 +28,7 @@ def test_prose_is_never_a_notice():
     ("本报讯 第12期培训班开班", 0),
     ("一九九八年五月十六日 星期六", 2), ("二〇二二年三月二十五日 周五", 2), ("今日四版", 1),
     ("农历辛丑年十月廿九", 1), ("滨江日报", 0), ("中共滨江县委机关报", 1),
-    ("2021年12月3日", 1), ("2 综合新闻 1998年5月16日 责任编辑：周敏", 1),
+    ("2021年12月3日", 1), ("2 综合新闻 1998年5月16日 责任编辑：周敏", 0), ("一九九七年七月一日这一天", 0),
 ])
 def test_masthead_lines_are_labels_not_sentences(text, strength):
     assert classify.masthead_strength(text) == strength

@@ -41,6 +41,8 @@ _ANY_DATE = (r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,
              r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日")
 RUNNING_DATE = re.compile(_ANY_DATE)
 DATE_ONLY = re.compile(rf"{_ANY_DATE}\Z")   # a notice's signature date, on a line of its own
+#: a date printed without its weekday, anywhere in a line: one of a masthead line's features
+BARE_DATE = re.compile(_ANY_DATE + r"(?!\s*(?:星期|周)[一二三四五六日天])")
 RUNNING_PAGE = re.compile(r"^(?:第\s*)?[0-9０-９]{1,2}\s*(?:版\s*|\s)\s*\S")
 EDITOR_CREDIT = re.compile(r"(?:责任编辑|本版编辑|版面编辑|美术编辑|值班编辑|责编|美编|校对|版式设计)"
                            r"\s*[:：]?\s*[\u4e00-\u9fff]{2,4}")
@@ -58,8 +60,8 @@ MASTHEAD_STRONG = [
 MASTHEAD_WEAK = [
     re.compile(r"^(?:本期|今日)\s*[0-9０-９一二三四五六七八九十]+\s*版$"),
     re.compile(r"^农历\S{0,4}年\S{1,3}月\S{1,3}$"),   # 农历辛丑年十月廿九, beside the date
-    # the date without its weekday (with it, it is MASTHEAD_STRONG): 2021年12月3日
-    re.compile(_ANY_DATE + r"(?!\s*(?:星期|周)[一二三四五六日天])"),
+    # a line that is only the date, without its weekday (with it, MASTHEAD_STRONG)
+    re.compile(rf"^{_ANY_DATE}$"),
     re.compile(r"编辑(?:出版)?$|主办$|出版$|主管$|机关报$"),   # 中共滨江县委机关报
     re.compile(r"公众号|APP|微信|微博|客户端"),
     re.compile(r"内部资料|免费交流"),

@@ -167,7 +167,8 @@ def _strong_kinds(lines: list[Line], paper: tuple[str, ...] = ()) -> list[str]:
         if strength[i]:
             j = _run_end(strength, i, bool)
             if max(strength[i:j]) == 2 and (j - i >= 2 or _feature_count(lines[i].text) >= 2):
-                for k in range(i, j):
+                first, last = _dated_edges(lines, i, j)
+                for k in range(first, last):
                     kinds[k] = "masthead"
             i = j
         else:
@@ -186,6 +187,19 @@ def _strong_kinds(lines: list[Line], paper: tuple[str, ...] = ()) -> list[str]:
     return kinds
 
 
+def _dated_edges(lines: list[Line], start: int, end: int) -> tuple[int, int]:
+    """The masthead run without a bare date at either edge when another of its lines
+    dates the issue already: 1942年3月6日 below the masthead heads a report."""
+    def bare(k: int) -> bool:
+        return bool(classify.DATE_ONLY.match(lines[k].text.strip()))
+    dated = sum(bool(classify.RUNNING_DATE.search(lines[k].text)) for k in range(start, end))
+    while end - start > 1 and dated > 1 and bare(end - 1):
+        end, dated = end - 1, dated - 1
+    while end - start > 1 and dated > 1 and bare(start):
+        start, dated = start + 1, dated - 1
+    return start, end
+
+
 def _run_end(items: list, start: int, keep) -> int:
     """The index just after the run of items from `start` that `keep` accepts."""
     end = start
@@ -195,7 +209,8 @@ def _run_end(items: list, start: int, keep) -> int:
 
 
 def _feature_count(text: str) -> int:
-    return sum(bool(p.search(text)) for p in classify.MASTHEAD_STRONG + classify.MASTHEAD_WEAK)
+    return sum(bool(p.search(text)) for p in classify.MASTHEAD_STRONG + classify.MASTHEAD_WEAK) \
+        + (bool(classify.BARE_DATE.search(text)) and not classify.DATE_ONLY.match(text.strip()))
 
 
 def _block(kind: str, lines: list[Line]) -> Block:
