@@ -35,6 +35,14 @@ def test_form_feed_and_page_markers_start_pages():
     assert [(l.text, l.page) for l in source.lines if l.text] == [("一", 1), ("二", 2), ("三", 12)]
 
 
+def test_a_running_head_numbers_its_page_and_stays_text():
+    source = read_source("第1期 正文一。\n2 综合新闻 2022年3月25日 责任编辑：周敏\n正文二。\n"
+                         "\f4 国际 2022年3月25日 星期五 责任编辑：王敏\n正文四。\n".encode(), "x.txt")
+    assert [(l.text[:2], l.page) for l in source.lines if l.text] == [
+        ("第1", 1), ("2 ", 2), ("正文", 2), ("4 ", 4), ("正文", 4)]
+    assert source.pages == [1, 2, 4]
+
+
 def test_explicit_encoding_wins():
     data = TEXT.encode("gb18030")
     assert read_source(data, "x.txt", encoding="gb18030").lines[0].text == "第1845期"

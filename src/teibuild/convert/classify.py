@@ -43,7 +43,7 @@ RUNNING_DATE = re.compile(_ANY_DATE)
 DATE_ONLY = re.compile(rf"{_ANY_DATE}\Z")   # a notice's signature date, on a line of its own
 #: a date printed without its weekday, anywhere in a line: one of a masthead line's features
 BARE_DATE = re.compile(_ANY_DATE + r"(?!\s*(?:星期|周)[一二三四五六日天])")
-RUNNING_PAGE = re.compile(r"^(?:第\s*)?[0-9０-９]{1,2}\s*(?:版\s*|\s)\s*\S")
+RUNNING_PAGE = re.compile(r"^(?:第\s*)?(?P<n>[0-9０-９]{1,2})\s*(?:版\s*|\s)\s*\S")
 EDITOR_CREDIT = re.compile(r"(?:责任编辑|本版编辑|版面编辑|美术编辑|值班编辑|责编|美编|校对|版式设计)"
                            r"\s*[:：]?\s*[\u4e00-\u9fff]{2,4}")
 
@@ -112,6 +112,12 @@ def is_running_head(text: str) -> bool:
     if not RUNNING_DATE.search(stripped):
         return False
     return bool(RUNNING_PAGE.match(stripped) or EDITOR_CREDIT.search(stripped))
+
+
+def running_head_page(text: str) -> int | None:
+    """The page number a running head begins with (2 综合新闻 …), if it is one."""
+    match = RUNNING_PAGE.match(text.strip())
+    return cn_number(match.group("n")) if match and is_running_head(text) else None
 
 
 def is_caption_start(text: str) -> bool:

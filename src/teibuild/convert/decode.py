@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import TeiBuildError
 from ..numerals import cn_number
+from .classify import running_head_page
 
 #: pdftotext separates pages with a form feed; an explicit marker line does too.
 PAGE_MARKER = re.compile(
@@ -107,7 +108,9 @@ def split_lines(text: str, name: str) -> DecodedSource:
     """Split into lines (any line ending), NFC-normalise, and assign pages.
 
     A form feed or a marker line (``=== 第2版 ===``, ``=== 第二版 ===``, ``[page 2]``) starts a new
-    page; pages without a printed number follow on from the previous one.
+    page; pages without a printed number follow on from the previous one. A running
+    head that prints another page's number (``2 综合新闻 1998年5月16日 …``) starts that
+    page too, or numbers the page it opens; it stays in the text.
     """
     text = unicodedata.normalize("NFC", text)
     printed: list[int | None] = [None]
@@ -132,18 +135,31 @@ def split_lines(text: str, name: str) -> DecodedSource:
                 else:
                     printed[-1] = n
                 continue
+            running = running_head_page(part)
+            if running is not None and running != _numbered(printed)[-1]:
+                if has_text[-1]:
+                    printed.append(running)
+                    has_text.append(False)
+                else:
+                    printed[-1] = running
             if part.strip():
                 has_text[-1] = True
             indexed.append((number, part, len(printed) - 1))
-    pages: list[int] = []
-    for value in printed:
-        pages.append(value if value is not None else (pages[-1] + 1 if pages else 1))
+    pages = _numbered(printed)
     lines = [SourceLine(number, part, pages[index]) for number, part, index in indexed]
     if not any(line.text.strip() for line in lines):
         raise TeiBuildError("the source has no text", path=name, line=1)
     used_pages = sorted({line.page for line in lines if line.text.strip()},
                         key=pages.index)
     return DecodedSource(lines=lines, encoding="", pages=used_pages)
+
+
+def _numbered(printed: list[int | None]) -> list[int]:
+    """Each page's number: as printed, else one more than the page before."""
+    pages: list[int] = []
+    for value in printed:
+        pages.append(value if value is not None else (pages[-1] + 1 if pages else 1))
+    return pages
 
 
 def _check_characters(raw: str, name: str, number: int) -> None:
