@@ -274,7 +274,7 @@ def test_an_inside_pages_running_head_is_fw_not_a_heading():
             "本报讯（记者 李华）第二版的文字。\n")
     tree = convert(page).tree
     assert texts(tree, "//t:body/t:fw[@type='header']") == [
-        "2综合新闻2022年3月25日 星期五 责任编辑：周敏"]   # extraction's spaces become <space/>
+        "2 综合新闻 2022年3月25日 星期五 责任编辑：周敏"]   # as printed: its spaces part its fields
     second = tree.xpath("//t:div[@type='article']", namespaces=NS)[1]
     assert texts(second, "t:head") == ["社区志愿者坚守一线"]
 

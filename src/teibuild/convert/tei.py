@@ -117,9 +117,9 @@ class IssueWriter:
                     masthead_no += 1
                     div = self.masthead(item, masthead_no)
                     body.append(div)
-                elif item.kind == "header":     # the page's running head, as printed
-                    div = sub(body, "fw", type="header")
-                    self.fill(div, item)
+                elif item.kind == "header":     # the page's running head, as printed: its
+                    div = sub(body, "fw", type="header")    # spaces part its fields
+                    div.text = item.text.strip()
                 else:                           # a notice no report on its page claims
                     div = sub(body, "fw", type="continuation")
                     self.fill(div, item)
