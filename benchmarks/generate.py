@@ -81,7 +81,7 @@ def material() -> Material:
             if 12 <= len(text) <= 90 and text[-1] in "。！？" and not BAD.search(text):
                 pool.append(text)
     # dated issues run from the 1980s: a sentence about 2008 or "next year" would be
-    # a date after its issue, which validation rightly reports; and a wrapped line with
+    # an anachronism in them (a date after its issue); and a wrapped line with
     # masthead words (出版, 刊号 …) is taken for a second masthead by the converter
     pool = [text for text in pool if not LATER.search(text) and not MASTHEAD.search(text)]
     headings = [h for h in map(heading_from, pool) if h]
