@@ -4,6 +4,11 @@ masthead, page markers, continuation notices and dates, so that they agree."""
 
 from __future__ import annotations
 
+# A printed date's parts, as regular expressions: 2022年3月25日, 一九九八年五月十六日, 十月廿九日
+YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
+MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+DAY = r"(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})"
+
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
 _NUMERALS = frozenset(_DIGITS) | {"十", "廿", "卅"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..numerals import cn_number
+from ..numerals import DAY, MONTH, YEAR, cn_number
 
 #: 下转▶4版, 上接第1版, (转第3版), 接▶2版 — the printed pointer to a continuation.
 NOTICE = re.compile(
@@ -20,8 +20,7 @@ BYLINE_LINE = re.compile(
     r"文\s*[/／]|图\s*[/／])(?P<rest>[\s\u4e00-\u9fff/／、·]{0,20})$")
 BYLINE_END = re.compile(r"(?:报道|摄|整理|撰文|供稿|文)$")
 
-_MONTH_DAY = (r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s?月\s?"
-              r"(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s?日")   # 5月 7日: extraction's space
+_MONTH_DAY = rf"{MONTH}\s?月\s?{DAY}\s?日"   # 5月 7日: extraction's space
 _PLACE = r"[^\s，。（(]"   # a dateline's place: anything up to the date
 #: A run-in byline at the start of a report: 本报讯（记者 陆雪姣）, 本报讯, 新华社上海3月1日电,
 #: 本报德国罗滕堡5月16日电 记者薛原报道：, 新华社布宜诺斯艾利斯5月15日电, 据新华社电,
@@ -37,8 +36,7 @@ RUN_IN_BYLINE = re.compile(
 
 #: An inside page's running head: its number, section and date, and who edited it
 #: (2 综合新闻 1998年5月16日 星期六 责任编辑：周敏; 第3版 要闻 2022年3月25日)
-_ANY_DATE = (r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-             r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日")
+_ANY_DATE = rf"{YEAR}\s*年\s*{MONTH}\s*月\s*{DAY}\s*日"
 RUNNING_DATE = re.compile(_ANY_DATE)
 DATE_ONLY = re.compile(rf"{_ANY_DATE}\Z")   # a notice's signature date, on a line of its own
 #: a date printed without its weekday, anywhere in a line: one of a masthead line's features
@@ -52,8 +50,7 @@ CAPTION = re.compile(r"^[■▲◆●□△]\s*\S")
 
 MASTHEAD_STRONG = [
     re.compile(r"第\s*[0-9０-９]+\s*期"),
-    re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
-               r"\s*(?:\d{1,2}|[一二三四五六七八九十廿卅]{1,3})\s*日.{0,6}(?:星期|周)[一二三四五六日天]"),
+    re.compile(_ANY_DATE + r".{0,6}(?:星期|周)[一二三四五六日天]"),
     re.compile(r"网址\s*[:：]"),
     re.compile(r"准印证|刊号|邮发代号|国内统一连续出版物号|CN\s*\d{2}-\d{4}"),
 ]

@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import TeiBuildError
-from ..numerals import cn_number
+from ..numerals import DAY, MONTH, YEAR, cn_number
 from .model import Block
 
 WEEKDAYS = "一二三四五六日"
 # 2022年3月25日, or in Chinese numerals: 一九九八年五月十六日, 二〇二二年三月二十五日
-_Y, _MD = r"\d{4}|[〇零一二三四五六七八九]{4}", r"\d{1,2}|[一二三四五六七八九十廿卅]{1,3}"
-DATE = re.compile(rf"(?P<y>{_Y})\s*年\s*(?P<m>{_MD})\s*月\s*(?P<d>{_MD})\s*日"
+DATE = re.compile(rf"(?P<y>{YEAR})\s*年\s*(?P<m>{MONTH})\s*月\s*(?P<d>{DAY})\s*日"
                   r"(?:\s*(?:星期|周)(?P<w>[一二三四五六日天]))?")
 ISSUE = re.compile(r"第\s*(?P<n>[0-9０-９]+)\s*期")
 PAGES = re.compile(r"(?:本期|今日)\s*(?P<n>[0-9０-９]+|[一二三四五六七八九十]+)\s*版")
