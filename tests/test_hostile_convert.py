@@ -209,6 +209,8 @@ def test_edition_setting_that_cannot_be_used(tmp_path, key, value, words):
     ('[issue]\ndate = "2022-02-30"\n', None, ("2022-02-30",)),
     ('[paragraphs]\nsplit_before = "29"\n', None, ("split_before",)),
     ('[bogus]\nx = 1\n', None, ("unknown table",)),
+    # a misspelt table is named with its line and the table it may have meant
+    ('[paragraphs]\nsplit_before = [29]\n[line]\n12 = "head"\n', 3, ("[line]", "did you mean 'lines'")),
 ])
 def test_malformed_override_file(tmp_path, text, line, words):
     source = tmp_path / "hongkou-1845.txt"

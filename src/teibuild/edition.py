@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import TeiBuildError
-from .tomlfile import read_toml
+from .tomlfile import read_toml, refuse_unknown
 
 
 # OpenCC's conversions from simplified characters (a config file of one's own, `….json`, is
@@ -54,7 +53,8 @@ def load_edition(path: str | Path | None) -> Edition:
     path = Path(path)
     raw = read_toml(path, "edition file")
     known = {f.name for f in fields(Edition)} - {"extra"}
-    _refuse_unknown(raw, {"edition": known, **OTHER_TABLES}, path)   # [editon] says so
+    # refused, not ignored: `titel = "…"` would leave every page saying 未命名报纸
+    refuse_unknown(raw, {"edition": known, **OTHER_TABLES}, path, "an edition file")
     section = raw.get("edition")
     if not isinstance(section, dict):
         raise TeiBuildError("missing [edition] table (needs at least slug and title)",
@@ -91,48 +91,6 @@ def load_edition(path: str | Path | None) -> Edition:
 
 # the edition file's other tables and their keys (read where they are used: cite.csl)
 OTHER_TABLES = {"citation": {"accessed"}}
-
-
-def _refuse_unknown(raw: dict, tables: dict[str, set[str]], path: Path) -> None:
-    """A table or key the edition file cannot have is refused, not ignored: `titel = "…"`
-    would otherwise leave every header and citation saying 未命名报纸 without a word."""
-    for table, section in raw.items():
-        if not isinstance(section, dict):
-            raise TeiBuildError(f"{table} = … stands before any table: edition settings go "
-                                f"under [edition]", path=str(path), line=_line_of(path, None, table))
-        keys = tables.get(table)
-        if keys is None:
-            raise TeiBuildError(f"unknown table [{table}]{_did_you_mean(table, tables)} "
-                                f"(an edition file has {', '.join(f'[{t}]' for t in tables)})",
-                                path=str(path), line=_line_of(path, table, None))
-        for key in section:
-            if key not in keys:
-                raise TeiBuildError(f"[{table}] has no key {key!r}{_did_you_mean(key, keys)}",
-                                    path=str(path), line=_line_of(path, table, key))
-
-
-def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, sorted(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-_TABLE_LINE = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
-_KEY_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
-
-
-def _line_of(path: Path, table: str | None, key: str | None) -> int | None:
-    """The line that opens `[table]` (key None) or sets `key` in it (table None: before
-    any table); None when it is written some other way (quoted or dotted keys)."""
-    current = None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if m := _TABLE_LINE.match(line):
-            current = m.group(1)
-            if key is None and current == table:
-                return number
-        elif key is not None and current == table and (m := _KEY_LINE.match(line)) \
-                and m.group(1) == key:
-            return number
-    return None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -37,10 +37,11 @@ RUN_IN_BYLINE = re.compile(
 #: An inside page's running head: its number, section and date, and who edited it
 #: (2 综合新闻 1998年5月16日 星期六 责任编辑：周敏; 第3版 要闻 2022年3月25日)
 _ANY_DATE = rf"{YEAR}\s*年\s*{MONTH}\s*月\s*{DAY}\s*日"
+_WEEKDAY = r"(?:星期|周)[一二三四五六日天]"
 RUNNING_DATE = re.compile(_ANY_DATE)
 DATE_ONLY = re.compile(rf"{_ANY_DATE}\Z")   # a notice's signature date, on a line of its own
 #: a date printed without its weekday, anywhere in a line: one of a masthead line's features
-BARE_DATE = re.compile(_ANY_DATE + r"(?!\s*(?:星期|周)[一二三四五六日天])")
+BARE_DATE = re.compile(rf"{_ANY_DATE}(?!\s*{_WEEKDAY})")
 RUNNING_PAGE = re.compile(r"^(?:第\s*)?(?P<n>[0-9０-９]{1,2})\s*(?:版\s*|\s)\s*\S")
 EDITOR_CREDIT = re.compile(r"(?:责任编辑|本版编辑|版面编辑|美术编辑|值班编辑|责编|美编|校对|版式设计)"
                            r"\s*[:：]?\s*[\u4e00-\u9fff]{2,4}")
@@ -50,7 +51,7 @@ CAPTION = re.compile(r"^[■▲◆●□△]\s*\S")
 
 MASTHEAD_STRONG = [
     re.compile(r"第\s*[0-9０-９]+\s*期"),
-    re.compile(_ANY_DATE + r".{0,6}(?:星期|周)[一二三四五六日天]"),
+    re.compile(rf"{_ANY_DATE}.{{0,6}}{_WEEKDAY}"),
     re.compile(r"网址\s*[:：]"),
     re.compile(r"准印证|刊号|邮发代号|国内统一连续出版物号|CN\s*\d{2}-\d{4}"),
 ]
@@ -104,17 +105,19 @@ def is_running_head(text: str) -> bool:
     """A page's running head: its date with its page number or its editor's credit, on a
     label line (no sentence punctuation), not a report's text that mentions a date."""
     stripped = text.strip()
+    return _running_head(stripped, RUNNING_PAGE.match(stripped))
+
+
+def _running_head(stripped: str, page: re.Match | None) -> bool:
     if len(stripped) > 60 or PROSE_PUNCTUATION.search(stripped) or run_in_byline(stripped):
         return False
-    if not RUNNING_DATE.search(stripped):
-        return False
-    return bool(RUNNING_PAGE.match(stripped) or EDITOR_CREDIT.search(stripped))
+    return bool(RUNNING_DATE.search(stripped)) and bool(page or EDITOR_CREDIT.search(stripped))
 
 
 def running_head_page(text: str) -> int | None:
     """The page number a running head begins with (2 综合新闻 …), if it is one."""
     match = RUNNING_PAGE.match(text.strip())
-    return cn_number(match.group("n")) if match and is_running_head(text) else None
+    return cn_number(match.group("n")) if match and _running_head(text.strip(), match) else None
 
 
 def is_caption_start(text: str) -> bool:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TeiBuildError
-from ..tomlfile import read_toml
+from ..tomlfile import read_toml, refuse_unknown
 from .model import Article, Block, Page
 
 ROLES = {"head", "p", "byline", "caption", "masthead", "notice", "header"}
@@ -154,11 +154,8 @@ def load_overrides(path: Path) -> Overrides:
     """Read and check an override file; every mistake is one line naming file and key."""
     name = str(path)
     raw = read_toml(path, "override file")
-    known = {"issue", "lines", "paragraphs", "headings", "notices", "order"}
-    for key in raw:
-        if key not in known:
-            raise TeiBuildError(f"unknown table [{key}] (known: {', '.join(sorted(known))})",
-                                path=name)
+    refuse_unknown(raw, dict.fromkeys(("issue", "lines", "paragraphs", "headings", "notices",
+                                       "order")), path, "an override file")
     o = Overrides(path=name)
     for key, value in raw.get("issue", {}).items():
         if key not in ISSUE_KEYS or not isinstance(value, ISSUE_KEYS[key]):

@@ -16,20 +16,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..numerals import cn_number
+from ..numerals import YEAR, cn_number
 
 _NUM = r"(?:\d{1,2}|[〇零一二三四五六七八九十]{1,3})"
-_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
 AHEAD_MONTHS = 3  # how far past the month a date without its year may lie
 _S = r"[ \u3000]?"  # extraction sometimes leaves one space inside a date
 
 DATE_RE = re.compile(
-    rf"(?:(?P<y>{_YEAR}){_S}年{_S})?(?P<m>{_NUM}){_S}月(?:{_S}(?P<d>{_NUM}){_S}[日号])?"
-    rf"|(?P<yo>{_YEAR}){_S}年(?!代|度|级|前|后|来|间)"
+    rf"(?:(?P<y>{YEAR}){_S}年{_S})?(?P<m>{_NUM}){_S}月(?:{_S}(?P<d>{_NUM}){_S}[日号])?"
+    rf"|(?P<yo>{YEAR}){_S}年(?!代|度|级|前|后|来|间)"
 )
 # 1998—1999年, 2021至2025年: one span of years, both ends written (@from, @to)
 YEAR_RANGE_RE = re.compile(
-    rf"(?P<a>{_YEAR}){_S}(?:[—–\-－~～]{{1,2}}|至|到){_S}(?P<b>{_YEAR}){_S}年(?!代|级|前|后|来|间)")
+    rf"(?P<a>{YEAR}){_S}(?:[—–\-－~～]{{1,2}}|至|到){_S}(?P<b>{YEAR}){_S}年(?!代|级|前|后|来|间)")
 # 3月17日至19日: the second day borrows the first date's month.
 RANGE_END_RE = re.compile(rf"[至到—\-－~～]{_S}(?P<d>{_NUM}){_S}[日号]")
 RELATIVE = ("连日来", "日前", "近日", "今天", "今日", "昨天", "昨日", "前天", "当天", "当日")
