@@ -16,6 +16,8 @@ from .lines import ends_with_punctuation
 from .model import Article, Block, Page
 
 CONTENT_KINDS = {"p", "byline"}
+# blocks that stand between reports and belong to none of them
+APART_KINDS = ("masthead", "caption", "notice", "header")
 # A summary box repeats its report: this share of its character pairs at least, where
 # its own report repeats far fewer (QUOTE_MARGIN less) and no third report as many.
 QUOTED = 0.9
@@ -113,7 +115,7 @@ def heading_convention(blocks: list[Block]) -> str:
         nxt = _next_kind(blocks, i)
         if prev_kind == "p" and nxt not in CONTENT_KINDS and nxt != "head":
             after += 2          # forced: nothing after it to head
-        elif prev_kind in ("masthead", "caption", "notice", "header") and nxt == "byline":
+        elif prev_kind in APART_KINDS and nxt == "byline":
             before += 1         # nothing before it to close
         elif prev_kind == "p" and nxt == "byline":
             before_text = _text_between(blocks, i, -1)
@@ -164,7 +166,7 @@ def _text_between(blocks: list[Block], i: int, step: int) -> str:
                 break
         elif b.kind == "head" and parts:
             break
-        elif b.kind in ("masthead", "caption", "notice", "header") and parts:
+        elif b.kind in APART_KINDS and parts:
             break
         k += step
     return "".join(parts)
