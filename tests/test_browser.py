@@ -223,3 +223,19 @@ def test_site_works_from_a_web_server(page, site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("path", ["index.html", "issues/hongkou-1845.html",
+                                  "articles/hongkou-1845-a02.html", "guidelines.html",
+                                  "zh-Hant/issues/hongkou-1845.html"])
+def test_no_page_is_wider_than_a_phone_even_with_its_cite_boxes_open(browser, site, path):
+    """Long addresses and citations wrap (they made pages 436–524 px wide at 390)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    tab.goto((site / "html" / path).as_uri(), wait_until="load")
+    widths = tab.evaluate("""() => {
+        document.querySelectorAll('details').forEach(d => d.open = true);
+        return [document.documentElement.scrollWidth, document.documentElement.clientWidth];
+    }""")
+    context.close()
+    assert widths[0] <= widths[1], (path, widths)
